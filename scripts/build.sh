@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds the BPF objects, the native addon and the TypeScript. Needs the packages from setup.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ -f /usr/include/node/node_api.h ]]; then export npm_config_nodedir=/usr; fi
+if [[ -f bpf/Makefile ]]; then make -s -C bpf; fi
+if [[ -f binding.gyp ]]; then
+  # Rebuild only when a native source changed.
+  if [[ ! -f build/Release/lumen_bpf.node ]] || [[ -n "$(find native binding.gyp -newer build/Release/lumen_bpf.node 2>/dev/null | head -1)" ]]; then
+    npx --no-install node-gyp rebuild >/dev/null
+  fi
+fi
+npx --no-install tsc -p tsconfig.json

@@ -1,0 +1,75 @@
+import type { Observable, OperatorFunction } from 'rxjs';
+import type { Batch } from '../model/batch.js';
+import type { Logger } from './logger.js';
+import type { SelfTelemetry } from './self-telemetry.js';
+import type { Discovery } from '../discovery/types.js';
+
+/**
+ * The component contract, modelled on the OpenTelemetry Collector's factories.
+ * Every receiver, processor and exporter folder exports one factory from its index.ts.
+ */
+export type Signal = 'traces' | 'metrics' | 'flows';
+export type ComponentKind = 'receiver' | 'processor' | 'exporter';
+
+/** A JSON schema (draft-07, as ajv takes it). Declares defaults; the single source for validation and docs. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface ComponentContext {
+  /** The component id as written in the config: `type` or `type/name`. */
+  readonly id: string;
+  readonly logger: Logger;
+  /** Internal lumen_* metrics, already labelled with this component's id. */
+  readonly telemetry: SelfTelemetry;
+  /** Host name used for service.instance.id and host.name. */
+  readonly hostName: string;
+  /** The shared process discovery (the `discovery:` config section), created on first use. */
+  discovery(): Discovery;
+}
+
+export interface ProcessorContext extends ComponentContext {
+  /** Processors are instantiated per pipeline; this is that pipeline's signal. */
+  readonly signal: Signal;
+}
+
+interface FactoryBase<C> {
+  /** lower_snake_case id used in YAML. */
+  readonly type: string;
+  readonly signals: readonly Signal[];
+  readonly schema: JsonSchema;
+  defaultConfig(): C;
+}
+
+export interface Receiver {
+  /** Hot stream of batches; the engine subscribes before start(). */
+  readonly output: Observable<Batch>;
+  start(): Promise<void>;
+  /** Stops producing, flushes what is in flight, completes `output`. Safe twice and without start(). */
+  shutdown(): Promise<void>;
+}
+
+export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {
+  readonly kind: 'receiver';
+  create(config: C, ctx: ComponentContext): Receiver;
+}
+
+export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
+  readonly kind: 'processor';
+  /** A processor is a pure operator; state (e.g. a route trie) lives in the closure. */
+  create(config: C, ctx: ProcessorContext): OperatorFunction<Batch, Batch>;
+}
+
+export interface Exporter {
+  start(): Promise<void>;
+  /** Must not block: queue (bounded) or drop-and-count. */
+  consume(batch: Batch, signal: Signal): void;
+  forceFlush(): Promise<void>;
+  /** Flushes and releases resources. Safe twice and without start(). */
+  shutdown(): Promise<void>;
+}
+
+export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
+  readonly kind: 'exporter';
+  create(config: C, ctx: ComponentContext): Exporter;
+}
+
+export type AnyFactory = ReceiverFactory<any> | ProcessorFactory<any> | ExporterFactory<any>;
