@@ -1,7 +1,7 @@
 import type { Observable, OperatorFunction } from 'rxjs';
 import type { Batch } from '../model/batch.js';
 import type { Logger } from './logger.js';
-import type { SelfTelemetry } from './self-telemetry.js';
+import type { InternalMetricsSource, SelfTelemetry } from './self-telemetry.js';
 import type { Discovery } from '../discovery/types.js';
 
 /**
@@ -20,6 +20,8 @@ export interface ComponentContext {
   readonly logger: Logger;
   /** Internal lumen_* metrics, already labelled with this component's id. */
   readonly telemetry: SelfTelemetry;
+  /** All of the agent's internal metrics (every component's), for exporters to publish. */
+  readonly internalMetrics: InternalMetricsSource;
   /** Host name used for service.instance.id and host.name. */
   readonly hostName: string;
   /** The shared process discovery (the `discovery:` config section), created on first use. */

@@ -11,3 +11,17 @@ export interface SelfTelemetry {
   /** A gauge read at collection time. */
   gauge(name: string, help: string, read: () => number, labels?: Record<string, string>): void;
 }
+
+/** One internal metric value, as exporters render it (Prometheus text, OTLP sum/gauge). */
+export interface InternalMetricPoint {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge';
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Read side of the agent-wide internal metrics registry, handed to exporters through their context. */
+export interface InternalMetricsSource {
+  collect(): InternalMetricPoint[];
+}
