@@ -1,0 +1,57 @@
+import type { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { DURATION_HINT, tryParseDuration } from './duration.js';
+import { PORT_RANGES_HINT, portRangesError } from './port-ranges.js';
+
+/**
+ * The custom string formats every component schema may use (TEAM.md "Config conventions"):
+ * `host-port`, `duration`, `port-ranges`, plus ajv-formats' standard ones (`uri`, `ipv4`, `hostname`, …).
+ */
+
+/** What each format allows, as validation errors print it: `must be <hint>, got "<value>"`. */
+export const FORMAT_HINTS: Readonly<Record<string, string>> = {
+  'host-port': 'host:port',
+  duration: DURATION_HINT,
+  'port-ranges': PORT_RANGES_HINT,
+  uri: 'an absolute URI like "http://127.0.0.1:4318"',
+  'uri-reference': 'a URI reference',
+  hostname: 'a host name',
+  ipv4: 'an IPv4 address',
+  ipv6: 'an IPv6 address',
+  regex: 'a valid regular expression',
+};
+
+const HOST_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** "127.0.0.1:9400", "localhost:9400", "[::1]:9400", ":9400" (all interfaces); port 0..65535 (0 = any free port). */
+export function isHostPort(value: string): boolean {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]*):(\d{1,5})$/.exec(value);
+  if (!m) return false;
+  const host = m[1]!;
+  const port = Number(m[2]);
+  if (port > 65535) return false;
+  if (host === '' || host.startsWith('[')) return true;
+  if (IPV4.test(host)) return true;
+  if (/^[\d.]+$/.test(host)) return false;
+  return host.length <= 253 && host.split('.').every((l) => HOST_LABEL.test(l));
+}
+
+/** Splits a validated host:port; '' host means all interfaces. IPv6 brackets are removed. */
+export function splitHostPort(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  let host = value.slice(0, i);
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  return { host, port: Number(value.slice(i + 1)) };
+}
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+
+/** Registers ajv-formats and Lumen's formats on an ajv instance (idempotent per instance). */
+export function addLumenFormats(ajv: Ajv): Ajv {
+  addFormats(ajv);
+  ajv.addFormat('host-port', { type: 'string', validate: isHostPort });
+  ajv.addFormat('duration', { type: 'string', validate: (s: string) => tryParseDuration(s) !== undefined });
+  ajv.addFormat('port-ranges', { type: 'string', validate: (s: string) => portRangesError(s) === undefined });
+  return ajv;
+}

@@ -1,0 +1,30 @@
+import { hostname } from 'node:os';
+import type { ComponentContext, ProcessorContext, Signal } from './component.js';
+import type { Discovery } from '../discovery/types.js';
+import type { Logger } from './logger.js';
+import type { InternalMetrics } from './internal-metrics.js';
+
+export interface ContextDeps {
+  readonly logger: Logger;
+  readonly metrics: InternalMetrics;
+  readonly hostName?: string;
+  /** Returns the shared discovery, creating it on first call. */
+  readonly discovery: () => Discovery;
+}
+
+/** The context one component instance receives: its id, a child logger, telemetry labelled with its id. */
+export function componentContext(id: string, deps: ContextDeps, labels: Record<string, string> = {}): ComponentContext {
+  return Object.freeze({
+    id,
+    logger: deps.logger.child({ component: id, ...labels }),
+    telemetry: deps.metrics.forComponent(id, labels),
+    internalMetrics: deps.metrics,
+    hostName: deps.hostName ?? hostname(),
+    discovery: deps.discovery,
+  });
+}
+
+/** A processor's context: one per (processor, pipeline), its telemetry also labelled with the pipeline. */
+export function processorContext(id: string, pipeline: string, signal: Signal, deps: ContextDeps): ProcessorContext {
+  return Object.freeze({ ...componentContext(id, deps, { pipeline }), signal });
+}
