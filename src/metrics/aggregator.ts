@@ -1,0 +1,181 @@
+import type { AttributeSelection } from '../model/attribute-selection.js';
+import type { Batch } from '../model/batch.js';
+import type { Flow } from '../model/flow.js';
+import type { Measurement } from '../model/measurement.js';
+import { METRICS, metricDefinition, type MetricDefinition } from '../model/metrics.js';
+import type { Service } from '../model/service.js';
+import type { AttributeValue, Span } from '../model/span.js';
+import type { Counter, SelfTelemetry } from '../pipeline/self-telemetry.js';
+import { boundsFor, type BucketOverrides } from './buckets.js';
+import { MetricState } from './metric-state.js';
+import type { Series } from './series.js';
+import { ALL_SPAN_METRICS, FLOW_ATTRIBUTES, flowAttributeValue, measurementAttributeValue, spanMetrics } from './sources.js';
+import { SPAN_METRIC_ATTRIBUTES, spanAttributeValue } from './span-values.js';
+
+export interface AggregatorOptions {
+  /** Series not updated for this long are dropped (Beyla's metrics TTL, default 5 minutes). */
+  ttlMs?: number;
+  buckets?: BucketOverrides;
+  /** Hard bound on series per metric; further new series are dropped and counted. */
+  maxSeriesPerMetric?: number;
+  telemetry?: SelfTelemetry;
+  now?: () => number;
+}
+
+/** A metric with its live series, as the exporters render it. */
+export interface MetricView {
+  readonly def: MetricDefinition;
+  /** Histogram boundaries (empty for counters and gauges). */
+  readonly bounds: readonly number[];
+  readonly series: readonly Series[];
+}
+
+const SEP = '\u0001';
+const MISSING = '\u0000';
+
+/**
+ * Turns span, flow and measurement batches into metric series (cumulative histograms, counters, gauges),
+ * pre-aggregated per (metric, attribute values, service). Shared by the prometheus and otlp exporters: they
+ * call consume() on the hot path and collect() when scraped or on their export interval.
+ */
+export class MetricAggregator {
+  private readonly states = new Map<string, MetricState>();
+  private readonly serviceIds = new WeakMap<Service, string>();
+  private nextServiceId = 1;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly dropped: Counter | undefined;
+  private readonly unknown: Counter | undefined;
+  private readonly expired: Counter | undefined;
+
+  constructor(private readonly options: AggregatorOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
+    const t = options.telemetry;
+    this.dropped = t?.counter('lumen_metrics_series_dropped_total', 'Observations dropped because their metric reached its series limit.');
+    this.unknown = t?.counter('lumen_metrics_unknown_measurements_total', 'Measurements for a metric not declared in src/model/metrics.ts, dropped.');
+    this.expired = t?.counter('lumen_metrics_series_expired_total', 'Series removed after not being updated for the TTL.');
+    t?.gauge('lumen_metrics_series', 'Metric series currently held.', () => this.seriesCount());
+    // Validate every override up front: a bad bucket list is a config error, not a runtime surprise.
+    for (const def of Object.values(METRICS)) this.state(def);
+  }
+
+  consume(batch: Batch): void {
+    const now = this.now();
+    switch (batch.kind) {
+      case 'spans': return this.spans(batch.items, batch.selection, now);
+      case 'flows': return this.flows(batch.items, batch.selection, now);
+      case 'measurements': return this.measurements(batch.items, batch.selection, now);
+    }
+  }
+
+  /** Drops series older than the TTL, then returns every metric that has series. */
+  collect(): MetricView[] {
+    this.expire();
+    const out: MetricView[] = [];
+    for (const st of this.states.values()) {
+      if (st.series.size === 0) continue;
+      out.push({ def: st.def, bounds: st.bounds ? Array.from(st.bounds) : [], series: [...st.series.values()] });
+    }
+    return out;
+  }
+
+  expire(): number {
+    const cutoff = this.now() - this.ttlMs;
+    let n = 0;
+    for (const st of this.states.values()) n += st.expire(cutoff);
+    if (n > 0) this.expired?.add(n);
+    return n;
+  }
+
+  seriesCount(): number {
+    let n = 0;
+    for (const st of this.states.values()) n += st.series.size;
+    return n;
+  }
+
+  private state(def: MetricDefinition): MetricState {
+    let st = this.states.get(def.name);
+    if (!st) {
+      const available = ALL_SPAN_METRICS.includes(def) ? SPAN_METRIC_ATTRIBUTES
+        : def === METRICS.flowBytes || def === METRICS.flowPackets ? FLOW_ATTRIBUTES
+          : ['service.name', 'service.namespace', ...def.defaultAttributes];
+      st = new MetricState(def, boundsFor(def, this.options.buckets), available, this.options.maxSeriesPerMetric ?? 100_000);
+      this.states.set(def.name, st);
+    }
+    return st;
+  }
+
+  private serviceKey(service: Service | undefined): string {
+    if (service === undefined) return '';
+    let id = this.serviceIds.get(service);
+    if (id === undefined) {
+      id = String(this.nextServiceId++);
+      this.serviceIds.set(service, id);
+    }
+    return id;
+  }
+
+  private spans(items: Span[], selection: AttributeSelection | undefined, now: number): void {
+    for (const st of this.states.values()) st.select(selection);
+    for (let i = 0; i < items.length; i++) {
+      const span = items[i]!;
+      const metrics = spanMetrics(span);
+      if (metrics.length === 0) continue;
+      const sid = this.serviceKey(span.service);
+      let sig = '';
+      let key = '';
+      for (let m = 0; m < metrics.length; m++) {
+        const sm = metrics[m]!;
+        const st = this.states.get(sm.def.name)!;
+        if (m === 0 || st.sig !== sig) {
+          sig = st.sig;
+          key = sid;
+          const names = st.names;
+          for (let n = 0; n < names.length; n++) {
+            const v = spanAttributeValue(span, names[n]!);
+            key += v === undefined ? SEP + MISSING : SEP + v;
+          }
+        }
+        const s = st.seriesFor(key, span.service, () => st.names.map((n) => spanAttributeValue(span, n)), now);
+        if (s === undefined) this.dropped?.add();
+        else st.record(s, sm.value(span), now);
+      }
+    }
+  }
+
+  private flows(items: Flow[], selection: AttributeSelection | undefined, now: number): void {
+    const bytes = this.state(METRICS.flowBytes);
+    const packets = this.state(METRICS.flowPackets);
+    bytes.select(selection);
+    packets.select(selection);
+    for (const f of items) {
+      this.observe(bytes, undefined, (n) => flowAttributeValue(f, n), f.bytes, now);
+      this.observe(packets, undefined, (n) => flowAttributeValue(f, n), f.packets, now);
+    }
+  }
+
+  private measurements(items: Measurement[], selection: AttributeSelection | undefined, now: number): void {
+    for (const m of items) {
+      const def = metricDefinition(m.metric);
+      if (def === undefined || !Number.isFinite(m.value)) {
+        this.unknown?.add();
+        continue;
+      }
+      const st = this.state(def);
+      st.select(selection);
+      this.observe(st, m.service, (n) => measurementAttributeValue(m, n), m.value, now);
+    }
+  }
+
+  private observe(st: MetricState, service: Service | undefined, get: (name: string) => AttributeValue | undefined, value: number, now: number): void {
+    let key = this.serviceKey(service);
+    for (const n of st.names) {
+      const v = get(n);
+      key += v === undefined ? SEP + MISSING : SEP + v;
+    }
+    const s = st.seriesFor(key, service, () => st.names.map(get), now);
+    if (s === undefined) this.dropped?.add();
+    else st.record(s, value, now);
+  }
+}

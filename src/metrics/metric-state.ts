@@ -1,0 +1,79 @@
+import type { AttributeSelection } from '../model/attribute-selection.js';
+import type { MetricDefinition } from '../model/metrics.js';
+import type { Service } from '../model/service.js';
+import type { AttributeValue } from '../model/span.js';
+import { bucketIndex } from './histogram.js';
+import { newSeries, type Series } from './series.js';
+
+/**
+ * The series of one metric, keyed by a cheap interned string (service id + attribute values). The attribute
+ * names come from the definition's defaults, or from the attributes processor's selection (cached per
+ * selection object, so the lookup runs once per batch, not per record).
+ */
+export class MetricState {
+  readonly series = new Map<string, Series>();
+  names: readonly string[];
+  /** Identifies `names`: metrics with equal signatures share one key computation per record. */
+  sig: string;
+  private selection: AttributeSelection | undefined;
+
+  constructor(
+    readonly def: MetricDefinition,
+    readonly bounds: Float64Array | undefined,
+    private readonly available: readonly string[],
+    private readonly maxSeries: number,
+  ) {
+    this.names = def.defaultAttributes;
+    this.sig = this.names.join(',');
+  }
+
+  /** Points `names` at the selection's choice for this metric (or the defaults). */
+  select(selection: AttributeSelection | undefined): void {
+    if (selection === this.selection) return;
+    this.selection = selection;
+    this.names = selection ? selection.namesFor(this.def.name, this.def.defaultAttributes, this.available) : this.def.defaultAttributes;
+    this.sig = this.names.join(',');
+  }
+
+  /** The series for `key`, created with `values()` on first sight; undefined when the metric is full. */
+  seriesFor(key: string, service: Service | undefined, values: () => (AttributeValue | undefined)[], now: number): Series | undefined {
+    let s = this.series.get(key);
+    if (s !== undefined) return s;
+    if (this.series.size >= this.maxSeries) return undefined;
+    s = newSeries(service, this.names, values(), this.bounds ? this.bounds.length + 1 : 0, now);
+    this.series.set(key, s);
+    return s;
+  }
+
+  record(s: Series, value: number, now: number): void {
+    if (!Number.isFinite(value)) return;
+    s.lastMs = now;
+    switch (this.def.instrument) {
+      case 'histogram':
+        s.counts[bucketIndex(this.bounds!, value)]!++;
+        s.sum += value;
+        s.count++;
+        break;
+      case 'counter':
+        s.sum += value;
+        s.count++;
+        break;
+      case 'gauge':
+        s.sum = value;
+        s.count++;
+        break;
+    }
+  }
+
+  /** Drops series not updated since `cutoff` (ms); returns how many. */
+  expire(cutoff: number): number {
+    let n = 0;
+    for (const [k, s] of this.series) {
+      if (s.lastMs < cutoff) {
+        this.series.delete(k);
+        n++;
+      }
+    }
+    return n;
+  }
+}

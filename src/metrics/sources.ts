@@ -1,0 +1,73 @@
+import { METRICS, type MetricDefinition } from '../model/metrics.js';
+import type { Flow } from '../model/flow.js';
+import type { Measurement } from '../model/measurement.js';
+import type { AttributeValue, Span } from '../model/span.js';
+
+/** Which metrics a span feeds, and the value each takes from it (DESIGN.md §4). */
+export interface SpanMetric {
+  readonly def: MetricDefinition;
+  readonly value: (span: Span) => number;
+}
+
+const duration = (s: Span) => (s.endUnixNano > s.startUnixNano ? Number(s.endUnixNano - s.startUnixNano) / 1e9 : 0);
+const requestSize = (s: Span) => s.http?.requestBodySize ?? 0;
+const responseSize = (s: Span) => s.http?.responseBodySize ?? 0;
+
+const HTTP_SERVER: readonly SpanMetric[] = [
+  { def: METRICS.httpServerDuration, value: duration },
+  { def: METRICS.httpServerRequestSize, value: requestSize },
+  { def: METRICS.httpServerResponseSize, value: responseSize },
+];
+const HTTP_CLIENT: readonly SpanMetric[] = [
+  { def: METRICS.httpClientDuration, value: duration },
+  { def: METRICS.httpClientRequestSize, value: requestSize },
+  { def: METRICS.httpClientResponseSize, value: responseSize },
+];
+const RPC_SERVER: readonly SpanMetric[] = [{ def: METRICS.rpcServerDuration, value: duration }];
+const RPC_CLIENT: readonly SpanMetric[] = [{ def: METRICS.rpcClientDuration, value: duration }];
+const DB_CLIENT: readonly SpanMetric[] = [{ def: METRICS.dbClientDuration, value: duration }];
+const NONE: readonly SpanMetric[] = [];
+
+/** HTTP → http.{server,client}.*, gRPC → rpc.{server,client}.call.duration, SQL/Redis clients → db.client.operation.duration. */
+export function spanMetrics(span: Span): readonly SpanMetric[] {
+  const server = span.kind === 'server';
+  const client = span.kind === 'client';
+  switch (span.protocol) {
+    case 'http':
+      return server ? HTTP_SERVER : client ? HTTP_CLIENT : NONE;
+    case 'grpc':
+      return server ? RPC_SERVER : client ? RPC_CLIENT : NONE;
+    case 'sql':
+    case 'redis':
+      return client ? DB_CLIENT : NONE;
+    default:
+      return NONE;
+  }
+}
+
+export const ALL_SPAN_METRICS: readonly MetricDefinition[] = [...HTTP_SERVER, ...HTTP_CLIENT, ...RPC_SERVER, ...RPC_CLIENT, ...DB_CLIENT].map((m) => m.def);
+
+/** Flow attributes metrics can carry (Beyla's network-flow attribute names). */
+export const FLOW_ATTRIBUTES: readonly string[] = ['direction', 'iface', 'transport', 'src.address', 'dst.address', 'src.port', 'dst.port'];
+
+export function flowAttributeValue(f: Flow, name: string): AttributeValue | undefined {
+  switch (name) {
+    case 'direction': return f.direction;
+    case 'iface': return f.interface;
+    case 'transport': return f.transport;
+    case 'src.address': return f.srcAddress;
+    case 'dst.address': return f.dstAddress;
+    case 'src.port': return f.srcPort;
+    case 'dst.port': return f.dstPort;
+    default: return f.attributes[name];
+  }
+}
+
+export function measurementAttributeValue(m: Measurement, name: string): AttributeValue | undefined {
+  // As for spans, the service identity wins over a same-named attribute.
+  if (m.service !== undefined) {
+    if (name === 'service.name') return m.service.name;
+    if (name === 'service.namespace') return m.service.namespace;
+  }
+  return m.attributes[name];
+}
