@@ -1,0 +1,127 @@
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, parse as parseYaml, type Node } from 'yaml';
+import { expandEnv, EnvError, type Env } from './env.js';
+import type { ConfigIssue, PathSegment, Position } from './errors.js';
+
+interface Located {
+  key?: Position;
+  value?: Position;
+  /** The value is absent (`key:` with nothing after it). */
+  empty?: boolean;
+}
+
+/**
+ * A configuration document with the position of every key and value, so that any path an error names maps back
+ * to file:line:col. Values are `${VAR}`-expanded in place (keys are not).
+ */
+export class ConfigSource {
+  private readonly located = new Map<string, Located>();
+  /** The expanded plain-JS value (null for an empty file). */
+  value: unknown = null;
+  readonly issues: ConfigIssue[] = [];
+  private hasPositions = false;
+
+  private constructor(readonly file: string) {}
+
+  /** Parses YAML text. Syntax errors and env expansion errors land in `issues` (stage 'parse'). */
+  static fromYaml(text: string, file: string, env: Env): ConfigSource {
+    const src = new ConfigSource(file);
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: true });
+    for (const e of doc.errors) {
+      const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
+      src.issues.push({ severity: 'error', stage: 'parse', file, position: { line: p.line, col: p.col }, path: [], message: `invalid YAML: ${firstLine(e.message)}` });
+    }
+    if (src.issues.length) return src;
+    src.hasPositions = true;
+    src.walk(doc.contents, [], env, (n) => (n.range ? lc.linePos(n.range[0]) : undefined));
+    src.value = doc.toJS({ maxAliasCount: 1000 }) ?? null;
+    return src;
+  }
+
+  /** A config given as a plain object (library API): no positions, same expansion. */
+  static fromObject(obj: unknown, file = ''): ConfigSource {
+    return ConfigSource.fromObjectWithEnv(obj, file, process.env);
+  }
+
+  static fromObjectWithEnv(obj: unknown, file: string, env: Env): ConfigSource {
+    const src = new ConfigSource(file);
+    const doc = new Document(obj);
+    src.walk(doc.contents as Node | null, [], env, () => undefined);
+    src.value = doc.toJS() ?? null;
+    return src;
+  }
+
+  /** Where the value at `path` is written; for a missing or empty value, its key; else the nearest ancestor. */
+  position(path: readonly PathSegment[], prefer: 'value' | 'key' = 'value'): Position | undefined {
+    for (let n = path.length; n > 0; n--) {
+      const loc = this.located.get(key(path.slice(0, n)));
+      if (!loc) continue;
+      if (prefer === 'key' && n === path.length) return loc.key ?? loc.value;
+      return (loc.empty ? loc.key : loc.value) ?? loc.key;
+    }
+    return this.hasPositions ? { line: 1, col: 1 } : undefined;
+  }
+
+  /** True when the path is written in the document (not filled in from defaults). */
+  has(path: readonly PathSegment[]): boolean {
+    return this.located.has(key(path));
+  }
+
+  private walk(node: Node | null | undefined, path: PathSegment[], env: Env, pos: (n: Node) => Position | undefined): void {
+    if (!node) return;
+    const here = this.located.get(key(path)) ?? {};
+    if (path.length) this.located.set(key(path), here);
+    if (isMap(node)) {
+      here.value ??= pos(node);
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const child: PathSegment[] = [...path, k];
+        const loc: Located = { key: pair.key && isScalar(pair.key) ? pos(pair.key) : undefined };
+        const v = pair.value as Node | null;
+        if (v == null || (isScalar(v) && v.value === null && (v.range?.[0] ?? 0) === (v.range?.[1] ?? 0))) loc.empty = true;
+        this.located.set(key(child), loc);
+        this.walk(v, child, env, pos);
+      }
+    } else if (isSeq(node)) {
+      here.value ??= pos(node);
+      node.items.forEach((item, i) => this.walk(item as Node, [...path, i], env, pos));
+    } else if (isScalar(node)) {
+      here.value ??= pos(node);
+      if (typeof node.value === 'string') this.expand(node, path, env, here.value);
+    }
+  }
+
+  private expand(node: { value: unknown; type?: string | undefined }, path: PathSegment[], env: Env, at: Position | undefined): void {
+    try {
+      const { value, whole } = expandEnv(node.value as string, env);
+      if (whole && (node.type === 'PLAIN' || node.type === undefined) && value.trim() !== '') {
+        const typed: unknown = safeScalar(value);
+        node.value = typed;
+      } else {
+        node.value = value;
+      }
+    } catch (e) {
+      if (!(e instanceof EnvError)) throw e;
+      this.issues.push({ severity: 'error', stage: 'parse', file: this.file, position: at, path: [...path], message: e.message });
+    }
+  }
+}
+
+/** A `${VAR}` standing alone as a plain scalar takes the YAML type of its value (9400 → number, true → boolean). */
+function safeScalar(text: string): unknown {
+  try {
+    const v: unknown = parseYaml(text);
+    return v === null || typeof v === 'object' ? text : v;
+  } catch {
+    return text;
+  }
+}
+
+function key(path: readonly PathSegment[]): string {
+  return path.map(String).join('\u0000');
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}

@@ -1,0 +1,54 @@
+import type { AnyFactory, ComponentKind, ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
+
+type FactoryOf<K extends ComponentKind> = K extends 'receiver' ? ReceiverFactory<any> : K extends 'processor' ? ProcessorFactory<any> : ExporterFactory<any>;
+
+const TYPE = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * The component factories an agent knows, by kind and type: the built-ins (src/pipeline/builtins.ts) plus
+ * whatever an embedding program registers. A type may exist once per kind.
+ */
+export class FactoryRegistry {
+  private readonly byKind: Record<ComponentKind, Map<string, AnyFactory>> = {
+    receiver: new Map(),
+    processor: new Map(),
+    exporter: new Map(),
+  };
+
+  constructor(factories: Iterable<AnyFactory> = []) {
+    for (const f of factories) this.register(f);
+  }
+
+  /** Adds a factory; `replace: true` lets an embedding program override a built-in of the same kind and type. */
+  register(factory: AnyFactory, options: { replace?: boolean } = {}): this {
+    const kind = factory?.kind;
+    if (kind !== 'receiver' && kind !== 'processor' && kind !== 'exporter') {
+      throw new TypeError(`not a component factory: kind must be "receiver", "processor" or "exporter", got ${JSON.stringify(kind)}`);
+    }
+    if (typeof factory.type !== 'string' || !TYPE.test(factory.type)) {
+      throw new TypeError(`${kind} factory type must be lower_snake_case (${TYPE}), got ${JSON.stringify(factory.type)}`);
+    }
+    if (typeof factory.create !== 'function' || typeof factory.defaultConfig !== 'function' || !factory.schema || !Array.isArray(factory.signals)) {
+      throw new TypeError(`${kind} factory "${factory.type}" must have schema, signals, defaultConfig() and create()`);
+    }
+    const map = this.byKind[kind];
+    if (map.has(factory.type) && !options.replace && map.get(factory.type) !== factory) {
+      throw new Error(`a ${kind} of type "${factory.type}" is already registered (pass { replace: true } to override it)`);
+    }
+    map.set(factory.type, factory);
+    return this;
+  }
+
+  get<K extends ComponentKind>(kind: K, type: string): FactoryOf<K> | undefined {
+    return this.byKind[kind].get(type) as FactoryOf<K> | undefined;
+  }
+
+  /** Known types of a kind, sorted (error messages list them). */
+  types(kind: ComponentKind): string[] {
+    return [...this.byKind[kind].keys()].sort();
+  }
+
+  all(): AnyFactory[] {
+    return [...this.byKind.receiver.values(), ...this.byKind.processor.values(), ...this.byKind.exporter.values()];
+  }
+}
