@@ -43,8 +43,10 @@ export interface DiscoveryConfig {
   instrument: InstrumentEntry[];
   exclude_instrument: ProcessSelector[];
   default_exclude_instrument: ProcessSelector[];
-  /** Full /proc rescan period (safety net when the BPF watcher runs; the pick-up latency without it). */
+  /** Without the BPF watcher: how often /proc is polled for new, exited and listening processes (the pick-up latency). */
   poll_interval: string;
+  /** Full /proc rescan period, a safety net for anything the watcher or the poll missed (e.g. sockets passed between processes). */
+  resync_interval: string;
   /** Processes younger than this are considered on a later pass. */
   min_process_age: string;
   /** How process starts, exits and new listeners are noticed: BPF tracepoints, /proc polling, or BPF when it loads. */
@@ -106,6 +108,7 @@ export const discoverySchema: JsonSchema = {
       type: 'array', items: selectorSchema, default: DEFAULT_EXCLUDE_INSTRUMENT.map((s) => ({ ...s })),
     },
     poll_interval: { type: 'string', format: 'duration', default: '500ms' },
+    resync_interval: { type: 'string', format: 'duration', default: '30s' },
     min_process_age: { type: 'string', format: 'duration', default: '0s' },
     watcher: { enum: ['auto', 'bpf', 'poll'], default: 'auto' },
   },
@@ -118,6 +121,7 @@ export function defaultDiscoveryConfig(): DiscoveryConfig {
     exclude_instrument: [],
     default_exclude_instrument: DEFAULT_EXCLUDE_INSTRUMENT.map((s) => ({ ...s })),
     poll_interval: '500ms',
+    resync_interval: '30s',
     min_process_age: '0s',
     watcher: 'auto',
   };
