@@ -1,0 +1,32 @@
+import type { JsonSchema } from '../../src/pipeline/component.js';
+import { BUCKETS_SCHEMA, type BucketOverrides } from '../../src/metrics/buckets.js';
+
+export interface PrometheusConfig {
+  /** host:port to listen on. */
+  endpoint: string;
+  /** HTTP path of the scrape endpoint. */
+  path: string;
+  /** Series not updated for this long disappear from the output (Go-style duration). */
+  ttl: string;
+  buckets: BucketOverrides;
+  /** Hard bound on series per metric (the cardinality guard processor is the real limiter). */
+  max_series_per_metric: number;
+}
+
+export const DEFAULT_ENDPOINT = '127.0.0.1:9400';
+
+export const prometheusSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    endpoint: { type: 'string', format: 'host-port', default: DEFAULT_ENDPOINT, description: 'host:port the scrape endpoint listens on.' },
+    path: { type: 'string', pattern: '^/\\S*$', default: '/metrics', description: 'HTTP path of the scrape endpoint.' },
+    ttl: { type: 'string', format: 'duration', default: '5m', description: 'Series not updated for this long are dropped.' },
+    buckets: BUCKETS_SCHEMA,
+    max_series_per_metric: { type: 'integer', minimum: 1, default: 100_000, description: 'Series bound per metric; new series beyond it are dropped and counted.' },
+  },
+};
+
+export function defaultPrometheusConfig(): PrometheusConfig {
+  return { endpoint: DEFAULT_ENDPOINT, path: '/metrics', ttl: '5m', buckets: {}, max_series_per_metric: 100_000 };
+}

@@ -1,0 +1,62 @@
+import type { Exporter, ExporterFactory } from '../../src/pipeline/component.js';
+import { parseDuration } from '../../src/config/duration.js';
+import { MetricAggregator } from '../../src/metrics/aggregator.js';
+import { defaultPrometheusConfig, prometheusSchema, type PrometheusConfig } from './config.js';
+import { renderExposition } from './render.js';
+import { listen, type ScrapeServer } from './server.js';
+
+export interface PrometheusExporter extends Exporter {
+  /** The bound address once started (port 0 resolves to a free port). */
+  address(): { host: string; port: number } | undefined;
+  /** The exposition text a scrape would return now. */
+  render(): string;
+}
+
+/** Serves RED and flow metrics, target_info and Lumen's internal metrics for Prometheus to scrape. */
+export const prometheusExporterFactory: ExporterFactory<PrometheusConfig> = {
+  type: 'prometheus',
+  kind: 'exporter',
+  signals: ['metrics', 'flows'],
+  schema: prometheusSchema,
+  defaultConfig: defaultPrometheusConfig,
+  create(config, ctx): PrometheusExporter {
+    const ttlMs = parseDuration(config.ttl);
+    const aggregator = new MetricAggregator({
+      ttlMs, buckets: config.buckets, maxSeriesPerMetric: config.max_series_per_metric, telemetry: ctx.telemetry,
+    });
+    const scrapes = ctx.telemetry.counter('lumen_prometheus_scrapes_total', 'Scrapes served by the Prometheus exporter.');
+    let server: ScrapeServer | undefined;
+    let sweeper: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const render = () => renderExposition(aggregator.collect(), ctx.internalMetrics.collect(), ctx.hostName);
+    return {
+      async start() {
+        if (server || stopped) return;
+        server = await listen(ctx.id, config.endpoint, config.path, () => {
+          scrapes.add();
+          return render();
+        });
+        // Expire stale series even if nobody scrapes, so memory stays bounded.
+        sweeper = setInterval(() => aggregator.expire(), Math.max(1000, Math.min(ttlMs, 60_000)));
+        sweeper.unref();
+        ctx.logger.info('prometheus exporter listening', { endpoint: config.endpoint, port: server.address.port, path: config.path });
+      },
+      consume(batch) {
+        aggregator.consume(batch);
+      },
+      async forceFlush() {},
+      async shutdown() {
+        stopped = true;
+        if (sweeper) clearInterval(sweeper);
+        sweeper = undefined;
+        const s = server;
+        server = undefined;
+        await s?.close();
+      },
+      address: () => (server ? { host: server.address.address, port: server.address.port } : undefined),
+      render,
+    };
+  },
+};
+
+export default prometheusExporterFactory;

@@ -1,0 +1,62 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { splitHostPort } from '../../src/config/formats.js';
+
+/** Raised when the scrape endpoint cannot listen; says which endpoint and what to change. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export interface ScrapeServer {
+  readonly server: Server;
+  /** The bound address (port resolved when the endpoint asked for port 0). */
+  readonly address: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** Listens on `endpoint` and answers GET/HEAD `path` with `render()`; every other path is a 404. */
+export async function listen(id: string, endpoint: string, path: string, render: () => string): Promise<ScrapeServer> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (url !== path) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: metrics are served on ${path}\n`);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    let body: string;
+    try {
+      body = render();
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`render failed: ${(err as Error).message}\n`);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  const { host, port } = splitHostPort(endpoint);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const what = err.code === 'EADDRINUSE' ? 'the address is already in use (another Lumen or exporter listening there?)'
+        : err.code === 'EADDRNOTAVAIL' ? 'the address is not one of this host\'s addresses'
+          : err.code === 'EACCES' ? 'permission denied (ports below 1024 need root)' : err.message;
+      reject(new ListenError(err.code === 'EADDRINUSE' ? 'LUMEN_ENDPOINT_IN_USE' : 'LUMEN_ENDPOINT_LISTEN',
+        `exporters.${id}.endpoint: cannot listen on ${endpoint}: ${what}; choose a free host:port`));
+    });
+    server.listen({ host: host || undefined, port }, () => resolve());
+  });
+  server.on('error', () => {});
+  return {
+    server,
+    address: server.address() as AddressInfo,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
