@@ -1,0 +1,76 @@
+import type { Span } from '../../src/model/span.js';
+import type { Service } from '../../src/model/service.js';
+import type { Signal } from '../../src/pipeline/component.js';
+import { BoundedCache } from './bounded-cache.js';
+import type { RoutesConfig } from './config.js';
+import { RouteHeuristic } from './heuristic.js';
+import { RouteMatcher } from './matcher.js';
+import { RouteTrie } from './trie.js';
+
+/** Routes that the `wildcard` policy gives every unmatched path (as Beyla does). */
+export const WILDCARD_ROUTE = '/**';
+
+/**
+ * Per-span routing (Beyla's order): ignored patterns first, then declared patterns, then a route the
+ * receiver already knew, then the `unmatched` policy. Sets http.route and the span name "<METHOD> <route>".
+ */
+export class Router {
+  readonly #patterns: RouteMatcher;
+  readonly #ignored: RouteMatcher;
+  readonly #heuristic: RouteHeuristic;
+  /** path → heuristic route: most traffic repeats a few paths. */
+  readonly #routes = new BoundedCache<string, string>(8192);
+  readonly #tries = new WeakMap<Service, RouteTrie>();
+  readonly #dropIgnored: boolean;
+
+  constructor(readonly config: RoutesConfig, signal: Signal) {
+    this.#patterns = new RouteMatcher(config.patterns);
+    this.#ignored = new RouteMatcher(config.ignored_patterns);
+    this.#heuristic = new RouteHeuristic({ wildcard: config.wildcard_char });
+    this.#dropIgnored = config.ignore_mode === 'all' || config.ignore_mode === signal;
+  }
+
+  /** Routes the span in place; false when it must be dropped (an ignored path in this pipeline). */
+  apply(span: Span): boolean {
+    const http = span.http;
+    if (!http) return true;
+    if (this.#dropIgnored && this.#ignored.size > 0 && this.#ignored.find(http.path) !== '') return false;
+    const declared = this.#patterns.find(http.path);
+    if (declared) http.route = declared;
+    else if (!http.route) http.route = this.#unmatched(span.service, http.path);
+    span.name = http.route ? `${http.method} ${http.route}` : http.method;
+    return true;
+  }
+
+  /** The trie of a service (low-cardinality policy), for tests and internal metrics. */
+  trieOf(service: Service): RouteTrie | undefined {
+    return this.#tries.get(service);
+  }
+
+  #unmatched(service: Service, path: string): string {
+    switch (this.config.unmatched) {
+      case 'unset':
+        return '';
+      case 'path':
+        return path;
+      case 'wildcard':
+        return WILDCARD_ROUTE;
+      case 'heuristic':
+        return this.#classify(path);
+      case 'low-cardinality': {
+        let trie = this.#tries.get(service);
+        if (!trie) this.#tries.set(service, (trie = new RouteTrie(this.config.max_path_segment_cardinality, this.config.wildcard_char)));
+        return trie.insert(this.#classify(path));
+      }
+    }
+  }
+
+  #classify(path: string): string {
+    let route = this.#routes.get(path);
+    if (route === undefined) {
+      route = this.#heuristic.classify(path);
+      this.#routes.set(path, route);
+    }
+    return route;
+  }
+}
