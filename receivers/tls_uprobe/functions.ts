@@ -1,0 +1,87 @@
+import { ElfFile, type ElfSymbol } from '../../src/elf/index.js';
+import { firstDirectBranch, inExecutableSegment } from './internal.js';
+
+export const TLS_EXPORTS = ['SSL_read', 'SSL_read_ex', 'SSL_write', 'SSL_write_ex', 'SSL_free', 'SSL_write_ex2'] as const;
+const INTERNAL = ['ssl_read_internal', 'ssl_write_internal'] as const;
+
+/** What one binary offers for TLS capture. Offsets are file offsets (what a uprobe takes). */
+export interface TlsFunctions {
+  readonly path: string;
+  /** Exported (or, for static executables, symtab) OpenSSL functions found, name → file offset. */
+  readonly exports: ReadonlyMap<string, number>;
+  /** OpenSSL's internal read/write (reached by SSL_read*, SSL_write* and BIO_f_ssl alike), when identified. */
+  readonly readInternal?: number;
+  readonly writeInternal?: number;
+  /** How the internals were identified, or why not (for the log line). */
+  readonly internalNote: string;
+  /** Symbol version of SSL_read (e.g. OPENSSL_3.0.0), '' when unversioned. */
+  readonly version: string;
+  /** Which table the symbols came from. */
+  readonly table: 'dynsym' | 'symtab' | 'none';
+  /** True when the file has neither .dynsym nor .symtab (fully stripped). */
+  readonly stripped: boolean;
+}
+
+/**
+ * Looks up the OpenSSL entry points of a library or executable. With `internals`, also identifies
+ * ssl_read_internal/ssl_write_internal — by name when the symbol table has them (Node.js), else as the
+ * common direct call target of SSL_read and SSL_read_ex (SSL_write and SSL_write_ex) — so that programs
+ * using BIO_f_ssl (openssl s_server) are seen too. The internal write is skipped when SSL_write_ex2
+ * exists (OpenSSL ≥ 3.3 added a flags argument to it).
+ */
+export async function findTlsFunctions(path: string, internals: boolean): Promise<TlsFunctions> {
+  const elf = await ElfFile.open(path);
+  try {
+    const hasDyn = await elf.hasTable('dynsym'), hasSym = await elf.hasTable('symtab');
+    let found = await elf.lookup([...TLS_EXPORTS], { tables: ['dynsym'] });
+    let table: TlsFunctions['table'] = found.size ? 'dynsym' : 'none';
+    if (!found.has('SSL_read') && !found.has('SSL_read_ex') && hasSym) {
+      found = await elf.lookup([...TLS_EXPORTS, ...INTERNAL], { tables: ['symtab'] });
+      table = found.size ? 'symtab' : 'none';
+    } else if (internals && hasSym) {
+      for (const [k, v] of await elf.lookup([...INTERNAL], { tables: ['symtab'] })) found.set(k, v);
+    }
+    if (internals && table === 'dynsym') {
+      for (const [k, v] of await elf.lookup([...INTERNAL], { tables: ['dynsym'] })) if (!found.has(k)) found.set(k, v);
+    }
+    const exports = new Map<string, number>();
+    for (const name of TLS_EXPORTS) {
+      const s = found.get(name);
+      const off = s && s.type !== 'object' ? elf.fileOffset(s.value) : undefined;
+      if (off !== undefined) exports.set(name, off);
+    }
+    let readInternal: number | undefined, writeInternal: number | undefined, internalNote = 'internal probes off';
+    if (internals && (exports.has('SSL_read') || exports.has('SSL_read_ex'))) {
+      const r = await resolveInternal(elf, found, 'ssl_read_internal', 'SSL_read', 'SSL_read_ex');
+      const w = exports.has('SSL_write_ex2')
+        ? { note: 'ssl_write_internal not probed: SSL_write_ex2 exists (OpenSSL >= 3.3 changed its arguments)' }
+        : await resolveInternal(elf, found, 'ssl_write_internal', 'SSL_write', 'SSL_write_ex');
+      readInternal = r.offset;
+      writeInternal = w.offset;
+      internalNote = `${r.note}; ${w.note}`;
+    }
+    const ver = found.get('SSL_read') ?? found.get('SSL_read_ex');
+    return {
+      path, exports, internalNote, version: ver?.version ?? '', table, stripped: !hasDyn && !hasSym,
+      ...(readInternal !== undefined ? { readInternal } : {}), ...(writeInternal !== undefined ? { writeInternal } : {}),
+    };
+  } finally {
+    await elf.close();
+  }
+}
+
+async function resolveInternal(elf: ElfFile, found: Map<string, ElfSymbol>, name: string, plain: string, ex: string): Promise<{ offset?: number; note: string }> {
+  const named = found.get(name);
+  if (named) {
+    const offset = elf.fileOffset(named.value);
+    return offset === undefined ? { note: `${name} symbol outside any segment` } : { offset, note: `${name} by symbol` };
+  }
+  const p = found.get(plain), e = found.get(ex);
+  if (!p || !e) return { note: `${name} not identified: ${!p ? plain : ex} missing` };
+  const [tp, te] = await Promise.all([firstDirectBranch(elf, p), firstDirectBranch(elf, e)]);
+  if (tp === undefined || tp !== te || !inExecutableSegment(elf, tp)) {
+    return { note: `${name} not identified: ${plain} and ${ex} do not call one common function` };
+  }
+  const offset = elf.fileOffset(tp);
+  return offset === undefined ? { note: `${name} target outside any segment` } : { offset, note: `${name} at 0x${tp.toString(16)} (common callee of ${plain}/${ex})` };
+}
