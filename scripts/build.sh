@@ -7,7 +7,8 @@ if [[ -f bpf/Makefile ]]; then make -s -C bpf; fi
 if [[ -f binding.gyp ]]; then
   # Rebuild only when a native source changed.
   if [[ ! -f build/Release/lumen_bpf.node ]] || [[ -n "$(find native binding.gyp -newer build/Release/lumen_bpf.node 2>/dev/null | head -1)" ]]; then
-    npx --no-install node-gyp rebuild >/dev/null
+    # configure + build, never `rebuild`: node-gyp's clean step deletes build/, which also holds build/bpf/.
+    npx --no-install node-gyp configure build >/dev/null
   fi
 fi
 npx --no-install tsc -p tsconfig.json

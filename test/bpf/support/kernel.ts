@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { bpfObjectPath, packageRoot } from '../../../src/bpf/index.js';
+
+/** Builds build/bpf/<name>.bpf.o from bpf/<name>.bpf.c when missing or stale, and returns its path. */
+export function ensureBpfObject(name: string): string {
+  execFileSync('make', ['-s', '-C', join(packageRoot(), 'bpf'), `../build/bpf/${name}.bpf.o`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return bpfObjectPath(name);
+}
+
+interface BpftoolProg { id: number; name?: string; map_ids?: number[] }
+interface BpftoolMap { id: number; name?: string }
+interface BpftoolLink { id: number; prog_id?: number }
+
+function bpftool<T>(...args: string[]): T[] {
+  const out = execFileSync('bpftool', ['-j', ...args], { encoding: 'utf8' });
+  return out.trim() === '' ? [] : (JSON.parse(out) as T[]);
+}
+
+/** IDs of the kernel's BPF programs, maps and links at one moment (from bpftool). */
+export interface KernelSnapshot {
+  progs: Map<number, string>;
+  maps: Map<number, string>;
+  links: Map<number, number>; // link id -> prog id
+}
+
+export function kernelSnapshot(): KernelSnapshot {
+  return {
+    progs: new Map(bpftool<BpftoolProg>('prog', 'list').map((p) => [p.id, p.name ?? ''])),
+    maps: new Map(bpftool<BpftoolMap>('map', 'list').map((m) => [m.id, m.name ?? ''])),
+    links: new Map(bpftool<BpftoolLink>('link', 'list').map((l) => [l.id, l.prog_id ?? 0])),
+  };
+}
+
+/** What appeared between two snapshots, restricted to program names we own (other engineers load concurrently). */
+export function ownedSince(before: KernelSnapshot, after: KernelSnapshot, programNames: readonly string[]): { progs: number[]; maps: number[]; links: number[] } {
+  const names = new Set(programNames.map((n) => n.slice(0, 15)));
+  const progs = [...after.progs].filter(([id, n]) => !before.progs.has(id) && names.has(n)).map(([id]) => id);
+  const progSet = new Set(progs);
+  const mapIds = new Set<number>();
+  for (const p of bpftool<BpftoolProg>('prog', 'list')) if (progSet.has(p.id)) for (const m of p.map_ids ?? []) mapIds.add(m);
+  const links = [...after.links].filter(([id, prog]) => !before.links.has(id) && progSet.has(prog)).map(([id]) => id);
+  return { progs, maps: [...mapIds], links };
+}
+
+type Owned = { progs: number[]; maps: number[]; links: number[] };
+
+/**
+ * The subset of `owned` still present in the kernel (should be empty after close()). The kernel frees a
+ * program's maps after an RCU grace period, so this polls for up to `waitMs`.
+ */
+export async function stillLoaded(owned: Owned, waitMs = 3000): Promise<Owned> {
+  const end = Date.now() + waitMs;
+  for (;;) {
+    const now = kernelSnapshot();
+    const left = {
+      progs: owned.progs.filter((id) => now.progs.has(id)),
+      maps: owned.maps.filter((id) => now.maps.has(id)),
+      links: owned.links.filter((id) => now.links.has(id)),
+    };
+    if (left.progs.length + left.maps.length + left.links.length === 0 || Date.now() > end) return left;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
