@@ -3,6 +3,7 @@ import type { ComponentContext, ProcessorContext, Signal } from './component.js'
 import type { Discovery } from '../discovery/types.js';
 import type { Logger } from './logger.js';
 import type { InternalMetrics } from './internal-metrics.js';
+import type { InternalMetricsSource } from './self-telemetry.js';
 
 export interface ContextDeps {
   readonly logger: Logger;
@@ -10,6 +11,8 @@ export interface ContextDeps {
   readonly hostName?: string;
   /** Returns the shared discovery, creating it on first call. */
   readonly discovery: () => Discovery;
+  /** What exporters publish (defaults to `metrics`; empty when service.telemetry.metrics.enabled is false). */
+  readonly published?: InternalMetricsSource;
 }
 
 /** The context one component instance receives: its id, a child logger, telemetry labelled with its id. */
@@ -18,7 +21,7 @@ export function componentContext(id: string, deps: ContextDeps, labels: Record<s
     id,
     logger: deps.logger.child({ component: id, ...labels }),
     telemetry: deps.metrics.forComponent(id, labels),
-    internalMetrics: deps.metrics,
+    internalMetrics: deps.published ?? deps.metrics,
     hostName: deps.hostName ?? hostname(),
     discovery: deps.discovery,
   });

@@ -12,7 +12,7 @@ export interface PushReceiver {
   stopped: number;
 }
 
-export function pushReceiverFactory(type = 'push', signals: Signal[] = ['traces', 'metrics']) {
+export function pushReceiverFactory(type = 'push', signals: Signal[] = ['traces', 'metrics'], order: string[] = [], opts: { startError?: string; useDiscovery?: boolean } = {}) {
   const instances = new Map<string, PushReceiver>();
   const factory: ReceiverFactory<{ label: string }> = {
     type,
@@ -23,12 +23,16 @@ export function pushReceiverFactory(type = 'push', signals: Signal[] = ['traces'
     create(_config, ctx) {
       const state: PushReceiver = { subject: new Subject<Batch>(), started: false, stopped: 0 };
       instances.set(ctx.id, state);
+      if (opts.useDiscovery) ctx.discovery();
       return {
         output: state.subject.asObservable(),
         async start() {
+          order.push(`${ctx.id}:start`);
+          if (opts.startError) throw new Error(opts.startError);
           state.started = true;
         },
         async shutdown() {
+          order.push(`${ctx.id}:shutdown`);
           state.stopped++;
           state.subject.complete();
         },
@@ -43,7 +47,7 @@ export interface MemoryExporterState {
   events: string[];
 }
 
-export function memoryExporterFactory(type = 'memory', signals: Signal[] = ['traces', 'metrics', 'flows'], opts: { shutdownDelayMs?: number; failEvery?: number } = {}) {
+export function memoryExporterFactory(type = 'memory', signals: Signal[] = ['traces', 'metrics', 'flows'], opts: { shutdownDelayMs?: number; failEvery?: number; order?: string[]; createError?: string } = {}) {
   const instances = new Map<string, MemoryExporterState>();
   const factory: ExporterFactory<{ endpoint: string }> = {
     type,
@@ -56,11 +60,14 @@ export function memoryExporterFactory(type = 'memory', signals: Signal[] = ['tra
     },
     defaultConfig: () => ({ endpoint: '127.0.0.1:19101' }),
     create(_config, ctx) {
+      if (opts.createError) throw new Error(opts.createError);
       const state: MemoryExporterState = { batches: [], events: [] };
       instances.set(ctx.id, state);
+      const order = opts.order ?? [];
       let n = 0;
       return {
         async start() {
+          order.push(`${ctx.id}:start`);
           state.events.push('start');
         },
         consume(batch, signal) {
@@ -69,10 +76,12 @@ export function memoryExporterFactory(type = 'memory', signals: Signal[] = ['tra
           state.batches.push({ batch, signal });
         },
         async forceFlush() {
+          order.push(`${ctx.id}:flush`);
           state.events.push('flush');
         },
         async shutdown() {
           if (opts.shutdownDelayMs) await new Promise((r) => setTimeout(r, opts.shutdownDelayMs));
+          order.push(`${ctx.id}:shutdown`);
           state.events.push('shutdown');
         },
       };
@@ -81,7 +90,7 @@ export function memoryExporterFactory(type = 'memory', signals: Signal[] = ['tra
   return { factory, instances };
 }
 
-export function tagProcessorFactory(type = 'tag', signals: Signal[] = ['traces', 'metrics']) {
+export function tagProcessorFactory(type = 'tag', signals: Signal[] = ['traces', 'metrics'], opts: { failOn?: string } = {}) {
   const factory: ProcessorFactory<{ key: string; value: string }> = {
     type,
     kind: 'processor',
@@ -94,7 +103,12 @@ export function tagProcessorFactory(type = 'tag', signals: Signal[] = ['traces',
     defaultConfig: () => ({ key: 'tag', value: 'v' }),
     create(config, ctx) {
       return map((batch: Batch) => {
-        if (batch.kind === 'spans') for (const s of batch.items) s.attributes[config.key] = `${config.value}:${ctx.signal}`;
+        if (batch.kind === 'spans') {
+          for (const s of batch.items) {
+            if (opts.failOn && s.name === opts.failOn) throw new Error(`cannot tag ${s.name}`);
+            s.attributes[config.key] = `${config.value}:${ctx.signal}`;
+          }
+        }
         return batch;
       });
     },
