@@ -8,7 +8,7 @@ import { Engine, StartError } from '../src/pipeline/engine.js';
 import { FactoryRegistry } from '../src/pipeline/registry.js';
 import { InternalMetrics } from '../src/pipeline/internal-metrics.js';
 import { createMemoryLogger } from '../src/pipeline/memory-logger.js';
-import type { AnyFactory } from '../src/pipeline/component.js';
+import type { AnyFactory, ComponentContext, ExporterFactory } from '../src/pipeline/component.js';
 import type { Discovery, DiscoveryEvent } from '../src/discovery/types.js';
 import { flowBatch, spanBatch, type SpanBatch } from '../src/model/batch.js';
 import { memoryExporterFactory, pushReceiverFactory, tagProcessorFactory } from './support/factories.js';
@@ -200,10 +200,10 @@ test('discovery: created on first ctx.discovery(), started before receivers, shu
 test('internal metrics can be turned off for exporters; taps see received and processed batches', async () => {
   const push = pushReceiverFactory();
   let seen: unknown[] | undefined;
-  const peek: AnyFactory = {
+  const peek: ExporterFactory<unknown> = {
     ...memoryExporterFactory().factory,
     type: 'peek',
-    create(_c, ctx) {
+    create(_c: unknown, ctx: ComponentContext) {
       return { async start() {}, consume() { seen = ctx.internalMetrics.collect(); }, async forceFlush() {}, async shutdown() {} };
     },
   };
