@@ -37,6 +37,7 @@ export class ProcessDiscovery implements Discovery {
   private readonly counters: Record<'scans' | 'events' | 'lost' | 'errors', Counter>;
   private readonly timers: NodeJS.Timeout[] = [];
   private watcher: ProcessWatcher | undefined;
+  private watchedParents = new Set<number>();
   private pending: NodeJS.Timeout | undefined;
   private ageTimer: NodeJS.Timeout | undefined;
   private state: 'new' | 'running' | 'stopped' = 'new';
@@ -131,7 +132,7 @@ export class ProcessDiscovery implements Discovery {
     };
     try {
       const w = await openBpfWatcher(handler, this.logger);
-      w.setForkParents(this.forkParents());
+      this.watchForks(w);
       return w;
     } catch (e) {
       if (this.config.watcher === 'bpf') throw e;
@@ -199,8 +200,21 @@ export class ProcessDiscovery implements Discovery {
       this.current.set(pid, { process: proc, entry, startTicks: rec.startTicks });
       this.subject.next({ type: 'added', process: proc });
     }
-    this.watcher?.setForkParents(this.forkParents());
     if (minAgeTicks > 0) this.scheduleAgeCheck(nowTicks, minAgeTicks);
+    if (this.watcher) this.watchForks(this.watcher);
+  }
+
+  /**
+   * Tells the BPF watcher whose forks to report, then adopts children such a parent forked before it was
+   * watched (nginx forks its workers right after listen(), before the listen event is even handled).
+   */
+  private watchForks(watcher: ProcessWatcher): void {
+    const parents = this.forkParents();
+    const fresh = parents.filter((p) => !this.watchedParents.has(p));
+    watcher.setForkParents(parents);
+    this.watchedParents = new Set(parents);
+    for (const pid of fresh) this.table.adoptChildren(pid);
+    if (this.table.dirty) this.evaluate();
   }
 
   /** Forks worth an event: children of selected processes and of listening-socket holders. */

@@ -25,3 +25,5 @@ export interface DiscoveryDeps {
 export function createDiscovery(config: Partial<DiscoveryConfig>, deps: DiscoveryDeps): Discovery {
   return new ProcessDiscovery(config, deps);
 }
+
+export { syncPidAllowlist, pidKey, type PidAllowlistOptions } from './pid-allowlist.js';

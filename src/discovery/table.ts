@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { ProcessRecord } from './record.js';
 import { nsInode, readExe, readProcessBasics } from './proc/process.js';
 import { readListenTable } from './proc/listen-table.js';
@@ -66,6 +66,31 @@ export class ProcessTable {
     this.dirty = true;
     if (rec) this.scanFds(rec);
     return rec;
+  }
+
+  /**
+   * Reads the children of `pid` not known yet (from every thread's /proc/PID/task/TID/children): those forked
+   * before the BPF watcher was told to report this parent's forks. Marks the table dirty when it finds any.
+   */
+  adoptChildren(pid: number): void {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return;
+    }
+    for (const tid of tids) {
+      let text = '';
+      try {
+        text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
+      } catch {
+        continue;
+      }
+      for (const child of text.split(' ')) {
+        const c = Number(child);
+        if (c > 0 && !this.records.has(c) && !this.ignored.has(c)) this.replace(c);
+      }
+    }
   }
 
   remove(pid: number): void {

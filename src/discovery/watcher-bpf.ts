@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import type { BpfLink, BpfMap, BpfObject, OpenOptions } from '../bpf/types.js';
+import type { BpfLink, BpfMap } from '../bpf/types.js';
 import type { Logger } from '../pipeline/logger.js';
 
 /** What the watcher reports; the discovery rescans /proc for the pids named. */
@@ -24,18 +24,12 @@ const EVENT_SIZE = 16;
 const PROGRAMS = ['pw_exec', 'pw_exit', 'pw_fork', 'pw_sock_state'];
 const LOST_CHECK_MS = 1000;
 
-interface BpfModule {
-  openObject(path: string, options?: OpenOptions): BpfObject;
-  bpfObjectPath(name: string): string;
-}
-
 /**
  * Loads bpf/process_watch.bpf.c through the native addon (src/bpf) and feeds its ring buffer to `handler`.
  * Throws (with the addon's coded error) when the addon, the object or the tracepoints are unavailable.
  */
 export async function openBpfWatcher(handler: WatchHandler, logger: Logger): Promise<ProcessWatcher> {
-  const spec = '../bpf/index.js';
-  const bpf = (await import(spec)) as BpfModule;
+  const bpf = await import('../bpf/index.js'); // loaded only when the watcher is used
   const obj = bpf.openObject(bpf.bpfObjectPath('process_watch'));
   const links: BpfLink[] = [];
   let sub: Subscription | undefined;
