@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
+/*
+ * Records of the kernel_socket probe family (bpf/kernel_socket.bpf.c), decoded in TypeScript by
+ * receivers/kernel_socket/record.ts with DataView. Explicit padding, no packed structs: every field sits
+ * at its natural alignment and the offsets below are part of the contract.
+ */
+#ifndef LUMEN_KERNEL_SOCKET_H
+#define LUMEN_KERNEL_SOCKET_H
+
+/* Largest configurable capture per message. The default object is built with 1024; the "large" variant
+ * (kernel_socket_large.bpf.c) with 8192. Must be a power of two. */
+#ifndef KS_CAPTURE_MAX
+#define KS_CAPTURE_MAX 1024
+#endif
+
+/* Pending (pipelined) requests per connection: slots (tgid, fd, 0..KS_SLOTS-1). Power of two. */
+#define KS_SLOTS 4
+
+#define KS_ROLE_SERVER 1
+#define KS_ROLE_CLIENT 2
+
+/* Why a record was emitted. */
+#define KS_REASON_COMPLETE 1      /* the response's framing (Content-Length, chunked end, no body) says so */
+#define KS_REASON_NEXT_REQUEST 2  /* a new request started on the connection */
+#define KS_REASON_NEXT_RESPONSE 3 /* a new response started (pipelining, unknown length) */
+#define KS_REASON_CLOSE 4         /* the connection was closed */
+#define KS_REASON_TIMEOUT 5       /* set by the user-space sweeper, never by BPF */
+
+/* record.flags */
+#define KS_F_REQ_CHUNKED 1
+#define KS_F_RESP_CHUNKED 2
+#define KS_F_REQ_HEAD_TRUNCATED 4  /* request header block longer than the scanner follows */
+#define KS_F_RESP_HEAD_TRUNCATED 8
+#define KS_F_SENDFILE 16           /* part of the response body went out with sendfile */
+#define KS_F_INTERIM 32            /* a 1xx interim response preceded the final one */
+
+struct ks_record {
+	__u64 start_ns;       /*   0 CLOCK_MONOTONIC ns of the request's first byte */
+	__u64 end_ns;         /*   8 ... of the response's last byte (0: no response) */
+	__u64 resp_start_ns;  /*  16 ... of the response's first byte (0: none) */
+	__u64 last_ns;        /*  24 last activity (the sweeper's clock) */
+	__u64 req_bytes;      /*  32 request bytes seen: header block + body */
+	__u64 resp_bytes;     /*  40 response bytes seen */
+	__s64 req_content_length;  /*  48 -1 when absent */
+	__s64 resp_content_length; /*  56 -1 when absent */
+	__u64 sk;             /*  64 struct sock * of this end: identity of the connection inside the host */
+	__u32 tgid;           /*  72 */
+	__s32 fd;             /*  76 */
+	__u32 seq;            /*  80 slot sequence on the connection */
+	__u32 req_head_len;   /*  84 header block length incl. the blank line; 0: its end was not seen */
+	__u32 resp_head_len;  /*  88 */
+	__u16 req_len;        /*  92 captured request bytes */
+	__u16 resp_len;       /*  94 captured response bytes */
+	__u8 laddr[16];       /*  96 this process's address (IPv4: first 4 bytes) */
+	__u8 raddr[16];       /* 112 the peer's address */
+	__u16 lport;          /* 128 host byte order */
+	__u16 rport;          /* 130 */
+	__u16 family;         /* 132 AF_INET (2) or AF_INET6 (10) */
+	__u16 status;         /* 134 final response status, 0 when none */
+	__u8 role;            /* 136 KS_ROLE_* */
+	__u8 reason;          /* 137 KS_REASON_* */
+	__u8 method;          /* 138 H1_M_* */
+	__u8 flags;           /* 139 KS_F_* */
+	__u32 _pad;           /* 140 */
+	/* 144: in ring-buffer records, req_len request bytes then resp_len response bytes follow. */
+};
+
+#define KS_RECORD_HEADER_SIZE 144
+
+/* The in-flight state of one request in the ks_slots map (read by the user-space sweeper too):
+ * the header, then the request capture at offset 144, the response capture at 144 + KS_CAPTURE_MAX. */
+struct ks_slot {
+	struct ks_record r;
+	__u8 req[KS_CAPTURE_MAX];
+	__u8 resp[KS_CAPTURE_MAX];
+};
+
+struct ks_conn_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct ks_slot_key {
+	__u32 tgid;
+	__s32 fd;
+	__u32 slot;
+	__u32 _pad;
+};
+
+/* Per-CPU counters (one array entry, summed by user space). Keep in sync with receivers/kernel_socket/counters.ts. */
+enum ks_counter {
+	KS_C_RECORDS = 0,          /* records written to the ring buffer */
+	KS_C_RINGBUF_DROPS,        /* ring buffer full: record lost */
+	KS_C_NON_HTTP,             /* data at a message boundary that is neither a request nor a response */
+	KS_C_CONN_NON_HTTP,        /* connections given up as not HTTP/1 */
+	KS_C_UNSOLICITED_RESPONSE, /* response bytes with no pending request */
+	KS_C_PIPELINE_OVERFLOW,    /* more pending requests than KS_SLOTS */
+	KS_C_HEAD_TRUNCATED,       /* header blocks too long to follow */
+	KS_C_SLOT_ALLOC_FAIL,      /* ks_slots full */
+	KS_C_CONN_ALLOC_FAIL,      /* ks_conns update failed */
+	KS_C_CLOSED_INCOMPLETE,    /* connection closed with a request whose header block never ended */
+	KS_C_CLOSED_NO_RESPONSE,   /* closed with a complete request and no response: emitted with status 0 */
+	KS_C_READ_FAULT,           /* bpf_probe_read_user failed */
+	KS_C_SYSCALLS,             /* read/write family calls seen on tracked TCP connections */
+	KS_C_CONNS,                /* TCP connections tracked */
+	KS_C__MAX,
+};
+
+#define KS_COUNTERS_SLOTS 16
+
+struct ks_counters {
+	__u64 c[KS_COUNTERS_SLOTS];
+};
+
+#endif /* LUMEN_KERNEL_SOCKET_H */
