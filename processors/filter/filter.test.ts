@@ -17,7 +17,7 @@ const validate = createAjv().compile(filterProcessorFactory.schema);
 async function run(config: FilterConfig, spans: Span[], signal: Signal = 'traces') {
   assert.ok(validate(config), JSON.stringify(validate.errors));
   const ctx = testContext('filter', { signal });
-  const out = (await firstValueFrom(from([spanBatch(spans) as Batch]).pipe(filterProcessorFactory.create(config, ctx), toArray()))) as SpanBatch[];
+  const out = (await firstValueFrom(from([spanBatch(spans) as Batch]).pipe(filterProcessorFactory.create(config, ctx), toArray()))) as Batch[] as SpanBatch[];
   return { kept: out.flatMap((b) => b.items), ctx };
 }
 
