@@ -3,7 +3,7 @@
  * drivers), Kubernetes and nested cgroup namespaces all end in a 64-hex-digit id, or carry it in a
  * `<runtime>-<id>.scope` unit name. Returns undefined for processes outside containers.
  */
-const SCOPE = /[-/]([0-9a-f]{64})\.scope$/i;
+const SCOPE = /[-/]([0-9a-f]{64})\.scope(?:\/|$)/i;
 const BARE = /\/([0-9a-f]{64})(?:\/|$)/i;
 const KUBEPODS = /kubepods.*?([0-9a-f]{64})/i;
 

@@ -6,12 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server as NetServer } from 'node:net';
-import { cleanupAll, startGo, startJava, startNginx, startNode, startPython, childrenOf, type Server } from './servers.js';
+import { cleanupAll, startGo, startJava, startNginx, startNode, startPython, startRust, rustc, childrenOf, type Server } from './servers.js';
 import { HOST, startDiscovery } from './harness.js';
 import type { DiscoveryConfig } from '../config.js';
 
 const PORTS = '19500-19599';
 let py: Server, pyEnv: Server, nginx: Server, node: Server, go: Server, java: Server;
+let rust: Server | undefined;
 let own: NetServer;
 
 before(async () => {
@@ -23,6 +24,7 @@ before(async () => {
     startGo(19504),
     startJava(19505),
   ]);
+  if (rustc()) rust = await startRust(19507);
   own = createServer().listen(19599, '127.0.0.1'); // Lumen's own listener: never instrumented
   await new Promise((r) => own.once('listening', r));
 });
@@ -42,7 +44,7 @@ async function selected(config: Partial<DiscoveryConfig>) {
   }
 }
 
-test('finds each runtime with its ports, language and service identity', async () => {
+test('finds each runtime with its ports, language and service identity', async (t) => {
   const procs = await selected({ instrument: [{ open_ports: PORTS }] });
   const expect: Array<[Server, string, string]> = [
     [py, 'python', 'python3.11'], [node, 'nodejs', 'node'], [go, 'go', 'gosrv'], [java, 'java', 'java'], [nginx, 'cpp', 'nginx'],
@@ -58,6 +60,12 @@ test('finds each runtime with its ports, language and service identity', async (
     assert.equal(p.service.process, p.info);
     assert.equal(p.info.pid, srv.pid);
     assert.equal(p.info.containerId, undefined);
+  }
+  if (rust) {
+    assert.equal(procs.get(rust.pid)?.info.language, 'rust');
+    assert.equal(procs.get(rust.pid)?.service.name, 'rustsrv');
+  } else {
+    t.diagnostic('rustc not installed: Rust detection not checked');
   }
   assert.match(procs.get(py.pid)!.info.cmdline, /^\/usr\/bin\/python3 -m http\.server 19501 --bind 127\.0\.0\.1$/);
   assert.equal(procs.get(nginx.pid)!.info.exe, '/usr/sbin/nginx');

@@ -166,3 +166,31 @@ public class Main {
 `);
   return startChild('/usr/lib/jvm/java-17-openjdk-amd64/bin/java', ['-Xshare:auto', '-XX:TieredStopAtLevel=1', join(dir, 'Main.java'), String(port)], port, env, dir);
 }
+
+/** rustc from a rustup toolchain, when this machine has one (Rust is not a Debian dependency of Lumen). */
+export function rustc(): string | undefined {
+  for (const p of [`${process.env['HOME'] ?? '/root'}/.cargo/bin/rustc`, '/usr/bin/rustc']) {
+    try {
+      execFileSync(p, ['--version'], { stdio: 'pipe' });
+      return p;
+    } catch { /* not there */ }
+  }
+  return undefined;
+}
+
+/** A std-only Rust TCP server answering one HTTP/1.0 response per connection. */
+export function startRust(port: number): Promise<Server> {
+  const compiler = rustc();
+  if (!compiler) throw new Error('rustc not installed');
+  const dir = tempDir('rust');
+  writeFileSync(join(dir, 'main.rs'), `use std::io::Write;
+use std::net::TcpListener;
+fn main() {
+    let port = std::env::args().nth(1).unwrap();
+    let l = TcpListener::bind(format!("127.0.0.1:{}", port)).unwrap();
+    for s in l.incoming() { if let Ok(mut s) = s { let _ = s.write_all(b"HTTP/1.0 200 OK\\r\\n\\r\\nok"); } }
+}
+`);
+  execFileSync(compiler, ['-O', '-o', join(dir, 'rustsrv'), join(dir, 'main.rs')], { stdio: 'pipe' });
+  return startChild(join(dir, 'rustsrv'), [String(port)], port);
+}
