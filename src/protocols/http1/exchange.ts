@@ -1,0 +1,97 @@
+import type { ConnectionTuple, Span } from '../../model/span.js';
+import type { Service } from '../../model/service.js';
+import { newSpanId, newTraceId } from './ids.js';
+import { redactQuery as defaultRedact } from './redact.js';
+import { parseRequestHead, type Http1Reject, type RequestHead } from './request.js';
+import { parseResponseHead, type ResponseHead } from './response.js';
+import { parseTraceparent } from './traceparent.js';
+
+/**
+ * One observed HTTP/1.x request/response, independent of where the bytes came from (socket syscalls, TLS
+ * library uprobes): the first bytes of both messages, what was seen on the wire, when, and between whom.
+ */
+export interface Http1Exchange {
+  kind: 'server' | 'client';
+  scheme: 'http' | 'https';
+  /** The first bytes of the request (at least its request line). */
+  request: Uint8Array;
+  /** The first bytes of the final response; empty when there was none. */
+  response: Uint8Array;
+  /** Request bytes seen in total (head + body); -1 when unknown. */
+  requestBytes: number;
+  responseBytes: number;
+  /** Head lengths measured on the full byte stream (0 = unknown): they win over the capture's when it is cut. */
+  requestHeadLength?: number;
+  responseHeadLength?: number;
+  /** Final status known by the capturer (e.g. BPF); 0 = no response; undefined = parse it from `response`. */
+  status?: number;
+  startUnixNano: bigint;
+  endUnixNano: bigint;
+  connection: ConnectionTuple;
+  service: Service;
+}
+
+export interface Http1SpanOptions {
+  /** Redacts secret query values (default: redactQuery with the built-in secret names). */
+  redactQuery?: (query: string) => string;
+}
+
+/**
+ * Builds the Span of an exchange: method, path, redacted query, status, body sizes, Host, and the trace
+ * context (a valid traceparent in the request makes this span its child; otherwise a new trace).
+ * Returns why not when the request bytes are not an HTTP/1 request (no span must be made then).
+ */
+export function http1Span(x: Http1Exchange, options: Http1SpanOptions = {}): Span | Http1Reject {
+  const req = parseRequestHead(x.request);
+  if (typeof req === 'string') return req;
+  const resp = finalResponse(x.response);
+  const status = x.status ?? (resp ? resp.status : 0);
+  const tp = req.traceparent ? parseTraceparent(req.traceparent) : undefined;
+  const redact = options.redactQuery ?? defaultRedact;
+  return {
+    kind: x.kind,
+    protocol: 'http',
+    startUnixNano: x.startUnixNano,
+    endUnixNano: x.endUnixNano < x.startUnixNano ? x.startUnixNano : x.endUnixNano,
+    service: x.service,
+    connection: x.connection,
+    trace: tp
+      ? { traceId: tp.traceId, spanId: newSpanId(), parentSpanId: tp.parentId, flags: tp.flags }
+      : { traceId: newTraceId(), spanId: newSpanId(), parentSpanId: '', flags: 1 },
+    name: '',
+    http: {
+      method: req.method,
+      path: req.path,
+      query: req.query ? redact(req.query) : '',
+      route: '',
+      status,
+      scheme: x.scheme,
+      requestBodySize: bodySize(x.requestBytes, x.requestHeadLength || req.headLength, req.contentLength, false),
+      responseBodySize: status === 0 ? 0 : bodySize(x.responseBytes, x.responseHeadLength || (resp?.headLength ?? 0),
+        resp?.contentLength ?? -1, req.method === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304),
+      host: req.host,
+    },
+    attributes: {},
+  };
+}
+
+/** The final response's head: skips 1xx interim responses when the capture holds them. */
+function finalResponse(bytes: Uint8Array): ResponseHead | undefined {
+  let at = 0;
+  for (let i = 0; i < 4 && at < bytes.length; i++) {
+    const r = parseResponseHead(bytes, at);
+    if (typeof r === 'string') return undefined;
+    if (r.status >= 200 || r.status === 101 || r.headLength === 0) return r;
+    at += r.headLength;
+  }
+  return undefined;
+}
+
+/** Body bytes: the bytes seen after the head when both are known, else Content-Length, else 0. */
+function bodySize(total: number, headLength: number, contentLength: number, noBody: boolean): number {
+  if (noBody) return 0;
+  if (total >= 0 && headLength > 0 && total >= headLength) return total - headLength;
+  return contentLength > 0 ? contentLength : 0;
+}
+
+export type { RequestHead, ResponseHead };

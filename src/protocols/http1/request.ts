@@ -1,0 +1,84 @@
+import { CR, LF, SP, asBuffer, isTargetByte, isTokenByte } from './bytes.js';
+import { emptyHeadFields, scanHeaders, type HeadFields } from './headers.js';
+import { internMethod } from './methods.js';
+
+/** Why bytes were not accepted as an HTTP/1 message head. */
+export type Http1Reject = 'not_http' | 'bad_request_line' | 'bad_status_line' | 'bad_header';
+
+export interface RequestHead extends HeadFields {
+  method: string;
+  /** The request-target as sent (origin, absolute, authority or asterisk form). */
+  target: string;
+  /** Path without query or fragment ('/' for an absolute-form URL without a path). */
+  path: string;
+  /** Raw query string without '?' ('' when none), not redacted. */
+  query: string;
+  /** '1.0' or '1.1'; '' when the capture ended inside the request line. */
+  version: string;
+  /** The capture ended before the end of the request line: target and path may be cut. */
+  truncated: boolean;
+}
+
+const MAX_METHOD = 24;
+
+/**
+ * Parses the head of an HTTP/1.x request from a prefix of its bytes (a capture may stop anywhere).
+ * Returns the head, or why the bytes are not an HTTP/1 request.
+ */
+export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.length): RequestHead | Http1Reject {
+  const b = asBuffer(bytes);
+  let i = start;
+  while (i < end && i - start <= MAX_METHOD && isTokenByte(b[i]!)) i++;
+  if (i === start || i >= end || b[i] !== SP || i - start > MAX_METHOD) return 'not_http';
+  const method = internMethod(b.toString('latin1', start, i));
+  const ts = i + 1;
+  let te = ts;
+  while (te < end && b[te] !== SP && b[te] !== CR && b[te] !== LF) {
+    if (!isTargetByte(b[te]!)) return 'bad_request_line';
+    te++;
+  }
+  if (te === ts) return te >= end ? 'not_http' : 'bad_request_line';
+  const head: RequestHead = {
+    ...emptyHeadFields(), method, target: b.toString('utf8', ts, te), path: '', query: '', version: '', truncated: true,
+  };
+  splitTarget(head);
+  if (te >= end) return head;
+  if (b[te] !== SP) return 'bad_request_line';
+  const vs = te + 1;
+  if (end - vs < 8) return head; // cut inside the version
+  if (!isHttp1Version(b, vs)) return 'bad_request_line';
+  head.version = b[vs + 7] === 49 ? '1.1' : '1.0';
+  let eol = vs + 8;
+  if (eol < end && b[eol] === CR) eol++;
+  if (eol >= end) return head;
+  if (b[eol] !== LF) return 'bad_request_line';
+  head.truncated = false;
+  return scanHeaders(b, eol + 1, end, start, head) ? head : 'bad_header';
+}
+
+/** "HTTP/1.0" or "HTTP/1.1" at b[i]. */
+export function isHttp1Version(b: Buffer, i: number): boolean {
+  return b[i] === 72 && b[i + 1] === 84 && b[i + 2] === 84 && b[i + 3] === 80 && b[i + 4] === 47 &&
+    b[i + 5] === 49 && b[i + 6] === 46 && (b[i + 7] === 48 || b[i + 7] === 49);
+}
+
+/** Fills path and query from target: origin-form, absolute-form (scheme://authority/path), '*', authority. */
+function splitTarget(head: RequestHead): void {
+  let t = head.target;
+  if (head.method === 'CONNECT' || t === '*') {
+    head.path = t;
+    return;
+  }
+  const scheme = t.indexOf('://');
+  if (scheme > 0 && t[0] !== '/') {
+    const slash = t.indexOf('/', scheme + 3);
+    const q = t.indexOf('?', scheme + 3);
+    const from = slash < 0 ? q : q < 0 ? slash : Math.min(slash, q);
+    t = from < 0 ? '/' : t[from] === '?' ? `/${t.slice(from)}` : t.slice(from);
+  }
+  const hash = t.indexOf('#');
+  if (hash >= 0) t = t.slice(0, hash);
+  const q = t.indexOf('?');
+  head.path = (q < 0 ? t : t.slice(0, q)) || '/';
+  head.query = q < 0 ? '' : t.slice(q + 1);
+}
