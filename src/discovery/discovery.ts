@@ -33,6 +33,8 @@ export class ProcessDiscovery implements Discovery {
   private readonly minAgeMs: number;
   private readonly table = new ProcessTable();
   private readonly current = new Map<number, Current>();
+  /** pid → process, kept in step with `current` (what processes() returns). */
+  private readonly view = new Map<number, InstrumentedProcess>();
   private readonly subject = new Subject<DiscoveryEvent>();
   private readonly counters: Record<'scans' | 'events' | 'lost' | 'errors', Counter>;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -94,9 +96,7 @@ export class ProcessDiscovery implements Discovery {
   }
 
   processes(): ReadonlyMap<number, InstrumentedProcess> {
-    const out = new Map<number, InstrumentedProcess>();
-    for (const [pid, c] of this.current) out.set(pid, c.process);
-    return out;
+    return this.view;
   }
 
   service(pid: number): Service | undefined {
@@ -185,9 +185,10 @@ export class ProcessDiscovery implements Discovery {
     const nowTicks = uptimeTicks();
     const minAgeTicks = Math.ceil((this.minAgeMs / 1000) * TICKS_PER_SECOND);
     const chosen = computeSelection(this.table, this.selection, { selfPid: process.pid, youngerThanTicks: nowTicks - minAgeTicks });
-    for (const [pid, cur] of this.current) {
+    for (const pid of this.current.keys()) {
       if (chosen.has(pid)) continue;
       this.current.delete(pid);
+      this.view.delete(pid);
       this.subject.next({ type: 'removed', pid });
     }
     for (const [pid, entry] of chosen) {
@@ -198,6 +199,7 @@ export class ProcessDiscovery implements Discovery {
       const service = same ? cur.process.service : buildService(rec, entry.entry, this.deps.hostName);
       const proc: InstrumentedProcess = Object.freeze({ info: service.process, service, ports: Object.freeze([...rec.ports]) });
       this.current.set(pid, { process: proc, entry, startTicks: rec.startTicks });
+      this.view.set(pid, proc);
       this.subject.next({ type: 'added', process: proc });
     }
     if (minAgeTicks > 0) this.scheduleAgeCheck(nowTicks, minAgeTicks);

@@ -87,3 +87,14 @@ async function startChildLate(code: string, port: number) {
   const s = await startChild('/usr/bin/python3', ['-c', code], port);
   return { pid: s.pid, listening: Date.now(), stop: s.stop };
 }
+
+test('min_process_age: a new process is considered once it is old enough', async (t) => {
+  const h = await startDiscovery({ watcher: 'auto', min_process_age: '1500ms', instrument: [{ open_ports: '19560-19569' }] });
+  t.after(() => h.stop());
+  const spawned = Date.now();
+  const srv = await startNode(19565);
+  const added = await h.waitFor(addedPid(srv.pid), 4000, 'node added after min_process_age');
+  t.diagnostic(`added ${added - spawned} ms after spawn`);
+  assert.ok(added - spawned >= 1400, `added too early: ${added - spawned} ms after spawn`);
+  assert.ok(added - spawned <= 1500 + LIMIT_MS, `added too late: ${added - spawned} ms after spawn`);
+});
