@@ -1,159 +1,55 @@
-// SPDX-License-Identifier: GPL-2.0
-/* TLS plaintext at the OpenSSL boundary: uprobes on SSL_read/SSL_read_ex (+ return), SSL_write/SSL_write_ex
- * (+ return) and SSL_free, attached per process by receivers/tls_uprobe. Each call that moved plaintext
- * becomes one TLS_EV_DATA record. The SSL object is tied to its TCP socket through the fd of a syscall
- * nested in the SSL call (socket BIOs: nginx, curl, Python) or, for memory BIOs (Node.js), the socket read
- * just before SSL_read / the socket write just after an SSL_write on the same thread; the tuple comes from
- * the task's fd table. */
-#include "lumen_common.h"
-#include "lumen_ringbuf.h"
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * tls_uprobe: HTTPS at the OpenSSL boundary. Uprobes on SSL_read/SSL_read_ex and SSL_write/SSL_write_ex
+ * (entry + return; or OpenSSL's internal read/write, which BIO_f_ssl users reach too) and SSL_free,
+ * attached per process by receivers/tls_uprobe.
+ *
+ * The plaintext of each call is fed into kernel_socket's HTTP/1 machine — included below, not copied — as if
+ * it had been read from / written to the SSL object's socket, so TLS gets the same request/response
+ * assembly, records (struct ks_record) and TypeScript decoding as plain HTTP. In this object the machine's
+ * read/write syscall probes are not loaded (they would see ciphertext); its accept/connect/close/dup probes
+ * are, to learn connection roles and flush requests when a connection ends. ks_pids lists the TLS processes.
+ *
+ * SSL object → socket: the fd of a read/write syscall nested in the SSL call (socket BIOs: nginx, curl,
+ * Python), or, for memory BIOs (Node.js), the socket read just before SSL_read on the same thread or the
+ * socket write just after an SSL_write. The binding is kept in tls_conns until SSL_free.
+ */
+#include "kernel_socket.bpf.c"
 #include "tls.h"
 
-LUMEN_LICENSE();
+#define TLS_S_IFMT 00170000
+#define TLS_S_IFSOCK 0140000
 
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
+LUMEN_COUNTERS(tls_stats, TLS_STAT_MAX);
+#define tls_count(slot) lumen_count(&tls_stats, slot)
+#define tls_count_n(slot, n) lumen_count_n(&tls_stats, slot, n)
 
-/* Load-time settings (receivers/tls_uprobe/config.ts). Ring-buffer wake-ups: lumen_rb_wakeup_every. */
-LUMEN_SETTING(__u32, tls_capture_bytes, 512);
-
-struct tls_call {
-	__u64 ssl;
-	__u64 buf;
-	__u64 len_ptr; /* size_t* of the _ex variants, 0 for SSL_read/SSL_write */
-	__u64 start_ns;
-	__s32 fd;      /* first fd of a read/write syscall nested in this call, -1 when none */
-	__u8 dir;
-	__u8 fn;
-	__u8 _pad[2];
-};
-
-struct tls_thread {
-	__s32 last_read_fd;
-	__s32 last_write_fd;
-	__u64 pending_ssl; /* an unbound SSL* that wrote through a memory BIO: bind it at the next socket write */
-};
-
-struct tls_conn_key {
-	__u32 pid;
-	__u32 _pad;
-	__u64 ssl;
-};
-
-struct tls_conn {
-	__u64 sock;
-	__s32 fd;
-	__u16 family;
-	__u16 host_port;
-	__u16 peer_port;
-	__u8 _pad[6];
-	__u8 host_addr[16];
-	__u8 peer_addr[16];
-};
-
-/* Processes with TLS probes attached (tgid → 1): the syscall tracepoints only look at these. */
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 4096); __type(key, __u32); __type(value, __u32); } tls_pids SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384); __type(key, __u64); __type(value, struct tls_call); } tls_calls SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384); __type(key, __u64); __type(value, struct tls_thread); } tls_threads SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536); __type(key, struct tls_conn_key); __type(value, struct tls_conn); } tls_conns SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct tls_event); } tls_scratch SEC(".maps");
-LUMEN_COUNTERS(tls_stats, TLS_STAT_MAX);
-LUMEN_RINGBUF(tls_events, 4 << 20);
 
-#define stat_inc(slot) lumen_count(&tls_stats, slot)
-
-static __always_inline void output(struct tls_event *e, __u32 size)
+/* Is fd a TCP socket of the current task? */
+static __always_inline int tls_fd_is_tcp(__s32 fd)
 {
-	if (size > sizeof(*e))
-		size = sizeof(*e);
-	if (lumen_rb_output(&tls_events, e, size))
-		stat_inc(TLS_STAT_RINGBUF_DROPS);
+	struct sock *sk = ks_fd_sock(fd);
+	return sk && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
 }
 
-/* fd of the current task → TCP connection, from task->files->fdt->fd[fd]->private_data->sk. */
-static __always_inline int fd_to_conn(__s32 fd, struct tls_conn *c)
+/* Ties ssl to the socket behind fd; NULL when fd is not a TCP socket. */
+static __always_inline struct tls_conn *tls_bind(__u32 tgid, __u64 ssl, __s32 fd, __u32 nested)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
-		return -1;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
-		return -1;
-	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return -1;
-	struct socket *so = BPF_CORE_READ(f, private_data);
-	struct sock *sk = BPF_CORE_READ(so, sk);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return -1;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__builtin_memset(c, 0, sizeof(*c));
-	if (family == AF_INET) {
-		BPF_CORE_READ_INTO((__u32 *)c->host_addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)c->peer_addr, sk, __sk_common.skc_daddr);
-	} else if (family == AF_INET6) {
-		BPF_CORE_READ_INTO(c->host_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(c->peer_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else {
-		return -1;
-	}
-	c->sock = (__u64)sk;
-	c->fd = fd;
-	c->family = family;
-	c->host_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	c->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	return 0;
-}
-
-static __always_inline void fill_conn(struct tls_event *e, const struct tls_conn *c)
-{
-	e->sock = c->sock;
-	e->fd = c->fd;
-	e->family = c->family;
-	e->host_port = c->host_port;
-	e->peer_port = c->peer_port;
-	__builtin_memcpy(e->host_addr, c->host_addr, 16);
-	__builtin_memcpy(e->peer_addr, c->peer_addr, 16);
-	e->flags |= TLS_F_BOUND;
-}
-
-static __always_inline struct tls_event *scratch(void)
-{
-	__u32 zero = 0;
-	struct tls_event *e = bpf_map_lookup_elem(&tls_scratch, &zero);
-	if (!e)
-		return NULL;
-	__builtin_memset(e, 0, TLS_EVENT_HEADER_BYTES);
-	return e;
-}
-
-/* Ties ssl to the socket behind fd (when it is a TCP socket) and reports it with a BIND record. */
-static __always_inline struct tls_conn *bind_ssl(__u32 pid, __u32 tid, __u64 ssl, __s32 fd, __u8 nested)
-{
-	struct tls_conn c;
-	struct tls_conn_key k = { .pid = pid, .ssl = ssl };
-	if (fd_to_conn(fd, &c)) {
-		stat_inc(TLS_STAT_NOT_SOCKET);
+	if (!tls_fd_is_tcp(fd)) {
+		tls_count(TLS_STAT_NOT_SOCKET);
 		return NULL;
 	}
-	bpf_map_update_elem(&tls_conns, &k, &c, BPF_ANY);
-	struct tls_event *e = scratch();
-	if (e) {
-		e->start_ns = e->end_ns = bpf_ktime_get_ns();
-		e->ssl = ssl;
-		e->pid = pid;
-		e->tid = tid;
-		e->kind = TLS_EV_BIND;
-		e->flags = nested ? TLS_F_NESTED_FD : 0;
-		fill_conn(e, &c);
-		output(e, TLS_EVENT_HEADER_BYTES);
-	}
+	struct tls_conn_key k = { .tgid = tgid, .ssl = ssl };
+	struct tls_conn v = { .fd = fd, .nested = nested };
+	bpf_map_update_elem(&tls_conns, &k, &v, BPF_ANY);
+	tls_count(TLS_STAT_BINDS);
 	return bpf_map_lookup_elem(&tls_conns, &k);
 }
 
-static __always_inline int on_enter(__u64 ssl, __u64 buf, __u64 len_ptr, __u8 dir, __u8 fn)
+static __always_inline int tls_enter(__u64 ssl, __u64 buf, __u64 len_ptr, __u8 dir, __u8 fn)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct tls_call c = { .ssl = ssl, .buf = buf, .len_ptr = len_ptr, .start_ns = bpf_ktime_get_ns(), .fd = -1, .dir = dir, .fn = fn };
@@ -161,20 +57,67 @@ static __always_inline int on_enter(__u64 ssl, __u64 buf, __u64 len_ptr, __u8 di
 	return 0;
 }
 
-static __always_inline int on_return(long rc, int ex)
+/* Runs plaintext p[0..len) of connection (tgid, fd) through the HTTP/1 machine, like ks_exit does for a syscall. */
+static __always_inline void tls_feed(__u32 tgid, __s32 fd, __u8 dir, __u64 start_ns, __u64 buf, __u64 len)
+{
+	struct ks_conn *c = ks_conn_get(tgid, fd, 0);
+	if (!c || c->state != KS_CS_TCP)
+		return;
+	struct ks_io *io = ks_io_get();
+	if (!io)
+		return;
+	io->ts_start = start_ns;
+	io->ts_end = bpf_ktime_get_ns();
+	io->tgid = tgid;
+	io->fd = fd;
+	io->egress = dir == TLS_DIR_WRITE;
+	io->sendfile = 0;
+	io->seg[0].base = buf;
+	io->seg[0].len = len;
+	io->nseg = 1;
+	struct ks_walk w = { .seg = 0, .off = 0, .nseg = 1 };
+	bpf_loop(KS_MAX_STEPS, ks_walk_cb, &w, 0);
+}
+
+static __always_inline int tls_return(long rc, int ex)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 pid = id >> 32, tid = (__u32)id;
+	__u32 tgid = id >> 32;
 	struct tls_call *cp = bpf_map_lookup_elem(&tls_calls, &id);
 	if (!cp)
 		return 0;
 	struct tls_call c = *cp;
 	bpf_map_delete_elem(&tls_calls, &id);
 
+	/* Bind first, even when the call failed: a handshake step still shows which socket the SSL object uses. */
+	struct tls_conn_key k = { .tgid = tgid, .ssl = c.ssl };
+	struct tls_conn *conn = bpf_map_lookup_elem(&tls_conns, &k);
+	if (c.fd >= 0 && (!conn || conn->fd != c.fd)) {
+		struct tls_conn *nc = tls_bind(tgid, c.ssl, c.fd, 1);
+		if (nc)
+			conn = nc;
+	}
+	if (!conn) {
+		struct tls_thread *th = bpf_map_lookup_elem(&tls_threads, &id);
+		if (c.dir == TLS_DIR_READ) {
+			if (th && th->last_read_fd >= 0)
+				conn = tls_bind(tgid, c.ssl, th->last_read_fd, 0);
+		} else if (th) {
+			th->pending_ssl = c.ssl;
+		} else {
+			struct tls_thread nt = { .last_read_fd = -1, .last_write_fd = -1, .pending_ssl = c.ssl };
+			bpf_map_update_elem(&tls_threads, &id, &nt, BPF_ANY);
+		}
+	}
+
 	__u64 len = 0;
 	if (ex) {
-		if ((int)rc != 1 || !c.len_ptr || bpf_probe_read_user(&len, sizeof(len), (void *)c.len_ptr))
+		if ((int)rc != 1 || !c.len_ptr)
 			return 0;
+		if (bpf_probe_read_user(&len, sizeof(len), (void *)c.len_ptr)) {
+			tls_count(TLS_STAT_LEN_FAULT);
+			return 0;
+		}
 	} else {
 		if ((int)rc <= 0)
 			return 0;
@@ -182,132 +125,67 @@ static __always_inline int on_return(long rc, int ex)
 	}
 	if (len == 0)
 		return 0;
-
-	struct tls_conn_key k = { .pid = pid, .ssl = c.ssl };
-	struct tls_conn *conn = bpf_map_lookup_elem(&tls_conns, &k);
-	if (c.fd >= 0 && (!conn || conn->fd != c.fd)) {
-		/* socket BIO: the nested syscall's fd is authoritative (when it is a TCP socket) */
-		struct tls_conn *nc = bind_ssl(pid, tid, c.ssl, c.fd, 1);
-		if (nc)
-			conn = nc;
-	}
+	tls_count(TLS_STAT_CALLS);
+	tls_count_n(TLS_STAT_BYTES, len);
 	if (!conn) {
-		/* memory BIO (Node.js): the socket read just before SSL_read, or the next socket write */
-		struct tls_thread *th = bpf_map_lookup_elem(&tls_threads, &id);
-		if (c.dir == TLS_DIR_READ && th && th->last_read_fd >= 0) {
-			conn = bind_ssl(pid, tid, c.ssl, th->last_read_fd, 0);
-		} else if (c.dir == TLS_DIR_WRITE) {
-			if (th) {
-				th->pending_ssl = c.ssl;
-			} else {
-				struct tls_thread nt = { .last_read_fd = -1, .last_write_fd = -1, .pending_ssl = c.ssl };
-				bpf_map_update_elem(&tls_threads, &id, &nt, BPF_ANY);
-			}
-		}
-	}
-
-	struct tls_event *e = scratch();
-	if (!e)
+		tls_count(TLS_STAT_UNBOUND);
 		return 0;
-	e->start_ns = c.start_ns;
-	e->end_ns = bpf_ktime_get_ns();
-	e->ssl = c.ssl;
-	e->pid = pid;
-	e->tid = tid;
-	e->kind = TLS_EV_DATA;
-	e->dir = c.dir;
-	e->fn = c.fn;
-	e->fd = -1;
-	e->len = len > 0xffffffffULL ? 0xffffffff : (__u32)len;
-	if (conn)
-		fill_conn(e, conn);
-	else
-		stat_inc(TLS_STAT_UNBOUND);
-	if (c.fd >= 0)
-		e->flags |= TLS_F_NESTED_FD;
-
-	__u32 n = e->len;
-	if (n > tls_capture_bytes)
-		n = tls_capture_bytes;
-	if (n > TLS_CAPTURE_MAX)
-		n = TLS_CAPTURE_MAX;
-	if (n && bpf_probe_read_user(e->data, n, (void *)c.buf)) {
-		stat_inc(TLS_STAT_READ_FAULT);
-		n = 0;
 	}
-	e->captured = n;
-	if (e->len > n) {
-		e->flags |= TLS_F_TRUNCATED;
-		__u32 tl = e->len < TLS_TAIL_BYTES ? e->len : TLS_TAIL_BYTES;
-		if (tl == TLS_TAIL_BYTES && !bpf_probe_read_user(e->tail, TLS_TAIL_BYTES, (void *)(c.buf + e->len - TLS_TAIL_BYTES)))
-			e->tail_len = TLS_TAIL_BYTES;
-	}
-	output(e, TLS_EVENT_HEADER_BYTES + n);
+	tls_feed(tgid, conn->fd, c.dir, c.start_ns, c.buf, len);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_read_enter, void *ssl, void *buf, int num)
 {
-	return on_enter((__u64)ssl, (__u64)buf, 0, TLS_DIR_READ, TLS_FN_READ);
+	return tls_enter((__u64)ssl, (__u64)buf, 0, TLS_DIR_READ, TLS_FN_READ);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_read_ex_enter, void *ssl, void *buf, __u64 num, __u64 *readbytes)
 {
-	return on_enter((__u64)ssl, (__u64)buf, (__u64)readbytes, TLS_DIR_READ, TLS_FN_READ_EX);
+	return tls_enter((__u64)ssl, (__u64)buf, (__u64)readbytes, TLS_DIR_READ, TLS_FN_READ_EX);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_write_enter, void *ssl, const void *buf, int num)
 {
-	return on_enter((__u64)ssl, (__u64)buf, 0, TLS_DIR_WRITE, TLS_FN_WRITE);
+	return tls_enter((__u64)ssl, (__u64)buf, 0, TLS_DIR_WRITE, TLS_FN_WRITE);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_write_ex_enter, void *ssl, const void *buf, __u64 num, __u64 *written)
 {
-	return on_enter((__u64)ssl, (__u64)buf, (__u64)written, TLS_DIR_WRITE, TLS_FN_WRITE_EX);
+	return tls_enter((__u64)ssl, (__u64)buf, (__u64)written, TLS_DIR_WRITE, TLS_FN_WRITE_EX);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(tls_ret, long rc)
 {
-	return on_return(rc, 0);
+	return tls_return(rc, 0);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(tls_ret_ex, long rc)
 {
-	return on_return(rc, 1);
+	return tls_return(rc, 1);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_free, void *ssl)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct tls_conn_key k = { .pid = id >> 32, .ssl = (__u64)ssl };
+	struct tls_conn_key k = { .tgid = lumen_tgid(), .ssl = (__u64)ssl };
 	bpf_map_delete_elem(&tls_conns, &k);
-	struct tls_event *e = scratch();
-	if (e) {
-		e->start_ns = e->end_ns = bpf_ktime_get_ns();
-		e->ssl = (__u64)ssl;
-		e->pid = id >> 32;
-		e->tid = (__u32)id;
-		e->kind = TLS_EV_FREE;
-		e->fd = -1;
-		output(e, TLS_EVENT_HEADER_BYTES);
-	}
 	return 0;
 }
 
-/* Read/write family syscalls of TLS processes: remember the fd for the SSL call in progress on this thread,
- * or as the thread's last socket read/write (memory BIOs), and bind a pending SSL at its first write. */
-static __always_inline int on_syscall(__s64 fd_arg, __u8 dir)
+/* Read/write-family syscalls of TLS processes: the fd for the SSL call in progress on this thread, or the
+ * thread's last socket read/write (memory BIOs); a pending SSL object is bound at the next write. */
+static __always_inline int tls_syscall(__s64 fd_arg, __u8 dir)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 pid = id >> 32;
-	if (!bpf_map_lookup_elem(&tls_pids, &pid))
+	__u32 tgid = id >> 32;
+	if (!bpf_map_lookup_elem(&ks_pids, &tgid))
 		return 0;
 	__s32 fd = (__s32)fd_arg;
 	if (fd < 0)
@@ -320,11 +198,7 @@ static __always_inline int on_syscall(__s64 fd_arg, __u8 dir)
 	}
 	struct tls_thread *th = bpf_map_lookup_elem(&tls_threads, &id);
 	if (!th) {
-		struct tls_thread nt = { .last_read_fd = -1, .last_write_fd = -1 };
-		if (dir == TLS_DIR_READ)
-			nt.last_read_fd = fd;
-		else
-			nt.last_write_fd = fd;
+		struct tls_thread nt = { .last_read_fd = dir == TLS_DIR_READ ? fd : -1, .last_write_fd = dir == TLS_DIR_WRITE ? fd : -1 };
 		bpf_map_update_elem(&tls_threads, &id, &nt, BPF_ANY);
 		return 0;
 	}
@@ -336,25 +210,25 @@ static __always_inline int on_syscall(__s64 fd_arg, __u8 dir)
 	if (th->pending_ssl) {
 		__u64 ssl = th->pending_ssl;
 		th->pending_ssl = 0;
-		struct tls_conn_key k = { .pid = pid, .ssl = ssl };
+		struct tls_conn_key k = { .tgid = tgid, .ssl = ssl };
 		if (!bpf_map_lookup_elem(&tls_conns, &k))
-			bind_ssl(pid, (__u32)id, ssl, fd, 0);
+			tls_bind(tgid, ssl, fd, 0);
 	}
 	return 0;
 }
 
-#define SYSCALL_PROBE(name, dir)                                              \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
-	int tls_sys_##name(struct trace_event_raw_sys_enter *ctx)             \
-	{                                                                     \
-		return on_syscall(ctx->args[0], dir);                         \
+#define TLS_SYSCALL(name, dir)                                       \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                  \
+	int tls_sys_##name(struct trace_event_raw_sys_enter *ctx)    \
+	{                                                            \
+		return tls_syscall(ctx->args[0], dir);               \
 	}
 
-SYSCALL_PROBE(read, TLS_DIR_READ)
-SYSCALL_PROBE(readv, TLS_DIR_READ)
-SYSCALL_PROBE(recvfrom, TLS_DIR_READ)
-SYSCALL_PROBE(recvmsg, TLS_DIR_READ)
-SYSCALL_PROBE(write, TLS_DIR_WRITE)
-SYSCALL_PROBE(writev, TLS_DIR_WRITE)
-SYSCALL_PROBE(sendto, TLS_DIR_WRITE)
-SYSCALL_PROBE(sendmsg, TLS_DIR_WRITE)
+TLS_SYSCALL(read, TLS_DIR_READ)
+TLS_SYSCALL(readv, TLS_DIR_READ)
+TLS_SYSCALL(recvfrom, TLS_DIR_READ)
+TLS_SYSCALL(recvmsg, TLS_DIR_READ)
+TLS_SYSCALL(write, TLS_DIR_WRITE)
+TLS_SYSCALL(writev, TLS_DIR_WRITE)
+TLS_SYSCALL(sendto, TLS_DIR_WRITE)
+TLS_SYSCALL(sendmsg, TLS_DIR_WRITE)

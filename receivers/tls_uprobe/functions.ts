@@ -70,18 +70,29 @@ export async function findTlsFunctions(path: string, internals: boolean): Promis
   }
 }
 
+/**
+ * OpenSSL's internal read (write) is the function SSL_read and SSL_read_ex both call first. It is accepted
+ * only when that common callee lies in .text and is either the function named `name` (when the symbol table
+ * has it: if the wrappers inlined it, their first call is something else and we fall back to the exports)
+ * or, without that symbol, not an exported function (PLT stubs and exported helpers are refused).
+ */
 async function resolveInternal(elf: ElfFile, found: Map<string, ElfSymbol>, name: string, plain: string, ex: string): Promise<{ offset?: number; note: string }> {
-  const named = found.get(name);
-  if (named) {
-    const offset = elf.fileOffset(named.value);
-    return offset === undefined ? { note: `${name} symbol outside any segment` } : { offset, note: `${name} by symbol` };
-  }
   const p = found.get(plain), e = found.get(ex);
   if (!p || !e) return { note: `${name} not identified: ${!p ? plain : ex} missing` };
   const [tp, te] = await Promise.all([firstDirectBranch(elf, p), firstDirectBranch(elf, e)]);
-  if (tp === undefined || tp !== te || !inExecutableSegment(elf, tp)) {
-    return { note: `${name} not identified: ${plain} and ${ex} do not call one common function` };
+  const text = elf.section('.text');
+  if (tp === undefined || tp !== te || !text || tp < text.addr || tp >= text.addr + text.size || !inExecutableSegment(elf, tp)) {
+    return { note: `${name} not identified: ${plain} and ${ex} do not call one common function first` };
   }
+  const named = found.get(name);
+  if (named && named.value !== tp) return { note: `${name} not probed: ${plain}/${ex} do not call it (inlined)` };
+  if (!named && (await exportedAddresses(elf)).has(tp)) return { note: `${name} not identified: the common callee is an exported function` };
   const offset = elf.fileOffset(tp);
-  return offset === undefined ? { note: `${name} target outside any segment` } : { offset, note: `${name} at 0x${tp.toString(16)} (common callee of ${plain}/${ex})` };
+  return offset === undefined ? { note: `${name} target outside any segment` } : { offset, note: `${name} at 0x${tp.toString(16)} (first callee of ${plain} and ${ex})` };
+}
+
+async function exportedAddresses(elf: ElfFile): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (const s of await elf.symbols('dynsym')) if (s.sectionIndex !== 0 && s.type === 'func') out.add(s.value);
+  return out;
 }

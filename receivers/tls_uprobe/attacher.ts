@@ -1,0 +1,166 @@
+import { stat } from 'node:fs/promises';
+import type { BpfLink, BpfObject } from '../../src/bpf/types.js';
+import type { Logger } from '../../src/pipeline/logger.js';
+import { tlsCandidates, type Candidate } from './candidates.js';
+import { findTlsFunctions, type TlsFunctions } from './functions.js';
+import { hostPath, readMaps } from './maps.js';
+import { probePlan } from './plan.js';
+
+export interface AttachOptions {
+  readonly libraryGlobs: readonly string[];
+  readonly executables: boolean;
+  readonly internals: boolean;
+}
+
+export interface AttachCounters {
+  /** A process got (more) TLS probes. */
+  attached(): void;
+  /** Attaching failed for a reason other than the process having exited. */
+  failed(): void;
+}
+
+interface ProcState {
+  /** dev:inode of binaries already handled for this pid (probed or found to have nothing). */
+  readonly seen: Set<string>;
+  readonly links: BpfLink[];
+  removed: boolean;
+}
+
+/** The pid allow-list shared with the included kernel_socket machine. */
+const PID_MAP = 'ks_pids';
+
+const NO_COUNTERS: AttachCounters = { attached() {}, failed() {} };
+
+/**
+ * Attaches the TLS uprobes to one process at a time: finds its TLS library (or TLS-exporting executable),
+ * resolves the functions once per binary (cached by device, inode, size and mtime), attaches entry and return
+ * probes for that pid only, and adds the pid to the tls_pids map the syscall tracepoints filter on.
+ */
+export class TlsAttacher {
+  private readonly procs = new Map<number, ProcState>();
+  private readonly functions = new Map<string, Promise<TlsFunctions>>();
+  private readonly reported = new Set<string>();
+  private readonly pidKey = Buffer.alloc(4);
+  private readonly one = Buffer.from([1]);
+
+  constructor(private readonly obj: BpfObject, private readonly log: Logger, private readonly opts: AttachOptions,
+    private readonly counters: AttachCounters = NO_COUNTERS) {}
+
+  /** Pids with at least one TLS binary probed. */
+  probedPids(): number[] {
+    return [...this.procs].filter(([, s]) => s.links.length > 0).map(([pid]) => pid);
+  }
+
+  /** Pids known (probed or not): rescan() looks at them again for libraries loaded later (dlopen). */
+  knownPids(): number[] {
+    return [...this.procs.keys()];
+  }
+
+  /**
+   * Looks at the process's mappings and probes every TLS binary not handled yet. Safe to call again
+   * (a library dlopen'ed later is picked up). Resolves to the number of binaries newly probed.
+   */
+  async attach(pid: number, exe: string, label: string): Promise<number> {
+    let st = this.procs.get(pid);
+    if (!st) this.procs.set(pid, st = { seen: new Set(), links: [], removed: false });
+    let maps;
+    try {
+      maps = await readMaps(pid);
+    } catch (e) {
+      this.log.debug('tls_uprobe: cannot read process mappings (exited?)', { pid, error: (e as Error).message });
+      return 0;
+    }
+    let added = 0;
+    for (const c of tlsCandidates(maps, exe, this.opts.libraryGlobs, this.opts.executables)) {
+      const key = `${c.file.dev}:${c.file.inode}`;
+      if (st.seen.has(key) || st.removed) continue;
+      st.seen.add(key);
+      if (await this.attachBinary(pid, label, c, st)) added++;
+    }
+    if (added && !st.removed) {
+      this.pidKey.writeUInt32LE(pid);
+      try {
+        this.obj.map(PID_MAP).update(this.pidKey, this.one);
+      } catch (e) {
+        this.log.warn('tls_uprobe: cannot add pid to tls_pids (map full?); its spans will lack addresses', { pid, error: (e as Error).message });
+      }
+      this.counters.attached();
+    }
+    if (st.removed) this.detach(pid);
+    return added;
+  }
+
+  /** Closes the pid's probes and forgets it. */
+  detach(pid: number): void {
+    const st = this.procs.get(pid);
+    if (!st) return;
+    st.removed = true;
+    for (const l of st.links.splice(0)) {
+      try { l.close(); } catch { /* the object may be closed already */ }
+    }
+    this.procs.delete(pid);
+    this.pidKey.writeUInt32LE(pid);
+    try { this.obj.map(PID_MAP).delete(this.pidKey); } catch { /* closed */ }
+  }
+
+  detachAll(): void {
+    for (const pid of [...this.procs.keys()]) this.detach(pid);
+  }
+
+  private async attachBinary(pid: number, label: string, c: Candidate, st: ProcState): Promise<boolean> {
+    const path = hostPath(pid, c.file.path);
+    let fns: TlsFunctions;
+    try {
+      const s = await stat(path);
+      const cacheKey = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
+      let p = this.functions.get(cacheKey);
+      if (!p) this.functions.set(cacheKey, p = findTlsFunctions(path, this.opts.internals));
+      fns = await p;
+    } catch (e) {
+      this.log.warn(`tls_uprobe: cannot read ${c.file.path} of pid ${pid}: ${(e as Error).message}; its TLS traffic is not captured`, { pid });
+      return false;
+    }
+    const plan = probePlan(fns);
+    const where = `${c.file.path} (${c.file.dev}:${c.file.inode})`;
+    if (!plan.points.length) {
+      if (c.role === 'library') {
+        this.once(`nosym:${where}`, () => this.log.warn(`tls_uprobe: ${c.file.path} has no SSL_read/SSL_write symbols${fns.stripped ? ' (no symbol table at all)' : ''}; TLS through it is not captured`, { pid, process: label }));
+      }
+      return false;
+    }
+    const links: BpfLink[] = [];
+    try {
+      for (const p of plan.points) {
+        links.push(this.obj.attachUprobe(p.program, { binary: path, offset: p.offset, pid, retprobe: p.retprobe }));
+      }
+    } catch (e) {
+      for (const l of links) l.close();
+      const msg = (e as Error).message;
+      if (/no process|ESRCH|No such file/.test(msg)) {
+        this.log.debug('tls_uprobe: process exited while attaching', { pid, error: msg });
+      } else {
+        this.counters.failed();
+        this.log.warn(`tls_uprobe: attaching to ${c.file.path} of pid ${pid} failed: ${msg}`, { pid, process: label });
+      }
+      return false;
+    }
+    st.links.push(...links);
+    this.once(`plan:${where}`, () => {
+      const lacks = plan.missing.filter((m) => m.endsWith('_ex'));
+      if (lacks.length === 2) {
+        this.log.warn(`tls_uprobe: ${c.file.path} has no ${lacks.join('/')} (OpenSSL older than 1.1.1?); probing ${plan.probed.join(', ')} only`, { pid, process: label });
+      } else if (plan.missing.length) {
+        this.log.info(`tls_uprobe: ${c.file.path} lacks ${plan.missing.join(', ')}; probing ${plan.probed.join(', ')}`, { pid, process: label });
+      }
+      this.log.debug(`tls_uprobe: ${c.file.path}: ${fns.internalNote}`, { table: fns.table, version: fns.version });
+    });
+    this.log.info(`tls_uprobe: pid ${pid} (${label}): TLS probes on ${c.file.path} [${plan.probed.join(', ')}]`, { pid, process: label, binary: c.file.path, role: c.role });
+    return true;
+  }
+
+  private once(key: string, fn: () => void): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    fn();
+  }
+}
