@@ -1,0 +1,104 @@
+import type { Exporter, ExporterFactory } from '../../src/pipeline/component.js';
+import { parseDuration } from '../../src/config/duration.js';
+import { MetricAggregator } from '../../src/metrics/aggregator.js';
+import { ResourceCache } from '../../src/model/otel/index.js';
+import { defaultOtlpConfig, otlpSchema, type OtlpConfig } from './config.js';
+import { buildResourceMetrics, countPoints, encodeMetrics } from './encode-metrics.js';
+import { encodeTraces } from './encode-traces.js';
+import { ExportQueue } from './export-queue.js';
+import { resolveSettings, type OtlpSettings } from './settings.js';
+import { TraceBatcher } from './trace-batcher.js';
+import { grpcTransport } from './transport-grpc.js';
+import { httpTransport } from './transport-http.js';
+
+export interface OtlpExporter extends Exporter {
+  /** The resolved settings (YAML ▸ env ▸ defaults), for logs and tests. */
+  readonly settings: OtlpSettings;
+  /** Runs one metrics export now (the interval timer calls this). */
+  exportMetrics(): void;
+}
+
+/** Sends traces and metrics to an OpenTelemetry collector over OTLP (grpc, http/protobuf, http/json). */
+export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
+  type: 'otlp',
+  kind: 'exporter',
+  signals: ['traces', 'metrics', 'flows'],
+  schema: otlpSchema,
+  defaultConfig: defaultOtlpConfig,
+  create(config, ctx): OtlpExporter {
+    const settings = resolveSettings(config);
+    const transport = settings.protocol === 'grpc' ? grpcTransport(settings) : httpTransport(settings);
+    const resources = new ResourceCache(ctx.hostName);
+    const retry = {
+      enabled: config.retry.enabled, initialMs: parseDuration(config.retry.initial_interval), maxMs: parseDuration(config.retry.max_interval),
+      maxElapsedMs: parseDuration(config.retry.max_elapsed_time), multiplier: config.retry.multiplier, randomization: config.retry.randomization_factor,
+    };
+    const common = { transport, retry, telemetry: ctx.telemetry, logger: ctx.logger };
+    const traceQueue = new ExportQueue({ ...common, signal: 'traces', unit: 'spans', capacity: Math.max(config.queue_size, config.batch.max_size), dropOldest: false });
+    const metricQueue = new ExportQueue({ ...common, signal: 'metrics', unit: 'metric_points', capacity: config.metrics.queue_size, dropOldest: true });
+    const encodeErrors = ctx.telemetry.counter('lumen_exporter_dropped_spans_total', 'spans dropped by the exporter, by reason.', { signal: 'traces', reason: 'encode_error' });
+    const batcher = new TraceBatcher(traceQueue, (spans) => encodeTraces(spans, resources, settings.protocol),
+      config.batch.max_size, parseDuration(config.batch.timeout), encodeErrors, ctx.logger);
+    const aggregator = new MetricAggregator({
+      ttlMs: parseDuration(config.metrics.ttl), buckets: config.metrics.buckets, maxSeriesPerMetric: config.metrics.max_series_per_metric, telemetry: ctx.telemetry,
+    });
+    const startedMs = Date.now();
+    let metricsTimer: NodeJS.Timeout | undefined;
+    let metricsSeen = false;
+    let started = false;
+    let stopped = false;
+
+    const exportMetrics = () => {
+      const rms = buildResourceMetrics(aggregator.collect(), config.metrics.internal ? ctx.internalMetrics.collect() : [], resources, startedMs, Date.now());
+      if (rms.length === 0) return;
+      metricQueue.offer(1, countPoints(rms), () => encodeMetrics(rms, settings.protocol));
+    };
+    const startMetrics = () => {
+      if (metricsTimer || !started || stopped) return;
+      metricsTimer = setInterval(exportMetrics, settings.metricsIntervalMs);
+      metricsTimer.unref();
+    };
+
+    return {
+      settings,
+      exportMetrics,
+      async start() {
+        started = true;
+        if (metricsSeen) startMetrics();
+        ctx.logger.info('otlp exporter ready', { protocol: settings.protocol, traces: settings.tracesUrl, metrics: settings.metricsUrl });
+      },
+      consume(batch, signal) {
+        if (stopped) return;
+        if (signal === 'traces') {
+          if (batch.kind === 'spans') batcher.add(batch.items);
+          return;
+        }
+        aggregator.consume(batch);
+        if (!metricsSeen) {
+          metricsSeen = true;
+          startMetrics();
+        }
+      },
+      async forceFlush() {
+        batcher.seal();
+        if (metricsSeen) exportMetrics();
+        await Promise.all([traceQueue.drain(settings.timeoutMs), metricQueue.drain(settings.timeoutMs)]);
+      },
+      async shutdown() {
+        if (stopped) return;
+        if (metricsTimer) clearInterval(metricsTimer);
+        metricsTimer = undefined;
+        batcher.seal();
+        if (metricsSeen && started) exportMetrics();
+        stopped = true;
+        // Give the collector one timeout to take what is queued, then drop (and count) the rest.
+        await Promise.all([traceQueue.drain(settings.timeoutMs), metricQueue.drain(settings.timeoutMs)]);
+        traceQueue.stop();
+        metricQueue.stop();
+        transport.close();
+      },
+    };
+  },
+};
+
+export default otlpExporterFactory;
