@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { flowBatch, spanBatch, measurementBatch } from '../../src/model/batch.js';
+import type { Flow } from '../../src/model/flow.js';
+import { testContext } from '../../test/support/context.js';
+import { testService, testSpan } from '../../test/support/spans.js';
+import { parseSpanLines } from '../../receivers/replay/parse.js';
+import { createPrintTraces, printTracesExporterFactory, render } from './index.js';
+import { formatTime, goDuration, spanText } from './text.js';
+
+test('goDuration matches Go time.Duration.String()', () => {
+  const cases: [bigint, string][] = [
+    [0n, '0s'], [1n, '1ns'], [999n, '999ns'], [1_000n, '1µs'], [1_500n, '1.5µs'], [5_045_099n, '5.045099ms'],
+    [250_000_000n, '250ms'], [1_000_000_000n, '1s'], [1_200_000_000n, '1.2s'], [90_000_000_000n, '1m30s'],
+    [3_600_000_000_000n, '1h0m0s'], [3_723_500_000_000n, '1h2m3.5s'], [-2_000n, '-2µs'],
+  ];
+  for (const [ns, s] of cases) assert.equal(goDuration(ns), s, String(ns));
+});
+
+test('formatTime: UTC with nanoseconds', () => {
+  assert.equal(formatTime(1_700_000_000_123_456_789n), '2023-11-14 22:13:20.123456789');
+});
+
+test('text: Beyla layout for server and client spans', () => {
+  const server = testSpan(3, { trace: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', parentSpanId: '', flags: 1 } });
+  assert.equal(
+    spanText(server),
+    '2023-11-14 22:13:20.003000000 (2.5ms[2.5ms]) HTTP 200 GET /items/3 [127.0.0.1:40003]->[127.0.0.1:8080] size:0B svc=[checkout python] ' +
+      'traceparent=[00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331[0000000000000000]-01]',
+  );
+  const client = testSpan(1, {
+    kind: 'client',
+    connection: { peerAddress: '10.0.0.9', peerPort: 443, hostAddress: '10.0.0.2', hostPort: 51234 },
+    trace: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: '00f067aa0ba902b7', parentSpanId: 'b7ad6b7169203331', flags: 0 },
+    service: testService('web', 77, 'go'),
+  });
+  client.http = { ...client.http!, method: 'POST', path: '/api/pay', status: 503, requestBodySize: 42 };
+  assert.equal(
+    spanText(client),
+    '2023-11-14 22:13:20.001000000 (2.5ms[2.5ms]) HTTPClient 503 POST /api/pay [10.0.0.2:51234]->[10.0.0.9:443] size:42B svc=[web go] ' +
+      'traceparent=[00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7[b7ad6b7169203331]-00]',
+  );
+  const sql = testSpan(2, { protocol: 'sql', kind: 'client', http: undefined, attributes: { 'db.operation.name': 'SELECT', 'db.collection.name': 'orders' } });
+  delete sql.http;
+  assert.match(spanText(sql), / SQLClient 0 SELECT orders \[/);
+});
+
+test('json: one replayable line per span, same spans back', () => {
+  const spans = [testSpan(1), testSpan(2, { attributes: { 'db.system.name': 'postgresql', retries: 2, cached: true } })];
+  const text = render(spanBatch(spans), true);
+  assert.equal(text.split('\n').length, 3);
+  const back = parseSpanLines(text);
+  assert.deepEqual(back.invalid, []);
+  assert.deepEqual(back.spans, spans);
+});
+
+const flow: Flow = {
+  srcAddress: '10.0.0.1', dstAddress: '10.0.0.2', srcPort: 40000, dstPort: 443, transport: 'tcp', direction: 'egress', interface: 'eth0',
+  bytes: 1200, packets: 10, startUnixNano: 1_700_000_000_000_000_000n, endUnixNano: 1_700_000_005_000_000_000n, srcService: testService(), attributes: {},
+};
+
+test('flows: one line each in text and JSON', () => {
+  assert.equal(
+    render(flowBatch([flow]), false),
+    '2023-11-14 22:13:20.000000000 (5s) egress tcp [10.0.0.1:40000]->[10.0.0.2:443] if=eth0 bytes:1200B packets:10 src_svc=[checkout python] dst_svc=[-]\n',
+  );
+  const j = JSON.parse(render(flowBatch([flow]), true));
+  assert.equal(j.startUnixNano, '1700000000000000000');
+  assert.equal(j.srcService.name, 'checkout');
+  assert.equal(j.dstService, undefined);
+  assert.equal(render(measurementBatch([]), false), '');
+});
+
+test('exporter: counts printed items; a closed output drops and counts instead of crashing', async () => {
+  const ctx = testContext('print_traces');
+  const out: string[] = [];
+  let open = true;
+  const e = createPrintTraces({ format: 'text' }, ctx, (t) => (out.push(t), open));
+  await e.start();
+  e.consume(spanBatch([testSpan(1), testSpan(2)]), 'traces');
+  open = false;
+  e.consume(spanBatch([testSpan(3)]), 'traces');
+  e.consume(spanBatch([testSpan(4)]), 'traces');
+  await e.shutdown();
+  await e.shutdown();
+  assert.equal(out.length, 2);
+  assert.equal(out[0]!.split('\n').length, 3);
+  assert.equal(ctx.metrics.value('lumen_print_traces_printed_items_total'), 2);
+  assert.equal(ctx.metrics.value('lumen_print_traces_dropped_items_total'), 2);
+  assert.equal(ctx.logs.filter((l) => l.level === 'warn').length, 1);
+  assert.deepEqual(printTracesExporterFactory.signals, ['traces', 'flows']);
+});

@@ -1,0 +1,92 @@
+import type { Flow } from '../../src/model/flow.js';
+import type { Service } from '../../src/model/service.js';
+import type { Span } from '../../src/model/span.js';
+
+const TYPE: Record<Span['protocol'], string> = { http: 'HTTP', grpc: 'GRPC', sql: 'SQL', redis: 'Redis', kafka: 'Kafka', tcp: 'TCP' };
+const KIND_SUFFIX: Record<Span['kind'], string> = { server: '', client: 'Client', producer: 'Producer', consumer: 'Consumer', internal: 'Internal' };
+
+/**
+ * One span in Beyla's print_traces layout (DESIGN.md §4):
+ * `<start> (<total>[<processing>]) <Type> <status> <method> <path> [<client>:<port>]->[<server>:<port>] size:<n>B svc=[<name> <lang>] traceparent=[00-<trace>-<span>[<parent>]-<flags>]`
+ * Times are UTC. Client and server are in request direction: for a server span the peer is the client.
+ */
+export function spanText(s: Span): string {
+  const c = s.connection;
+  const [from, to] = s.kind === 'server' || s.kind === 'consumer'
+    ? [`${c.peerAddress}:${c.peerPort}`, `${c.hostAddress}:${c.hostPort}`]
+    : [`${c.hostAddress}:${c.hostPort}`, `${c.peerAddress}:${c.peerPort}`];
+  const duration = goDuration(s.endUnixNano - s.startUnixNano);
+  const t = s.trace;
+  return `${formatTime(s.startUnixNano)} (${duration}[${duration}]) ${TYPE[s.protocol]}${KIND_SUFFIX[s.kind]} ${status(s)} ${token(method(s))} ${token(path(s))} ` +
+    `[${from}]->[${to}] size:${s.http?.requestBodySize ?? 0}B svc=[${svc(s.service)}] ` +
+    `traceparent=[00-${t.traceId}-${t.spanId}[${t.parentSpanId || '0000000000000000'}]-${(t.flags & 0xff).toString(16).padStart(2, '0')}]`;
+}
+
+/** One flow: `<start> (<window>) <direction> <transport> [<src>:<port>]->[<dst>:<port>] if=<iface> bytes:<n>B packets:<n> src_svc=[..] dst_svc=[..]`. */
+export function flowText(f: Flow): string {
+  return `${formatTime(f.startUnixNano)} (${goDuration(f.endUnixNano - f.startUnixNano)}) ${f.direction} ${f.transport} ` +
+    `[${f.srcAddress}:${f.srcPort}]->[${f.dstAddress}:${f.dstPort}] if=${f.interface || '-'} bytes:${f.bytes}B packets:${f.packets} ` +
+    `src_svc=[${f.srcService ? svc(f.srcService) : '-'}] dst_svc=[${f.dstService ? svc(f.dstService) : '-'}]`;
+}
+
+function svc(s: Service): string {
+  return `${s.name} ${s.process.language}`;
+}
+
+function status(s: Span): string {
+  if (s.http) return String(s.http.status);
+  const a = s.attributes;
+  return String(a['rpc.response.status_code'] ?? a['rpc.grpc.status_code'] ?? a['db.response.status_code'] ?? 0);
+}
+
+function method(s: Span): string {
+  if (s.http) return s.http.method;
+  const a = s.attributes;
+  return String(a['rpc.method'] ?? a['db.operation.name'] ?? a['messaging.operation.name'] ?? '-');
+}
+
+function path(s: Span): string {
+  if (s.http) return s.http.path;
+  const a = s.attributes;
+  const service = a['rpc.service'];
+  if (service !== undefined) return `/${String(service)}/${String(a['rpc.method'] ?? '')}`;
+  return String(a['db.collection.name'] ?? a['messaging.destination.name'] ?? s.name ?? '-');
+}
+
+/** Keeps the line splittable on spaces: empty becomes "-", whitespace is escaped. */
+function token(v: string): string {
+  if (v === '') return '-';
+  return /\s/.test(v) ? v.replace(/\s/g, (ch) => (ch === ' ' ? '%20' : JSON.stringify(ch).slice(1, -1))) : v;
+}
+
+/** "2006-01-02 15:04:05.123456789" in UTC from Unix nanoseconds. */
+export function formatTime(ns: bigint): string {
+  const ms = Number(ns / 1_000_000n);
+  const iso = new Date(ms).toISOString(); // 2006-01-02T15:04:05.123Z
+  const frac = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).toString().padStart(9, '0');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${frac}`;
+}
+
+/** Go's time.Duration.String(): "0s", "850ns", "1.5µs", "5.045099ms", "1.2s", "1m30s", "2h0m0s". */
+export function goDuration(ns: bigint): string {
+  if (ns === 0n) return '0s';
+  if (ns < 0n) return `-${goDuration(-ns)}`;
+  if (ns < 1_000n) return `${ns}ns`;
+  if (ns < 1_000_000n) return `${frac(ns, 1_000n)}µs`;
+  if (ns < 1_000_000_000n) return `${frac(ns, 1_000_000n)}ms`;
+  const totalSeconds = ns / 1_000_000_000n;
+  const seconds = `${frac(ns % 60_000_000_000n, 1_000_000_000n)}s`;
+  const minutes = totalSeconds / 60n;
+  if (minutes === 0n) return seconds;
+  const hours = minutes / 60n;
+  if (hours === 0n) return `${minutes}m${seconds}`;
+  return `${hours}h${minutes % 60n}m${seconds}`;
+}
+
+function frac(value: bigint, unit: bigint): string {
+  const whole = value / unit;
+  const rest = value % unit;
+  if (rest === 0n) return whole.toString();
+  const digits = unit.toString().length - 1;
+  return `${whole}.${rest.toString().padStart(digits, '0').replace(/0+$/, '')}`;
+}

@@ -1,0 +1,10 @@
+import type { AnyFactory } from './component.js';
+import { BUILTIN_FACTORIES } from './builtins.js';
+import { FactoryRegistry } from './registry.js';
+
+/** A registry with every built-in component plus `extra` (an embedding program's own factories, which may replace a built-in). */
+export function builtinRegistry(extra: Iterable<AnyFactory> = []): FactoryRegistry {
+  const registry = new FactoryRegistry(BUILTIN_FACTORIES);
+  for (const f of extra) registry.register(f, { replace: true });
+  return registry;
+}
