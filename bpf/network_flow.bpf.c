@@ -7,8 +7,9 @@
  *     It returns 0, so no packet is ever queued to user space: the filter only counts.
  *   - nf_tc_ingress / nf_tc_egress: TC clsact classifiers (source: tc); they always return TC_ACT_OK.
  *
- * Headers are read with bpf_skb_load_bytes_relative(BPF_HDR_START_NET), i.e. relative to the network
- * header, so Ethernet, loopback and header-less (tun, wireguard) links all parse the same way.
+ * Headers are read relative to the network header (found per packet by net_offset()), so Ethernet, loopback,
+ * VLAN and header-less (tun, wireguard) links all parse the same way, and with bpf_skb_load_bytes, which also
+ * reads the paged part of GSO/GRO super-packets.
  *
  * Counting rules (receivers/network_flow/README.md, "What is counted"):
  *   - every IPv4/IPv6 packet whose headers are consistent is counted once per interface and direction;
@@ -82,14 +83,43 @@ static __always_inline void stat_inc(__u32 idx)
 		*v += 1;
 }
 
-static __always_inline int load_net(struct __sk_buff *skb, __u32 off, void *to, __u32 len)
+/* Offset of the network header from skb->data, found once per packet (see net_offset()). */
+struct nf_pkt {
+	struct __sk_buff *skb;
+	__u32 net;
+};
+
+/* Reads bytes at `off` from the network header. bpf_skb_load_bytes (unlike the _relative variant, which only
+ * sees the linear head) also reads paged data, so length checks work on GSO/GRO super-packets. */
+static __always_inline int load_net(struct nf_pkt *p, __u32 off, void *to, __u32 len)
 {
-	return bpf_skb_load_bytes_relative(skb, off, to, len, BPF_HDR_START_NET);
+	return bpf_skb_load_bytes(p->skb, p->net + off, to, len);
+}
+
+/* skb->data is the link-layer header on both hooks (Ethernet and loopback: 14 bytes, header-less links such as
+ * tun/wireguard: 0, an untagged-in-software VLAN: 18, QinQ: 22). The program cannot read the network header
+ * offset directly, so it compares the first 20 bytes at the network header (bpf_skb_load_bytes_relative) with
+ * those at each candidate offset. */
+static __always_inline int net_offset(struct nf_pkt *p)
+{
+	__u64 a[3] = {}, b[3] = {};
+	if (bpf_skb_load_bytes_relative(p->skb, 0, a, 20, BPF_HDR_START_NET))
+		return -1;
+	const __u32 candidates[4] = { 14, 0, 18, 22 };
+	for (int i = 0; i < 4; i++) {
+		if (bpf_skb_load_bytes(p->skb, candidates[i], b, 20))
+			continue;
+		if (a[0] == b[0] && a[1] == b[1] && (__u32)a[2] == (__u32)b[2]) {
+			p->net = candidates[i];
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* Reads the ports at l4off and validates the TCP/UDP header against l4len (bytes of L4 in this packet).
  * first_frag: only the ports are required (the rest of the header may be in a later fragment). */
-static __always_inline int parse_ports(struct __sk_buff *skb, struct lumen_flow_key *k, __u32 l4off, __u32 l4len,
+static __always_inline int parse_ports(struct nf_pkt *skb, struct lumen_flow_key *k, __u32 l4off, __u32 l4len,
 				       bool first_frag)
 {
 	if (k->proto == IPPROTO_TCP) {
@@ -182,7 +212,7 @@ static __always_inline bool ipv4_checksum_ok(const struct iphdr *ip, const __u8 
 	return sum == 0xffff;
 }
 
-static __always_inline int parse_ipv4(struct __sk_buff *skb, struct lumen_flow_key *k)
+static __always_inline int parse_ipv4(struct nf_pkt *skb, struct lumen_flow_key *k)
 {
 	struct iphdr ip;
 	__u8 opts[40];
@@ -235,7 +265,7 @@ static __always_inline bool is_exthdr(__u8 nh)
 	       nh == IPPROTO_FRAGMENT;
 }
 
-static __always_inline int parse_ipv6(struct __sk_buff *skb, struct lumen_flow_key *k)
+static __always_inline int parse_ipv6(struct nf_pkt *skb, struct lumen_flow_key *k)
 {
 	struct ipv6hdr ip6;
 	if (load_net(skb, 0, &ip6, sizeof(ip6)))
@@ -337,12 +367,15 @@ static __always_inline void count(struct __sk_buff *skb, __u8 direction)
 	__builtin_memset(&k, 0, sizeof(k));
 	int r;
 	__u32 proto = skb->protocol;
-	if (proto == bpf_htons(ETH_P_IP))
-		r = parse_ipv4(skb, &k);
-	else if (proto == bpf_htons(ETH_P_IPV6))
-		r = parse_ipv6(skb, &k);
-	else
+	struct nf_pkt p = { .skb = skb };
+	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
 		r = NF_NON_IP;
+	else if (net_offset(&p))
+		r = NF_MALFORMED;
+	else if (proto == bpf_htons(ETH_P_IP))
+		r = parse_ipv4(&p, &k);
+	else
+		r = parse_ipv6(&p, &k);
 	if (r != NF_OK) {
 		stat_inc(r == NF_NON_IP ? NF_STAT_NON_IP : NF_STAT_MALFORMED);
 		return;

@@ -79,7 +79,9 @@ static __always_inline bool fill_tuple(struct lumen_tcp_event *e, const struct s
 	} else {
 		return false;
 	}
-	e->sport = sk->__sk_common.skc_num;
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	/* Not skc_num: inet_put_port() zeroes it before the transition to CLOSE is traced; inet_sport stays. */
+	e->sport = __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	e->dport = __builtin_bswap16(sk->__sk_common.skc_dport);
 	return true;
 }

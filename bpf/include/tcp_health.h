@@ -11,7 +11,7 @@
 #define TH_DIR_INCOMING 1  /* this host accepted it */
 #define TH_DIR_UNKNOWN 2   /* opened before the agent started */
 
-/* 64 bytes. Addresses: local (saddr/sport) and peer (daddr/dport); IPv4 stored v4-mapped. */
+/* 72 bytes. Addresses: local (saddr/sport) and peer (daddr/dport); IPv4 stored v4-mapped. */
 struct lumen_tcp_event {
 	__u64 ts_ns;     /* 0: CLOCK_MONOTONIC */
 	__u64 value_ns;  /* 8 */
@@ -25,6 +25,8 @@ struct lumen_tcp_event {
 	__u8 direction;  /* 58: TH_DIR_* */
 	__u8 state;      /* 59: TCP state before the event */
 	__s32 err;       /* 60 */
+	__u32 netns;     /* 64: inode of the socket's network namespace (as in /proc/PID/ns/net) */
+	__u32 _pad;      /* 68 */
 };
 
 enum lumen_tcp_stat {

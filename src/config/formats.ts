@@ -1,4 +1,5 @@
 import type { Ajv } from 'ajv';
+import { isIP } from 'node:net';
 import addFormatsModule from 'ajv-formats';
 import { DURATION_HINT, tryParseDuration } from './duration.js';
 import { PORT_RANGES_HINT, portRangesError } from './port-ranges.js';
@@ -19,6 +20,7 @@ export const FORMAT_HINTS: Readonly<Record<string, string>> = {
   ipv4: 'an IPv4 address',
   ipv6: 'an IPv6 address',
   regex: 'a valid regular expression',
+  cidr: 'a CIDR like "10.0.0.0/8" or "fd00::/8"',
 };
 
 const HOST_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
@@ -45,6 +47,16 @@ export function splitHostPort(value: string): { host: string; port: number } {
   return { host, port: Number(value.slice(i + 1)) };
 }
 
+/** "10.0.0.0/8", "fd00::/8": an IPv4 or IPv6 address and a prefix length that fits it. */
+export function isCidr(value: string): boolean {
+  const i = value.indexOf('/');
+  if (i < 0) return false;
+  const family = isIP(value.slice(0, i));
+  const bits = value.slice(i + 1);
+  if (family === 0 || !/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
 /** Registers ajv-formats and Lumen's formats on an ajv instance (idempotent per instance). */
@@ -52,6 +64,7 @@ export function addLumenFormats(ajv: Ajv): Ajv {
   addFormats(ajv);
   ajv.addFormat('host-port', { type: 'string', validate: isHostPort });
   ajv.addFormat('duration', { type: 'string', validate: (s: string) => tryParseDuration(s) !== undefined });
+  ajv.addFormat('cidr', { type: 'string', validate: isCidr });
   ajv.addFormat('port-ranges', { type: 'string', validate: (s: string) => portRangesError(s) === undefined });
   return ajv;
 }
