@@ -6,10 +6,22 @@ import { replayReceiverFactory } from '../../receivers/replay/index.js';
 import { printTracesExporterFactory } from '../../exporters/print_traces/index.js';
 import { prometheusExporterFactory } from '../../exporters/prometheus/index.js';
 import { otlpExporterFactory } from '../../exporters/otlp/index.js';
+import { routesProcessorFactory } from '../../processors/routes/index.js';
+import { filterProcessorFactory } from '../../processors/filter/index.js';
+import { samplingProcessorFactory } from '../../processors/sampling/index.js';
+import { attributesProcessorFactory } from '../../processors/attributes/index.js';
+import { redactionProcessorFactory } from '../../processors/redaction/index.js';
+import { cardinalityGuardProcessorFactory } from '../../processors/cardinality_guard/index.js';
 
 export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   replayReceiverFactory,
   printTracesExporterFactory,
   prometheusExporterFactory,
   otlpExporterFactory,
+  routesProcessorFactory,
+  filterProcessorFactory,
+  samplingProcessorFactory,
+  attributesProcessorFactory,
+  redactionProcessorFactory,
+  cardinalityGuardProcessorFactory,
 ];
