@@ -151,7 +151,8 @@ export class FlowCollector {
     // Closing the object delivers what is left in the overflow ring (merged into the table) and completes it.
     this.obj?.close();
     this.overflow?.unsubscribe();
-    this.obj = this.flows = this.stats = this.attachments = this.overflow = undefined;
+    // (this.attachments stays: closed, it still names the interfaces of the flows reported below.)
+    this.obj = this.flows = this.stats = this.overflow = undefined;
     this.table.flush();
     this.flush();
   }
