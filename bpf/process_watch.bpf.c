@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Process watcher for discovery: tells user space, within one ring-buffer poll, when a process execs, exits,
+ * Process watcher for discovery: tells user space, within one ring-buffer poll timeout, when a process execs, exits,
  * forks (only children of the parents discovery cares about) or starts / stops listening on a TCP port.
  * Only BTF tracepoints (no kprobes): sched_process_exec/exit/fork and sock/inet_sock_set_state.
  * User space rescans /proc for the pids named here; a lost event (ring buffer full) is counted in
@@ -51,7 +51,8 @@ static __always_inline void emit(__u32 type, __u32 pid, __u32 ppid, __u16 port)
 	e->ppid = ppid;
 	e->port = port;
 	e->_pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	/* No wake-up: user space drains on its poll timeout (50 ms), one batch instead of one wake-up per event. */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 SEC("tp_btf/sched_process_exec")

@@ -16,7 +16,7 @@ import { openBpfWatcher, type ProcessWatcher, type WatchHandler } from './watche
 /** USER_HZ: /proc reports times in 1/100 s on every Linux architecture. */
 const TICKS_PER_SECOND = 100;
 /** Events arriving together (a fork then exec, a burst of workers) are handled in one pass after this delay. */
-const EVENT_BATCH_MS = 10;
+const EVENT_BATCH_MS = 25;
 
 interface Current {
   readonly process: InstrumentedProcess;

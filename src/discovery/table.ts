@@ -56,15 +56,15 @@ export class ProcessTable {
   /** A process exec'd (or is new): re-read it. Returns the new record. */
   replace(pid: number): ProcessRecord | undefined {
     const rec = this.read(pid);
+    const had = this.records.delete(pid);
     if (rec) {
       this.records.set(pid, rec);
       this.ignored.delete(pid);
+      this.scanFds(rec);
     } else {
-      this.records.delete(pid);
-      this.ignored.add(pid);
+      this.ignored.add(pid); // gone already (a short-lived exec) or a kernel thread: nothing changed
     }
-    this.dirty = true;
-    if (rec) this.scanFds(rec);
+    if (rec || had) this.dirty = true;
     return rec;
   }
 
