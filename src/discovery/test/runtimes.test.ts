@@ -6,23 +6,25 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server as NetServer } from 'node:net';
-import { cleanupAll, startGo, startJava, startNginx, startNode, startPython, startRust, rustc, childrenOf, type Server } from './servers.js';
+import { cleanupAll, startGo, startJava, startNginx, startNode, startPython, startRust, startRuby, startPhp, rustc, childrenOf, type Server } from './servers.js';
 import { HOST, startDiscovery } from './harness.js';
 import type { DiscoveryConfig } from '../config.js';
 
 const PORTS = '19500-19599';
-let py: Server, pyEnv: Server, nginx: Server, node: Server, go: Server, java: Server;
+let py: Server, pyEnv: Server, nginx: Server, node: Server, go: Server, java: Server, ruby: Server, php: Server;
 let rust: Server | undefined;
 let own: NetServer;
 
 before(async () => {
-  [py, pyEnv, nginx, node, go, java] = await Promise.all([
+  [py, pyEnv, nginx, node, go, java, ruby, php] = await Promise.all([
     startPython(19501),
     startPython(19506, { OTEL_SERVICE_NAME: 'checkout', OTEL_RESOURCE_ATTRIBUTES: 'service.name=ignored,service.namespace=payments,deployment.environment=prod%20eu' }),
     startNginx(19502),
     startNode(19503),
     startGo(19504),
     startJava(19505),
+    startRuby(19508),
+    startPhp(19509),
   ]);
   if (rustc()) rust = await startRust(19507);
   own = createServer().listen(19599, '127.0.0.1'); // Lumen's own listener: never instrumented
@@ -48,6 +50,7 @@ test('finds each runtime with its ports, language and service identity', async (
   const procs = await selected({ instrument: [{ open_ports: PORTS }] });
   const expect: Array<[Server, string, string]> = [
     [py, 'python', 'python3.11'], [node, 'nodejs', 'node'], [go, 'go', 'gosrv'], [java, 'java', 'java'], [nginx, 'cpp', 'nginx'],
+    [ruby, 'ruby', 'ruby3.1'], [php, 'php', 'php8.2'],
   ];
   for (const [srv, lang, name] of expect) {
     const p = procs.get(srv.pid);

@@ -194,3 +194,16 @@ fn main() {
   execFileSync(compiler, ['-O', '-o', join(dir, 'rustsrv'), join(dir, 'main.rs')], { stdio: 'pipe' });
   return startChild(join(dir, 'rustsrv'), [String(port)], port);
 }
+
+/** Ruby (Debian's ruby3.1) with a socket-level HTTP responder. */
+export function startRuby(port: number): Promise<Server> {
+  const code = `require "socket"; s = TCPServer.new("127.0.0.1", ${port}); loop { c = s.accept; c.write("HTTP/1.0 200 OK\\r\\n\\r\\nok"); c.close }`;
+  return startChild('/usr/bin/ruby', ['-e', code], port);
+}
+
+/** PHP's built-in web server (php -S). */
+export function startPhp(port: number): Promise<Server> {
+  const dir = tempDir('php');
+  writeFileSync(join(dir, 'index.php'), '<?php echo "ok";');
+  return startChild('/usr/bin/php', ['-S', `127.0.0.1:${port}`, '-t', dir], port);
+}
