@@ -4,7 +4,7 @@
 
 LUMEN_LICENSE();
 
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u64); } vals SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1); __type(key, __u32); __type(value, __u64); } vals SEC(".maps");
 
 SEC("tracepoint/syscalls/sys_enter_getppid")
 int good(void *ctx)

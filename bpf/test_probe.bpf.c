@@ -37,6 +37,9 @@ struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 4); __type(key, _
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 4096); __type(key, __u32); __type(value, __u64); } plain_hash SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_HASH); __uint(max_entries, 1024); __type(key, __u32); __type(value, __u32); } pcpu_hash SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 128); __type(key, __u64); __type(value, __u64); } lru_hash SEC(".maps");
+struct lpm_key { __u32 prefixlen; __u8 addr[4]; };
+struct { __uint(type, BPF_MAP_TYPE_LPM_TRIE); __uint(max_entries, 64); __uint(map_flags, BPF_F_NO_PREALLOC); __type(key, struct lpm_key); __type(value, __u32); } lpm SEC(".maps"); /* no batch ops: exercises the fallback */
+struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 4); __type(key, __u32); __type(value, __u32); } pcpu_array SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_SOCKHASH); __uint(max_entries, 64); __type(key, __u64); __type(value, __u64); } sock_hash SEC(".maps");
 
 static __always_inline int traced(void)

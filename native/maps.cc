@@ -169,11 +169,12 @@ Napi::Value NativeObject::MapLookupAndDeleteBatch(const Napi::CallbackInfo &info
     int ret = bpf_map_lookup_and_delete_batch(v.fd, first ? nullptr : inTok.data(), outTok.data(), keys->data() + total * v.keySize,
                                               vals->data() + total * v.fullValueSize, &count, &opts);
     int err = ret != 0 ? errno : 0;
+    bool refused = err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */;
+    if (first && total == 0 && refused) { fallback = true; break; }  // count is not meaningful then
     total += count;
     if (err == ENOENT) break;  // the whole map was walked
     if (err == ENOSPC && count == 0) { chunk *= 2; continue; }  // a hash bucket holds more than `chunk` entries
     if (err != 0) {
-      if (first && total == 0 && (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */)) { fallback = true; break; }
       delete keys;
       delete vals;
       MapFailed(env, v, "lookup-and-delete batch", err);
