@@ -86,7 +86,7 @@ static __always_inline bool fill_tuple(struct lumen_tcp_event *e, const struct s
 	return true;
 }
 
-static __always_inline void emit(const struct sock *sk, __u8 type, __u64 value_ns, __u8 state, __s32 err,
+static __always_inline void emit(const struct sock *sk, __u8 type, __u64 value_ns, __u8 state, __s32 err_or_segs,
 				 const struct th_sock *s)
 {
 	struct lumen_tcp_event *e = bpf_ringbuf_reserve(&th_events, sizeof(*e), 0);
@@ -103,7 +103,10 @@ static __always_inline void emit(const struct sock *sk, __u8 type, __u64 value_n
 	e->value_ns = value_ns;
 	e->type = type;
 	e->state = state;
-	e->err = err;
+	if (type == TH_EV_RETRANSMIT)
+		e->segs = err_or_segs;
+	else
+		e->err = err_or_segs;
 	e->pid = s ? s->pid : 0;
 	e->direction = s ? s->direction : TH_DIR_UNKNOWN;
 	bpf_ringbuf_submit(e, 0);
@@ -171,7 +174,11 @@ int BPF_PROG(th_retransmit, const struct sock *sk, const struct sk_buff *skb, in
 		return 0; /* the retransmission did not happen (e.g. local congestion) */
 	__u64 key = (__u64)sk;
 	struct th_sock *s = bpf_map_lookup_elem(&th_socks, &key);
-	emit(sk, TH_EV_RETRANSMIT, 0, sk->__sk_common.skc_state, 0, s);
+	/* The tracepoint fires once per (possibly TSO) skb, after it was trimmed to what is sent again:
+	 * TCP_SKB_CB(skb)->tcp_gso_segs (skb->cb bytes 8-9) is the number of segments, as RetransSegs counts. */
+	__u16 segs = 0;
+	bpf_probe_read_kernel(&segs, sizeof(segs), &skb->cb[8]);
+	emit(sk, TH_EV_RETRANSMIT, 0, sk->__sk_common.skc_state, segs ? segs : 1, s);
 	return 0;
 }
 

@@ -4,7 +4,7 @@
 
 #define TH_EV_CONNECT 1    /* handshake completed: value_ns = establishment time */
 #define TH_EV_FAILED 2     /* socket closed with an error: err = errno (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...) */
-#define TH_EV_RETRANSMIT 3 /* one segment retransmitted (state = TCP state at the time) */
+#define TH_EV_RETRANSMIT 3 /* an skb retransmitted: segs segments (state = TCP state at the time) */
 #define TH_EV_RTT 4        /* smoothed RTT read from the socket (at close, or sampled): value_ns */
 
 #define TH_DIR_OUTGOING 0  /* this host opened the connection (connect) */
@@ -26,7 +26,7 @@ struct lumen_tcp_event {
 	__u8 state;      /* 59: TCP state before the event */
 	__s32 err;       /* 60 */
 	__u32 netns;     /* 64: inode of the socket's network namespace (as in /proc/PID/ns/net) */
-	__u32 _pad;      /* 68 */
+	__u32 segs;      /* 68: segments retransmitted (TH_EV_RETRANSMIT: tcp_skb_pcount of the skb) */
 };
 
 enum lumen_tcp_stat {

@@ -28,6 +28,8 @@ export interface TcpEvent {
   err: number;
   /** Network namespace inode of the socket. */
   netns: number;
+  /** Segments retransmitted (retransmit events). */
+  segs: number;
 }
 
 const u64 = (b: Buffer, off: number): number => b.readUInt32LE(off) + b.readUInt32LE(off + 4) * 0x1_0000_0000;
@@ -50,6 +52,7 @@ export function decodeTcpEvent(b: Buffer, off: number, len: number, addrs: Addre
     state: b[off + 59]!,
     err: b.readInt32LE(off + 60),
     netns: b.readUInt32LE(off + 64),
+    segs: b.readUInt32LE(off + 68),
   };
 }
 

@@ -16,7 +16,7 @@ export interface TcpHealthDeps {
  * TCP events → lumen.tcp.* measurements, per service (the owning process) and peer:
  *   connect    → lumen.tcp.connect.duration (s, histogram), direction outgoing|incoming
  *   failed     → lumen.tcp.failed.connections (+1), reason refused|reset|timeout|unreachable|other
- *   retransmit → lumen.tcp.retransmits (+1), summed per attribute set within a batch
+ *   retransmit → lumen.tcp.retransmits (+ segments resent), summed per attribute set within a batch
  *   rtt        → lumen.tcp.rtt (s, histogram)
  */
 export class TcpHealthConverter {
@@ -55,7 +55,7 @@ export class TcpHealthConverter {
           this.count(counters, m(METRICS.tcpFailedConnections.name, 1));
           break;
         case 'retransmit':
-          this.count(counters, m(METRICS.tcpRetransmits.name, 1));
+          this.count(counters, m(METRICS.tcpRetransmits.name, Math.max(1, e.segs)));
           break;
       }
     }
