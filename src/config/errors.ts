@@ -39,6 +39,7 @@ export function formatIssue(issue: ConfigIssue): string {
   const where = issue.file ? (issue.position ? `${issue.file}:${issue.position.line}:${issue.position.col}` : issue.file) : '';
   const path = dottedPath(issue.path);
   const message = issue.severity === 'warning' ? `warning: ${issue.message}` : issue.message;
+  if (!path && where && !issue.position) return `${where}: ${message}`;
   return [where, path ? `${path}:` : '', message].filter((s) => s !== '').join(' ');
 }
 

@@ -26,6 +26,9 @@ export interface EngineOptions {
   readonly source?: ConfigSource;
   /** Builds the shared discovery when a component first calls ctx.discovery(). */
   readonly createDiscovery?: DiscoveryFactory;
+  /** Subjects to use as the taps (the library API passes its own so subscriptions made before start count). */
+  readonly received$?: Subject<ReceivedBatch>;
+  readonly processed$?: Subject<ProcessedBatch>;
 }
 
 export interface ReceivedBatch {
@@ -61,9 +64,9 @@ export type EngineState = 'created' | 'starting' | 'running' | 'stopping' | 'sto
  */
 export class Engine {
   /** Every batch a receiver emits, before any processor (read-only: do not keep or mutate). */
-  readonly received$ = new Subject<ReceivedBatch>();
+  readonly received$: Subject<ReceivedBatch>;
   /** Every batch a pipeline hands to its exporters, after its processors (read-only). */
-  readonly processed$ = new Subject<ProcessedBatch>();
+  readonly processed$: Subject<ProcessedBatch>;
   readonly metrics: InternalMetrics;
   private readonly exporters = new Map<string, Exporter>();
   private readonly receivers: ReceiverNode[] = [];
@@ -79,6 +82,8 @@ export class Engine {
 
   private constructor(private readonly config: LumenConfig, private readonly opts: EngineOptions) {
     this.metrics = opts.metrics ?? new InternalMetrics();
+    this.received$ = opts.received$ ?? new Subject<ReceivedBatch>();
+    this.processed$ = opts.processed$ ?? new Subject<ProcessedBatch>();
   }
 
   get state(): EngineState {

@@ -1,0 +1,255 @@
+import { Subject, filter, map, merge, type Observable } from 'rxjs';
+import { createDiscovery } from './discovery/index.js';
+import type { DiscoveryConfig } from './discovery/config.js';
+import { ConfigError, compareIssues, formatIssue, type ConfigIssue } from './config/errors.js';
+import type { Env } from './config/env.js';
+import { readConfigFile } from './config/load.js';
+import type { LumenConfig } from './config/schema.js';
+import type { ConfigSource } from './config/source.js';
+import { validateConfig, type StageReport } from './config/validate.js';
+import type { Batch } from './model/batch.js';
+import type { Span } from './model/span.js';
+import type { AnyFactory, Signal } from './pipeline/component.js';
+import { builtinRegistry } from './pipeline/default-registry.js';
+import { Engine, type DiscoveryFactory, type EngineState, type ProcessedBatch, type ReceivedBatch } from './pipeline/engine.js';
+import { InternalMetrics } from './pipeline/internal-metrics.js';
+import type { Logger } from './pipeline/logger.js';
+import { createLogger } from './pipeline/pino-logger.js';
+import type { FactoryRegistry } from './pipeline/registry.js';
+import type { InternalMetricsSource } from './pipeline/self-telemetry.js';
+
+export interface AgentOptions {
+  /** The configuration: an object in the pipelines.yaml shape, or YAML text. Omit to read `configPath`. */
+  readonly config?: object | string;
+  /** The file the configuration comes from: read when `config` is omitted, and named in error messages. */
+  readonly configPath?: string;
+  /** Extra component factories (receivers, processors, exporters); they may replace a built-in of the same type. */
+  readonly components?: readonly AnyFactory[];
+  /** Where Lumen logs; default: pino on stderr at the config's service.telemetry.logs level and format. */
+  readonly logger?: Logger;
+  /** Variables for `${VAR}` expansion (default: process.env). */
+  readonly env?: Env;
+  /** Stop gracefully on SIGINT/SIGTERM (a second signal exits at once). Default false: no global side effects. */
+  readonly handleSignals?: boolean;
+  /** host.name / service.instance.id prefix (default: os.hostname()). */
+  readonly hostName?: string;
+}
+
+/** One batch of spans seen by the tap: as a receiver emitted it, or as a pipeline hands it to its exporters. */
+export type SpanTap =
+  | { readonly stage: 'received'; readonly receiver: string; readonly spans: readonly Span[] }
+  | { readonly stage: 'processed'; readonly pipeline: string; readonly signal: Signal; readonly spans: readonly Span[] };
+
+export interface ValidationReport {
+  readonly ok: boolean;
+  /** parse, schema, graph, construction, in order; later stages are 'skipped' after a failure. */
+  readonly stages: readonly StageReport[];
+  readonly errors: readonly ConfigIssue[];
+  readonly warnings: readonly ConfigIssue[];
+  /** Every issue as one line: `file:line:col path: message`. */
+  readonly lines: readonly string[];
+}
+
+/** A Lumen agent embedded in a program. Create with createAgent(); start() once, stop() any number of times. */
+export interface Agent {
+  /** The validated, defaulted, frozen configuration. */
+  readonly config: LumenConfig;
+  /** Graph warnings (unused components), formatted. */
+  readonly warnings: readonly string[];
+  readonly state: EngineState;
+  /** Builds the components and starts them (exporters, processors, discovery, receivers). Throws ConfigError or StartError. */
+  start(): Promise<void>;
+  /** Graceful stop: receivers, drain, exporters flush and shut down, discovery. Never throws; safe before start and twice. */
+  stop(): Promise<void>;
+  /** Every span batch at the receivers' outputs (`received`) and at each pipeline's processed output (`processed`). Read-only. */
+  readonly spans$: Observable<SpanTap>;
+  /** Every batch (spans, flows, measurements) as receivers emit it. */
+  readonly received$: Observable<ReceivedBatch>;
+  /** Every batch as each pipeline hands it to its exporters. */
+  readonly processed$: Observable<ProcessedBatch>;
+  /** Lumen's own lumen_* metrics. */
+  readonly internalMetrics: InternalMetricsSource;
+  /** Resolves once every receiver's output has completed (e.g. replay files played to the end), or at stop. */
+  readonly receiversDone: Promise<void>;
+  /** All four stages, construction included (components are built and released, nothing is started). */
+  validate(): Promise<ValidationReport>;
+}
+
+interface Prepared {
+  readonly registry: FactoryRegistry;
+  readonly file: string;
+  readonly result: ReturnType<typeof validateConfig>;
+}
+
+function prepare(opts: AgentOptions): Prepared {
+  const registry = builtinRegistry(opts.components ?? []);
+  const file = opts.configPath ?? '';
+  const env = opts.env ?? process.env;
+  let input: Parameters<typeof validateConfig>[0];
+  if (opts.config === undefined) {
+    if (!opts.configPath) throw new TypeError('createAgent: pass `config` (object or YAML text) or `configPath`');
+    input = { yaml: readConfigFile(opts.configPath), file, env };
+  } else if (typeof opts.config === 'string') {
+    input = { yaml: opts.config, file, env };
+  } else {
+    input = { object: opts.config, file, env };
+  }
+  return { registry, file, result: validateConfig(input, registry) };
+}
+
+const discoveryFactory: DiscoveryFactory = (config, deps) => createDiscovery(config as Partial<DiscoveryConfig>, deps);
+
+/**
+ * Validates every stage, construction included, without starting anything; never throws for a bad config
+ * (an unreadable file is reported as a parse error).
+ */
+export async function validateAgentConfig(opts: AgentOptions): Promise<ValidationReport> {
+  let prepared: Prepared;
+  try {
+    prepared = prepare(opts);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const stages: StageReport[] = [{ stage: 'parse', status: 'failed', issues: [...e.issues] }];
+    for (const stage of ['schema', 'graph', 'construction'] as const) stages.push({ stage, status: 'skipped', issues: [] });
+    return report(stages);
+  }
+  const { result } = prepared;
+  const stages = [...result.stages];
+  if (!result.config) return report([...stages, { stage: 'construction', status: 'skipped', issues: [] }]);
+  try {
+    const engine = await Engine.create(result.config, {
+      registry: prepared.registry, logger: opts.logger ?? quietLogger(), source: result.source, createDiscovery: discoveryFactory, hostName: opts.hostName,
+    });
+    await engine.stop();
+    stages.push({ stage: 'construction', status: 'ok', issues: [] });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    stages.push({ stage: 'construction', status: 'failed', issues: [...e.issues] });
+  }
+  return report(stages);
+}
+
+function report(stages: StageReport[]): ValidationReport {
+  const all = stages.flatMap((s) => s.issues).sort(compareIssues);
+  const errors = all.filter((i) => i.severity === 'error');
+  return { ok: errors.length === 0, stages, errors, warnings: all.filter((i) => i.severity === 'warning'), lines: all.map(formatIssue) };
+}
+
+function quietLogger(): Logger {
+  return createLogger({ level: 'silent' });
+}
+
+/**
+ * Creates an agent from a configuration. Validates it at once (parse, schema, graph): an invalid configuration
+ * throws a ConfigError whose message lists every error as `file:line:col path: what is wrong, what is allowed`.
+ * Nothing runs until start(); no signal handler is installed unless `handleSignals: true`.
+ */
+export function createAgent(opts: AgentOptions): Agent {
+  const prepared = prepare(opts);
+  const { result, registry } = prepared;
+  if (!result.config) {
+    const failed = result.stages.find((s) => s.status === 'failed')!;
+    throw new ConfigError(failed.stage, result.errors);
+  }
+  return new LumenAgent(opts, result.config, result.source, registry, result.warnings.map(formatIssue));
+}
+
+class LumenAgent implements Agent {
+  private engine?: Engine;
+  private starting?: Promise<void>;
+  private stopping?: Promise<void>;
+  private readonly received = new Subject<ReceivedBatch>();
+  private readonly processed = new Subject<ProcessedBatch>();
+  private readonly metrics = new InternalMetrics();
+  private readonly logger: Logger;
+  private releaseSignals?: () => void;
+  private resolveDone!: () => void;
+  readonly receiversDone = new Promise<void>((r) => (this.resolveDone = r));
+  readonly received$ = this.received.asObservable();
+  readonly processed$ = this.processed.asObservable();
+  readonly spans$: Observable<SpanTap>;
+  readonly internalMetrics: InternalMetricsSource;
+
+  constructor(
+    private readonly opts: AgentOptions,
+    readonly config: LumenConfig,
+    private readonly source: ConfigSource,
+    private readonly registry: FactoryRegistry,
+    readonly warnings: readonly string[],
+  ) {
+    const logs = config.service.telemetry.logs;
+    this.logger = opts.logger ?? createLogger({ level: logs.level, format: logs.format });
+    for (const w of warnings) this.logger.warn(w);
+    this.internalMetrics = config.service.telemetry.metrics.enabled ? this.metrics : { collect: () => [] };
+    const spans = (b: Batch): b is Extract<Batch, { kind: 'spans' }> => b.kind === 'spans';
+    this.spans$ = merge(
+      this.received.pipe(filter((r) => spans(r.batch)), map((r): SpanTap => ({ stage: 'received', receiver: r.receiver, spans: r.batch.items as Span[] }))),
+      this.processed.pipe(filter((p) => spans(p.batch)), map((p): SpanTap => ({ stage: 'processed', pipeline: p.pipeline, signal: p.signal, spans: p.batch.items as Span[] }))),
+    );
+  }
+
+  get state(): EngineState {
+    if (this.stopping) return this.engine?.state === 'stopped' || !this.engine ? 'stopped' : 'stopping';
+    return this.engine?.state ?? 'created';
+  }
+
+  start(): Promise<void> {
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.stopping) throw new Error('this agent was stopped; create a new one');
+    this.engine = await Engine.create(this.config, {
+      registry: this.registry, logger: this.logger, metrics: this.metrics, source: this.source, hostName: this.opts.hostName,
+      createDiscovery: discoveryFactory, received$: this.received, processed$: this.processed,
+    });
+    void this.engine.receiversDone.then(() => this.resolveDone());
+    if (this.opts.handleSignals) this.releaseSignals = installSignalHandlers(this, this.logger);
+    await this.engine.start();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      try {
+        await this.starting;
+      } catch {
+        // a failed start already stopped what it had started
+      }
+      await this.engine?.stop();
+      this.received.complete();
+      this.processed.complete();
+      this.resolveDone();
+      this.releaseSignals?.();
+    })();
+    return this.stopping;
+  }
+
+  async validate(): Promise<ValidationReport> {
+    return validateAgentConfig({ ...this.opts, logger: this.opts.logger ?? quietLogger() });
+  }
+}
+
+/**
+ * SIGINT/SIGTERM → graceful stop; a second signal while stopping exits at once (128 + signal number).
+ * Returns a function removing the handlers.
+ */
+export function installSignalHandlers(agent: Pick<Agent, 'stop'>, logger: Logger, onFirst?: (signal: NodeJS.Signals) => void): () => void {
+  let received = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (received) {
+      logger.warn(`second ${signal}: exiting without finishing the shutdown`);
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    }
+    received = true;
+    logger.info(`${signal} received, stopping (send it again to exit at once)`);
+    onFirst?.(signal);
+    void agent.stop();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
