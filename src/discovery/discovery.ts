@@ -11,6 +11,7 @@ import { compileSelection, type CompiledEntry, type CompiledSelection } from './
 import { computeSelection } from './selection.js';
 import { buildService } from './service.js';
 import { ProcessTable } from './table.js';
+import { EventBatch, type WatchEventKind } from './event-batch.js';
 import { openBpfWatcher, type ProcessWatcher, type WatchHandler } from './watcher-bpf.js';
 
 /** USER_HZ: /proc reports times in 1/100 s on every Linux architecture. */
@@ -43,8 +44,8 @@ export class ProcessDiscovery implements Discovery {
   private pending: NodeJS.Timeout | undefined;
   private ageTimer: NodeJS.Timeout | undefined;
   private state: 'new' | 'running' | 'stopped' = 'new';
-  /** Set by watcher events, consumed by the next batch. */
-  private readonly queued = { exec: new Set<number>(), exit: new Set<number>(), fork: new Set<number>(), listen: new Set<number>(), resync: false };
+  /** Watcher events not applied yet. */
+  private readonly batch = new EventBatch();
 
   readonly events: Observable<DiscoveryEvent>;
 
@@ -128,7 +129,7 @@ export class ProcessDiscovery implements Discovery {
       exit: (pid) => this.queue('exit', pid),
       fork: (pid) => this.queue('fork', pid),
       listen: (pid) => this.queue('listen', pid),
-      lost: (n) => { this.counters.lost.add(n); this.queued.resync = true; this.schedule(); },
+      lost: (n) => { this.counters.lost.add(n); this.batch.lost(); this.schedule(); },
     };
     try {
       const w = await openBpfWatcher(handler, this.logger);
@@ -141,9 +142,9 @@ export class ProcessDiscovery implements Discovery {
     }
   }
 
-  private queue(kind: 'exec' | 'exit' | 'fork' | 'listen', pid: number): void {
+  private queue(kind: WatchEventKind, pid: number): void {
     this.counters.events.add();
-    this.queued[kind].add(pid);
+    this.batch.add(kind, pid);
     this.schedule();
   }
 
@@ -151,31 +152,8 @@ export class ProcessDiscovery implements Discovery {
     if (this.pending || this.state !== 'running') return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
-      this.pass(() => this.applyQueued());
+      this.pass(() => this.batch.applyTo(this.table));
     }, EVENT_BATCH_MS);
-  }
-
-  private applyQueued(): void {
-    const q = this.queued;
-    if (q.resync) {
-      q.resync = false;
-      q.exec.clear(); q.exit.clear(); q.fork.clear(); q.listen.clear();
-      this.table.fullScan();
-      return;
-    }
-    for (const pid of q.exit) this.table.remove(pid);
-    const suspects = [];
-    for (const pid of new Set([...q.fork, ...q.exec])) {
-      if (q.exit.has(pid)) continue;
-      const rec = this.table.replace(pid);
-      if (rec) suspects.push(rec);
-    }
-    for (const pid of q.listen) {
-      const rec = this.table.records.get(pid) ?? this.table.replace(pid);
-      if (rec) suspects.push(rec);
-    }
-    if (q.listen.size > 0) this.table.refreshListen(suspects);
-    q.exec.clear(); q.exit.clear(); q.fork.clear(); q.listen.clear();
   }
 
   /** Recomputes the selection when the table changed and emits the differences. */
