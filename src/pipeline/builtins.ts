@@ -12,6 +12,8 @@ import { samplingProcessorFactory } from '../../processors/sampling/index.js';
 import { attributesProcessorFactory } from '../../processors/attributes/index.js';
 import { redactionProcessorFactory } from '../../processors/redaction/index.js';
 import { cardinalityGuardProcessorFactory } from '../../processors/cardinality_guard/index.js';
+import { networkFlowReceiverFactory } from '../../receivers/network_flow/index.js';
+import { printFlowsExporterFactory } from '../../exporters/print_flows/index.js';
 
 export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   replayReceiverFactory,
@@ -24,4 +26,6 @@ export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   attributesProcessorFactory,
   redactionProcessorFactory,
   cardinalityGuardProcessorFactory,
+  networkFlowReceiverFactory,
+  printFlowsExporterFactory,
 ];
