@@ -1,26 +1,36 @@
 /**
- * A size-bounded map: once full, inserting evicts the oldest entry (insertion order). Memory stays
- * bounded whatever keys arrive; hits do not reorder (cheaper than a true LRU, same bound).
+ * A size-bounded cache with two generations: entries go to the young map; when it holds half the capacity
+ * the old generation is dropped and the young one ages. A hit in the old generation is promoted. Every
+ * operation is O(1) (no Map iteration, which degrades after many deletions) and at most `capacity` entries
+ * are held, whatever keys arrive.
  */
 export class BoundedCache<K, V> {
-  readonly #map = new Map<K, V>();
+  #young = new Map<K, V>();
+  #old = new Map<K, V>();
+  readonly #half: number;
 
   constructor(readonly capacity: number) {
-    if (!(capacity >= 1)) throw new RangeError(`cache capacity must be >= 1, got ${capacity}`);
+    if (!(capacity >= 2)) throw new RangeError(`cache capacity must be >= 2, got ${capacity}`);
+    this.#half = Math.floor(capacity / 2);
   }
 
   get(key: K): V | undefined {
-    return this.#map.get(key);
+    const v = this.#young.get(key);
+    if (v !== undefined) return v;
+    const o = this.#old.get(key);
+    if (o !== undefined) this.set(key, o);
+    return o;
   }
 
   set(key: K, value: V): void {
-    if (this.#map.size >= this.capacity && !this.#map.has(key)) {
-      this.#map.delete(this.#map.keys().next().value as K);
+    if (this.#young.size >= this.#half) {
+      this.#old = this.#young;
+      this.#young = new Map();
     }
-    this.#map.set(key, value);
+    this.#young.set(key, value);
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#young.size + this.#old.size;
   }
 }

@@ -61,6 +61,6 @@ test('property: classification is idempotent, never longer, keeps <= 10 segments
 test('property: the word cache never changes a verdict and stays bounded', () => {
   const cached = new RouteHeuristic({ cacheSize: 4 });
   fc.assert(fc.property(pathArb, (path) => {
-    assert.equal(cached.classify(path), new RouteHeuristic({ cacheSize: 1 }).classify(path));
+    assert.equal(cached.classify(path), new RouteHeuristic({ cacheSize: 2 }).classify(path));
   }), { numRuns: 500 });
 });

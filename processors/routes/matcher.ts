@@ -32,7 +32,19 @@ export class RouteMatcher {
   /** The matching pattern, or '' when none does. */
   find(path: string): string {
     if (this.size === 0) return '';
+    if (this.#cannotMatch(path)) return '';
     return match(this.#root, tokenize(path), 0) ?? '';
+  }
+
+  /** Fast reject, without splitting: the first segment leads nowhere from the root. */
+  #cannotMatch(path: string): boolean {
+    const root = this.#root;
+    if (root.params.length > 0 || root.multi || root.rest !== undefined) return false;
+    const start = path.charCodeAt(0) === 47 ? 1 : 0;
+    let end = path.indexOf('/', start);
+    if (end < 0) end = path.length;
+    if (end === start) return false;
+    return !root.literals.has(path.slice(start, end));
   }
 
   #add(pattern: string, segments: PatternSegment[]): void {

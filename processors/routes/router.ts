@@ -18,8 +18,8 @@ export class Router {
   readonly #patterns: RouteMatcher;
   readonly #ignored: RouteMatcher;
   readonly #heuristic: RouteHeuristic;
-  /** path → heuristic route: most traffic repeats a few paths. */
-  readonly #routes = new BoundedCache<string, string>(8192);
+  /** method → route → "<METHOD> <route>", so span names are interned, not rebuilt per span. */
+  readonly #names = new Map<string, BoundedCache<string, string>>();
   readonly #tries = new WeakMap<Service, RouteTrie>();
   readonly #dropIgnored: boolean;
 
@@ -38,7 +38,7 @@ export class Router {
     const declared = this.#patterns.find(http.path);
     if (declared) http.route = declared;
     else if (!http.route) http.route = this.#unmatched(span.service, http.path);
-    span.name = http.route ? `${http.method} ${http.route}` : http.method;
+    span.name = http.route ? this.#spanName(http.method, http.route) : http.method;
     return true;
   }
 
@@ -66,11 +66,17 @@ export class Router {
   }
 
   #classify(path: string): string {
-    let route = this.#routes.get(path);
-    if (route === undefined) {
-      route = this.#heuristic.classify(path);
-      this.#routes.set(path, route);
+    return this.#heuristic.classify(path);
+  }
+
+  #spanName(method: string, route: string): string {
+    let byRoute = this.#names.get(method);
+    if (!byRoute) {
+      if (this.#names.size >= 64) return `${method} ${route}`;
+      this.#names.set(method, (byRoute = new BoundedCache(4096)));
     }
-    return route;
+    let name = byRoute.get(route);
+    if (name === undefined) byRoute.set(route, (name = `${method} ${route}`));
+    return name;
   }
 }
