@@ -1,0 +1,58 @@
+// `lumen doctor` as root (in-process) and as an unprivileged user (a real child process).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { runDoctor } from '../../src/cli/doctor.js';
+import type { Io } from '../../src/cli/io.js';
+import { ensureBpfObject } from './support/kernel.js';
+
+for (const o of ['features', 'features_ringbuf', 'features_skmsg']) ensureBpfObject(o);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function capture(): Io & { out: string; err: string } {
+  const io = { out: '', err: '', env: process.env, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
+  return io;
+}
+
+test('as root: the table, every receiver, exit 0', () => {
+  const io = capture();
+  assert.equal(runDoctor({}, io), 0);
+  assert.match(io.out, /lockdown\s+integrity/);
+  assert.match(io.out, /✓ tracepoint\s+loaded and attached/);
+  assert.match(io.out, /✗ kprobe .*\n\s+→ needs CONFIG_KPROBES=y/);
+  assert.match(io.out, /✗ probe_write_user .*\n\s+→ refused under kernel lockdown/);
+  assert.match(io.out, /✓ kernel_socket\s+full \(core\)/);
+  assert.match(io.out, /OK: the core receivers can run on this host/);
+  assert.equal(io.err, '');
+});
+
+test('--json prints one parseable report', () => {
+  const io = capture();
+  assert.equal(runDoctor({ json: true }, io), 0);
+  const r = JSON.parse(io.out) as { ok: boolean; probes: Record<string, { status: string }>; receivers: Array<{ name: string }> };
+  assert.equal(r.ok, true);
+  assert.equal(r.probes.sk_msg?.status, 'yes');
+  assert.equal(r.receivers.length, 5);
+});
+
+test('as nobody through the real CLI: a clear message listing the capabilities, exit 1, no stack trace', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lumen-doctor-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, 'doctor.mts');
+  writeFileSync(script, `import { main } from ${JSON.stringify(join(root, 'src/cli/main.ts'))};\nprocess.exitCode = await main(['node', 'lumen', 'doctor']);\n`);
+  chmodSync(dir, 0o755);
+  chmodSync(script, 0o644);
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', script], {
+    cwd: root, env: { ...process.env, HOME: '/tmp' }, encoding: 'utf8', timeout: 60000,
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /uid 65534\) lacks the privileges Lumen needs/);
+  assert.match(r.stderr, /CAP_BPF\s+load BPF programs/);
+  assert.match(r.stdout, /✗ tracepoint .*Operation not permitted/);
+  assert.match(r.stdout, /NOT OK/);
+  assert.doesNotMatch(r.stdout + r.stderr, /^\s+at .*\(.*:\d+:\d+\)$/m, 'no stack trace');
+});
