@@ -73,11 +73,13 @@ export class ProcessDiscovery implements Discovery {
   async start(): Promise<void> {
     if (this.state !== 'new') return;
     this.state = 'running';
+    // Watch first, then scan: a process that changes during the scan (exec, setns, listen) is re-read from
+    // the queued events afterwards instead of being kept as the scan saw it.
+    if (this.config.watcher !== 'poll') this.watcher = await this.openWatcher();
+    if (this.state !== 'running') { this.watcher?.close(); this.watcher = undefined; return; }
     this.table.fullScan();
     this.counters.scans.add();
     this.evaluate();
-    if (this.config.watcher !== 'poll') this.watcher = await this.openWatcher();
-    if (this.state !== 'running') { this.watcher?.close(); return; }
     if (!this.watcher) this.every(this.pollMs, () => this.table.pollTick());
     this.every(this.resyncMs, () => this.table.fullScan());
     this.logger.info('discovery started', {
@@ -132,9 +134,7 @@ export class ProcessDiscovery implements Discovery {
       lost: (n) => { this.counters.lost.add(n); this.batch.lost(); this.schedule(); },
     };
     try {
-      const w = await openBpfWatcher(handler, this.logger);
-      this.watchForks(w);
-      return w;
+      return await openBpfWatcher(handler, this.logger);
     } catch (e) {
       if (this.config.watcher === 'bpf') throw e;
       this.logger.warn(`BPF process watcher unavailable, polling /proc every ${this.config.poll_interval} instead`, { error: (e as Error).message });

@@ -38,7 +38,8 @@ export class EventBatch {
         if (rec) suspects.push(rec);
       }
       for (const pid of listen) {
-        const rec = table.records.get(pid) ?? table.replace(pid);
+        if (exec.has(pid) || fork.has(pid)) continue; // re-read just above
+        const rec = table.replace(pid); // re-read: it may have changed namespace since it was last read
         if (rec) suspects.push(rec);
       }
       if (listen.size > 0) table.refreshListen(suspects);
