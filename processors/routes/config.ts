@@ -27,7 +27,7 @@ export const routesSchema: JsonSchema = {
     ignored_patterns: { type: 'array', items: routePattern, default: [] },
     ignore_mode: { enum: [...IGNORE_MODES], default: 'all' },
     unmatched: { enum: [...UNMATCHED_POLICIES], default: 'heuristic' },
-    wildcard_char: { type: 'string', minLength: 1, maxLength: 1, pattern: '^[^/?&#]$', default: '*' },
+    wildcard_char: { type: 'string', minLength: 1, maxLength: 1, pattern: '^[^/]$', default: '*' },
     max_path_segment_cardinality: { type: 'integer', minimum: 1, maximum: 10000, default: 10 },
   },
 };
