@@ -3,7 +3,7 @@ import type { Batch } from '../../src/model/batch.js';
 import type { ProcessorFactory } from '../../src/pipeline/component.js';
 import { retainInPlace } from '../common/span-operator.js';
 import { defaultFilterConfig, filterSchema, type FilterConfig } from './config.js';
-import { canonicalFlowName, canonicalSpanName, flowValue, spanValue } from './attributes.js';
+import { canonicalFlowName, canonicalSpanName, flowValue, spanValue } from '../common/span-value.js';
 import { compileRules } from './predicate.js';
 
 export type { FilterConfig } from './config.js';
