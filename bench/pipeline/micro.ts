@@ -50,12 +50,13 @@ export function metricsMicro(spans: Span[]): { lumen: number; sdk: number } {
   };
 }
 
-/** OTLP trace encoding (Span → ReadableSpan → SDK serializer), 4096-span requests. */
-export function encodeMicro(spans: Span[]): { protobuf: number; json: number; bytesPerSpan: number } {
+/** OTLP trace encoding of 4096-span requests: Lumen's direct protobuf encoder vs ReadableSpan + the SDK serializers. */
+export function encodeMicro(spans: Span[]): { lumen: number; protobuf: number; json: number; bytesPerSpan: number } {
   const batch = spans.slice(0, 4096);
   const resources = new ResourceCache('bench-host');
   return {
-    protobuf: rate(batch, (s) => encodeTraces(s, resources, 'http/protobuf')),
+    lumen: rate(batch, (s) => encodeTraces(s, resources, 'http/protobuf', 'lumen')),
+    protobuf: rate(batch, (s) => encodeTraces(s, resources, 'http/protobuf', 'sdk')),
     json: rate(batch, (s) => encodeTraces(s, resources, 'http/json')),
     bytesPerSpan: encodeTraces(batch, resources, 'http/protobuf').length / batch.length,
   };

@@ -8,5 +8,5 @@ const port = Number(process.argv[2]);
 const c = new OtlpCollector({ httpPort: port, grpcPort: port + 1, retain: false, ackBeforeDecode: true });
 await c.start();
 process.stdout.write('ready\n');
-process.stdin.on('data', () => process.stdout.write(`${JSON.stringify(c.counts)}\n`));
+process.stdin.on('data', () => void c.decoded().then(() => process.stdout.write(`${JSON.stringify(c.counts)}\n`)));
 process.stdin.on('end', () => void c.stop().then(() => process.exit(0)));

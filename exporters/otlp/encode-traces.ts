@@ -3,12 +3,17 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Span } from '../../src/model/span.js';
 import { toReadableSpan, type ResourceCache } from '../../src/model/otel/index.js';
 import type { OtlpProtocol } from './config.js';
+import { encodeTracesProtobuf } from './encode-traces-proto.js';
+
+export type TraceEncoder = 'lumen' | 'sdk';
 
 /**
- * Spans → one ExportTraceServiceRequest (protobuf or OTLP/JSON), through the OTel SDK's serializers: one
- * ResourceSpans per service (the serializer groups by Resource identity, ResourceCache keeps one per service).
+ * Spans → one ExportTraceServiceRequest. Protobuf (grpc, http/protobuf) uses Lumen's direct encoder by default;
+ * `sdk` (and OTLP/JSON always) goes through ReadableSpan and the OTel SDK's serializers. Both give one
+ * ResourceSpans per service.
  */
-export function encodeTraces(spans: readonly Span[], resources: ResourceCache, protocol: OtlpProtocol): Uint8Array {
+export function encodeTraces(spans: readonly Span[], resources: ResourceCache, protocol: OtlpProtocol, encoder: TraceEncoder = 'lumen'): Uint8Array {
+  if (protocol !== 'http/json' && encoder === 'lumen') return encodeTracesProtobuf(spans, resources.hostName);
   const readable: ReadableSpan[] = new Array(spans.length);
   for (let i = 0; i < spans.length; i++) readable[i] = toReadableSpan(spans[i]!, resources);
   const out = protocol === 'http/json' ? JsonTraceSerializer.serializeRequest(readable) : ProtobufTraceSerializer.serializeRequest(readable);

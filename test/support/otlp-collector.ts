@@ -146,6 +146,8 @@ export class OtlpCollector {
   /** Set to make every request fail: an HTTP status (gRPC maps 503 → UNAVAILABLE, 400 → INVALID_ARGUMENT). */
   failWith: number | undefined;
   private http: HttpServer | undefined;
+  /** ackBeforeDecode: decoding still to do, chained in arrival order. */
+  private backlog: Promise<void> = Promise.resolve();
   private grpc: GrpcServer | undefined;
 
   constructor(readonly options: CollectorOptions) {}
@@ -172,6 +174,15 @@ export class OtlpCollector {
       h && new Promise<void>((r) => { h.closeAllConnections(); h.close(() => r()); }),
       g && new Promise<void>((r) => { g.forceShutdown(); r(); }),
     ]);
+  }
+
+  /** Resolves when every acknowledged request has been decoded (ackBeforeDecode). */
+  async decoded(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.backlog;
+      await seen;
+    } while (seen !== this.backlog);
   }
 
   spans(): ReceivedSpan[] {
@@ -233,28 +244,30 @@ export class OtlpCollector {
         if (!signal || req.method !== 'POST') return void res.writeHead(404).end();
         if (this.failWith) return void res.writeHead(this.failWith, { 'content-type': 'text/plain' }).end('failing on purpose');
         const gzip = req.headers['content-encoding'] === 'gzip';
-        let raw = Buffer.concat(chunks);
         const json = (req.headers['content-type'] ?? '').startsWith('application/json');
         const m = method(signal);
+        const decode = (): string | undefined => {
+          try {
+            let raw = Buffer.concat(chunks);
+            if (gzip) raw = gunzipSync(raw);
+            const body = json
+              ? toPlain(m.req, m.req.fromObject(fromJson(m.req, JSON.parse(raw.toString('utf8')), '$')))
+              : toPlain(m.req, m.req.decode(raw));
+            this.record(signal, json ? 'http/json' : 'http/protobuf', req.headers as Record<string, string>, gzip, body);
+            return undefined;
+          } catch (err) {
+            this.counts.errors++;
+            return (err as Error).message;
+          }
+        };
         if (this.options.ackBeforeDecode) {
           res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : undefined);
+          // Decode once the answer is on its way (after this tick), in arrival order.
+          this.backlog = this.backlog.then(() => new Promise<void>((r) => setImmediate(r))).then(() => void decode());
+          return;
         }
-        try {
-          if (gzip) raw = gunzipSync(raw);
-          let body: any;
-          if (json) {
-            const msg = m.req.fromObject(fromJson(m.req, JSON.parse(raw.toString('utf8')), '$'));
-            body = toPlain(m.req, msg);
-          } else {
-            body = toPlain(m.req, m.req.decode(raw));
-          }
-          this.record(signal, json ? 'http/json' : 'http/protobuf', req.headers as Record<string, string>, gzip, body);
-        } catch (err) {
-          this.counts.errors++;
-          if (this.options.ackBeforeDecode) return;
-          return void res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad request: ${(err as Error).message}`);
-        }
-        if (this.options.ackBeforeDecode) return;
+        const error = decode();
+        if (error) return void res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad request: ${error}`);
         if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Buffer.from(m.res.encode(m.res.create({})).finish()));
       });

@@ -11,7 +11,7 @@ export class ResourceCache {
   private readonly byService = new WeakMap<Service, Resource>();
   private agent: Resource | undefined;
 
-  constructor(private readonly hostName: string) {}
+  constructor(readonly hostName: string) {}
 
   forService(service: Service): Resource {
     let r = this.byService.get(service);
