@@ -22,7 +22,7 @@ struct lumen_flow_key {
 	__u8 flags;       /* 43, NF_FLAG_* */
 };
 
-/* Per-CPU value (32 bytes). Times are CLOCK_MONOTONIC ns (bpf_ktime_get_ns). */
+/* Per-CPU value (32 bytes). Times are CLOCK_MONOTONIC ns at tick resolution (bpf_ktime_get_coarse_ns). */
 struct lumen_flow_val {
 	__u64 bytes;      /* 0: skb->len, the L2 frame as the interface counters count it */
 	__u64 packets;    /* 8 */
@@ -39,8 +39,7 @@ struct lumen_flow_overflow {
 
 /* Index of the per-CPU u64 counters in nf_stats. */
 enum lumen_flow_stat {
-	NF_STAT_PACKETS = 0,      /* packets counted into a flow */
-	NF_STAT_NON_IP,           /* frames that are not IPv4/IPv6 (ARP, LLDP, ...): ignored */
+	NF_STAT_NON_IP = 0,       /* frames that are not IPv4/IPv6 (ARP, LLDP, ...): ignored */
 	NF_STAT_MALFORMED,        /* truncated or inconsistent IP/TCP/UDP headers: ignored */
 	NF_STAT_LOOPBACK_DUP,     /* the second copy of a loopback packet: ignored */
 	NF_STAT_MAP_FULL,         /* packets sent to the overflow ring buffer */

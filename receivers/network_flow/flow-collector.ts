@@ -58,6 +58,7 @@ export class FlowCollector {
     duplicates: Counter;
     filtered: Counter;
     flows: Counter;
+    packets: Counter;
   };
 
   constructor(private readonly o: FlowCollectorOptions, private readonly ctx: ComponentContext) {
@@ -76,7 +77,6 @@ export class FlowCollector {
     this.c = {
       evicted,
       stats: {
-        packets: t.counter('lumen_network_flow_packets_seen_total', 'Packets counted into flows by the kernel program.'),
         non_ip: ignored('non_ip'),
         malformed: ignored('malformed'),
         loopback_duplicate: ignored('loopback_duplicate'),
@@ -88,6 +88,7 @@ export class FlowCollector {
       duplicates: t.counter('lumen_network_flow_duplicates_total', 'Flow reports dropped by the first_come deduper (seen on another interface first).'),
       filtered: t.counter('lumen_network_flow_filtered_total', 'Flow reports dropped by protocols/exclude_protocols.'),
       flows: t.counter('lumen_network_flow_flows_total', 'Flows reported.'),
+      packets: t.counter('lumen_network_flow_packets_seen_total', 'Packets counted into flows by the kernel program.'),
     };
     t.gauge('lumen_network_flow_cache_flows', 'Flows held in the user-space flow cache.', () => this.table.size);
     t.gauge('lumen_network_flow_interfaces', 'Interfaces the flow programs are attached to.', () => this.attachments?.watched().length ?? 0);
@@ -164,6 +165,7 @@ export class FlowCollector {
 
   private merge(key: Buffer, counts: FlowCounts): void {
     if (counts.packets === 0) return;
+    this.c.packets.add(counts.packets);
     if (this.o.transportAllowed && !this.o.transportAllowed(transportOf(key[KEY.proto]!))) {
       this.c.filtered.add();
       return;

@@ -25,7 +25,7 @@ export interface FlowCounts {
 
 /** Index of the u64 counters of nf_stats (enum lumen_flow_stat). */
 export const FLOW_STATS = [
-  'packets', 'non_ip', 'malformed', 'loopback_duplicate', 'map_full', 'overflow_dropped', 'fragments', 'fragments_unmatched',
+  'non_ip', 'malformed', 'loopback_duplicate', 'map_full', 'overflow_dropped', 'fragments', 'fragments_unmatched',
 ] as const;
 export type FlowStatName = (typeof FLOW_STATS)[number];
 
