@@ -45,10 +45,11 @@ struct {
 	__type(value, __u8);
 } ks_pids SEC(".maps");
 
+/* Ports whose connections are not followed: index = port, value 1 = ignore (used when ignore_ports_on). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u16);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
 	__type(value, __u8);
 } ks_ignore_ports SEC(".maps");
 
@@ -151,6 +152,14 @@ struct ks_io {
 	__u32 sendfile;
 	__u32 _pad;
 	struct ks_seg seg[KS_MAX_SEGS];
+	/* loop state kept in map memory, not on the stack: the verifier treats it as unknown on every
+	 * callback iteration, so bpf_loop callbacks verify in one pass instead of being simulated */
+	struct h1_scan scan;
+	__u64 cp_src;
+	__u32 cp_have;
+	__u32 cp_left;
+	__u32 cp_done;
+	__u32 cp_fault;
 	__u8 peek[KS_PEEK];
 	__u8 buf[KS_SCAN_MAX];
 	struct ks_conn conn_tmp;
@@ -214,48 +223,64 @@ static __always_inline int ks_pid_wanted(__u32 tgid)
 }
 
 /*
- * Copies n user bytes into region[have ..] of a KS_CAPTURE_MAX-byte region in power-of-two pieces, so the
- * verifier sees a constant size and a bounded offset at every call. Returns the bytes copied.
+ * Copies user bytes into region[have ..] of a KS_CAPTURE_MAX-byte region, one power-of-two piece per
+ * bpf_loop iteration: every helper call has a constant size and a bounded offset, and the callback is
+ * verified once whatever the capture size.
  */
-static __always_inline __u32 ks_copy_user(__u8 *region, __u32 have, __u32 n, const __u8 *src)
-{
-	__u32 done = 0;
-#pragma unroll
-	for (int b = 13; b >= 0; b--) {
-		__u32 piece = 1u << b;
-		if (piece > KS_CAPTURE_MAX)
-			continue;
-		if (n & piece) {
-			if (have > KS_CAPTURE_MAX - piece)
-				break;
-			if (bpf_probe_read_user(region + have, piece, src + done))
-				break;
-			have += piece;
-			done += piece;
-		}
+struct ks_copy_ctx {
+	__u8 *region;
+	struct ks_io *io;
+};
+
+#define KS_PIECE(P)                                                                        \
+	if (left >= (P)) {                                                                 \
+		if (have > KS_CAPTURE_MAX - (P))                                           \
+			return 1;                                                          \
+		if (bpf_probe_read_user(x->region + have, (P), (const void *)(io->cp_src + io->cp_done))) { \
+			io->cp_fault = 1;                                                  \
+			return 1;                                                          \
+		}                                                                          \
+		io->cp_have = have + (P);                                                  \
+		io->cp_done += (P);                                                        \
+		io->cp_left = left - (P);                                                  \
+		return 0;                                                                  \
 	}
-	return done;
+
+static long ks_copy_cb(__u32 i, void *vctx)
+{
+	struct ks_copy_ctx *x = vctx;
+	struct ks_io *io = x->io;
+	__u32 left = io->cp_left, have = io->cp_have;
+	if (!left)
+		return 1;
+	KS_PIECE(512)
+	KS_PIECE(256)
+	KS_PIECE(128)
+	KS_PIECE(64)
+	KS_PIECE(32)
+	KS_PIECE(16)
+	KS_PIECE(8)
+	KS_PIECE(4)
+	KS_PIECE(2)
+	KS_PIECE(1)
+	return 1;
 }
 
-static __always_inline __u32 ks_copy_kernel(__u8 *region, __u32 have, __u32 n, const __u8 *src)
+static __always_inline __u32 ks_copy_user(struct ks_io *io, __u8 *region, __u32 have, __u32 n, const __u8 *src, __u32 *fault)
 {
-	__u32 done = 0;
-#pragma unroll
-	for (int b = 4; b >= 0; b--) {
-		__u32 piece = 1u << b;
-		if (n & piece) {
-			if (have > KS_CAPTURE_MAX - piece)
-				break;
-			bpf_probe_read_kernel(region + have, piece, src + done);
-			have += piece;
-			done += piece;
-		}
-	}
-	return done;
+	struct ks_copy_ctx x = { .region = region, .io = io };
+	io->cp_src = (__u64)src;
+	io->cp_have = have;
+	io->cp_left = n;
+	io->cp_done = 0;
+	io->cp_fault = 0;
+	bpf_loop(KS_CAPTURE_MAX / 512 + 10, ks_copy_cb, &x, 0);
+	*fault = io->cp_fault;
+	return io->cp_done;
 }
 
 /* Appends up to capture_bytes of a message to its capture. */
-static __always_inline void ks_capture(struct ks_slot *s, int resp, const __u8 *p, __u32 n)
+static __always_inline void ks_capture(struct ks_io *io, struct ks_slot *s, int resp, const __u8 *p, __u32 n)
 {
 	__u32 cap = capture_bytes > KS_CAPTURE_MAX ? KS_CAPTURE_MAX : capture_bytes;
 	__u32 have = resp ? s->r.resp_len : s->r.req_len;
@@ -264,8 +289,9 @@ static __always_inline void ks_capture(struct ks_slot *s, int resp, const __u8 *
 	__u32 k = cap - have;
 	if (k > n)
 		k = n;
-	__u32 got = ks_copy_user(resp ? s->resp : s->req, have, k, p);
-	if (got < k)
+	__u32 fault = 0;
+	__u32 got = ks_copy_user(io, resp ? s->resp : s->req, have, k, p, &fault);
+	if (fault)
 		ks_count(KS_C_READ_FAULT);
 	if (resp)
 		s->r.resp_len = have + got;
@@ -298,7 +324,9 @@ static __always_inline struct sock *ks_fd_sock(__s32 fd)
 
 static __always_inline int ks_port_ignored(__u16 port)
 {
-	return bpf_map_lookup_elem(&ks_ignore_ports, &port) != NULL;
+	__u32 k = port;
+	__u8 *v = bpf_map_lookup_elem(&ks_ignore_ports, &k);
+	return v && *v;
 }
 
 /* Fills a connection entry from the socket behind fd (state OTHER when it is not TCP over IP). */
@@ -436,7 +464,6 @@ static __always_inline struct ks_conn *ks_conn_get(__u32 tgid, __s32 fd, __u8 fr
 /* ---- the message parser, one step at a time ---- */
 
 struct ks_scan_ctx {
-	struct h1_scan s;
 	struct ks_io *io;
 	__u32 n;
 	__u32 used; /* bytes up to and including the end of the header block, 0 if not reached */
@@ -450,7 +477,7 @@ static long ks_scan_cb(__u32 i, void *vctx)
 	__u32 j = i;
 	KS_OPAQUE(j);
 	j &= KS_SCAN_MAX - 1;
-	if (h1_scan_byte(&x->s, x->io->buf[j])) {
+	if (h1_scan_byte(&x->io->scan, x->io->buf[j])) {
 		x->used = i + 1;
 		return 1;
 	}
@@ -621,8 +648,8 @@ __noinline int ks_step(__u32 seg, __u32 off)
 			s->r.role = c->role;
 			s->r.method = r;
 			if (cl) {
-				__u32 k = ks_copy_kernel(s->req, 0, cl, io->peek);
-				s->r.req_len = k;
+				bpf_probe_read_kernel(s->req, 16, io->peek);
+				s->r.req_len = cl < capture_bytes ? cl : capture_bytes;
 				s->r.req_bytes = cl;
 			}
 			c->tail = seq + 1;
@@ -655,8 +682,8 @@ __noinline int ks_step(__u32 seg, __u32 off)
 			s->r.resp_len = 0; /* capture the final response, not an interim 1xx */
 			s->r.resp_head_len = 0;
 			if (cl) {
-				__u32 k = ks_copy_kernel(s->resp, 0, cl, io->peek);
-				s->r.resp_len = k;
+				bpf_probe_read_kernel(s->resp, 16, io->peek);
+				s->r.resp_len = cl < capture_bytes ? cl : capture_bytes;
 				s->r.resp_bytes += cl;
 			}
 			h1_scan_init(&d->scan);
@@ -701,9 +728,9 @@ __noinline int ks_step(__u32 seg, __u32 off)
 			break;
 		}
 		struct ks_scan_ctx x = { .io = io, .n = m, .used = 0 };
-		__builtin_memcpy(&x.s, &d->scan, sizeof(x.s));
+		__builtin_memcpy(&io->scan, &d->scan, sizeof(io->scan));
 		bpf_loop(m, ks_scan_cb, &x, 0);
-		__builtin_memcpy(&d->scan, &x.s, sizeof(x.s));
+		__builtin_memcpy(&d->scan, &io->scan, sizeof(io->scan));
 		used = x.used ? x.used : m;
 		if (!x.used) {
 			if (d->scan.head_len > max_head_bytes) {
@@ -780,7 +807,7 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		s->r.resp_bytes += used;
 	if (io->sendfile && !p && !is_req)
 		s->r.flags |= KS_F_SENDFILE;
-	ks_capture(s, !is_req, p, (__u32)ks_min(used, 0xffff));
+	ks_capture(io, s, !is_req, p, (__u32)ks_min(used, 0xffff));
 	if (complete) {
 		int upgraded = s->r.status == 101;
 		ks_resp_done(c, io, seq, KS_REASON_COMPLETE);
