@@ -141,7 +141,7 @@ test('graph errors name the pipeline entry; unused components warn', () => {
 });
 
 test('parse errors: YAML syntax, duplicate keys, missing service', () => {
-  assert.deepEqual(errorsOf('service:\n  pipelines:\n    traces: {}\n    traces: {}\n'), ['pipelines.yaml:4:5 invalid YAML: Map keys must be unique']);
+  assert.deepEqual(errorsOf('service:\n  pipelines:\n    traces: {}\n    traces: {}\n'), ['pipelines.yaml:4:5 service.pipelines.traces: duplicate key "traces", each key may appear once in a mapping']);
   assert.match(errorsOf('a: [1\nb: c: d\n')[0]!, /^pipelines\.yaml:2:\d+ invalid YAML: /);
   assert.deepEqual(errorsOf(''), ['pipelines.yaml:1:1 service: is required, define service.pipelines with at least one of traces, metrics, flows']);
   assert.deepEqual(errorsOf('- a\n- b\n'), ['pipelines.yaml:1:1 the configuration must be a mapping with receivers, processors, exporters and service']);

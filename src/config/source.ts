@@ -27,9 +27,15 @@ export class ConfigSource {
     const src = new ConfigSource(file);
     const lc = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: true });
+    const duplicates = doc.errors.some((e) => e.code === 'DUPLICATE_KEY') ? duplicateKeys(doc.contents) : [];
     for (const e of doc.errors) {
+      if (e.code === 'DUPLICATE_KEY') continue;
       const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
       src.issues.push({ severity: 'error', stage: 'parse', file, position: { line: p.line, col: p.col }, path: [], message: `invalid YAML: ${firstLine(e.message)}` });
+    }
+    for (const d of duplicates) {
+      const p = lc.linePos(d.offset);
+      src.issues.push({ severity: 'error', stage: 'parse', file, position: { line: p.line, col: p.col }, path: d.path, message: `duplicate key ${JSON.stringify(d.key)}, each key may appear once in a mapping` });
     }
     if (src.issues.length) return src;
     src.hasPositions = true;
@@ -106,6 +112,26 @@ export class ConfigSource {
       this.issues.push({ severity: 'error', stage: 'parse', file: this.file, position: at, path: [...path], message: e.message });
     }
   }
+}
+
+/** Repeated keys of every mapping (the parser reports them without a usable position): the second occurrence of each. */
+function duplicateKeys(root: Node | null | undefined): { key: string; path: PathSegment[]; offset: number }[] {
+  const out: { key: string; path: PathSegment[]; offset: number }[] = [];
+  const walk = (node: unknown, path: PathSegment[]): void => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (seen.has(k)) out.push({ key: k, path: [...path, k], offset: (pair.key as Node).range?.[0] ?? 0 });
+        seen.add(k);
+        walk(pair.value, [...path, k]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, [...path, i]));
+    }
+  };
+  walk(root, []);
+  return out;
 }
 
 /** A `${VAR}` standing alone as a plain scalar takes the YAML type of its value (9400 → number, true → boolean). */
