@@ -98,15 +98,19 @@ static __always_inline int tls_return(long rc, int ex)
 			conn = nc;
 	}
 	if (!conn) {
+		/* Memory BIO (Node.js): the ciphertext moves outside the SSL call, on the same thread. A read takes
+		 * the socket read just before; a write the socket this thread both read and wrote last (a client's
+		 * first request follows its handshake), else it waits for the thread's next socket write. */
 		struct tls_thread *th = bpf_map_lookup_elem(&tls_threads, &id);
-		if (c.dir == TLS_DIR_READ) {
-			if (th && th->last_read_fd >= 0)
-				conn = tls_bind(tgid, c.ssl, th->last_read_fd, 0);
-		} else if (th) {
-			th->pending_ssl = c.ssl;
-		} else {
-			struct tls_thread nt = { .last_read_fd = -1, .last_write_fd = -1, .pending_ssl = c.ssl };
-			bpf_map_update_elem(&tls_threads, &id, &nt, BPF_ANY);
+		if (th && th->last_read_fd >= 0 && (c.dir == TLS_DIR_READ || th->last_read_fd == th->last_write_fd))
+			conn = tls_bind(tgid, c.ssl, th->last_read_fd, 0);
+		if (!conn && c.dir == TLS_DIR_WRITE) {
+			if (th) {
+				th->pending_ssl = c.ssl;
+			} else {
+				struct tls_thread nt = { .last_read_fd = -1, .last_write_fd = -1, .pending_ssl = c.ssl };
+				bpf_map_update_elem(&tls_threads, &id, &nt, BPF_ANY);
+			}
 		}
 	}
 

@@ -30,7 +30,7 @@ struct tls_call {
 	__u8 _pad[2];
 };
 
-/* Per thread: the last socket-ish fds it read and wrote, and an SSL object waiting for its socket. */
+/* Per thread: the last fds it read and wrote outside SSL calls, and an SSL object waiting for its socket. */
 struct tls_thread {
 	__s32 last_read_fd;
 	__s32 last_write_fd;
