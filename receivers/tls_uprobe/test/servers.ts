@@ -5,7 +5,7 @@
  * a temporary directory.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +95,7 @@ export interface Server { readonly proc: Proc; readonly port: number; pids(): nu
 /** nginx: master + `workers` workers, TLS on `port`, a small static file at /index.html, keep-alive. */
 export async function startNginxTls(port: number, certs: Certs, workers = 1): Promise<Server> {
   const dir = tempDir('nginx');
+  chmodSync(dir, 0o755); // workers run as an unprivileged user
   for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, t));
   writeFileSync(join(dir, 'index.html'), 'hello over tls\n');
   writeFileSync(join(dir, 'nginx.conf'), `

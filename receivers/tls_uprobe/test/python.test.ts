@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanupAll, go, makeCerts, pythonClient, startPythonHttps } from './servers.js';
+import { startHarness } from './harness.js';
+
+test('python http.server wrapped with ssl and python urllib: exactly one span per request on each side', async (t) => {
+  const h = await startHarness();
+  t.after(async () => { await h.stop(); await cleanupAll(); });
+  const certs = makeCerts();
+  const srv = await startPythonHttps(19830, certs);
+  await h.probed(srv.proc.pid);
+  const paths = ['/x', '/y?token=secret&a=b', '/status/500', '/status/201'];
+  const cli = pythonClient(19830, paths, h.marker);
+  await h.probed(cli.pid); // libssl is mapped once the client has imported ssl
+  go(cli);
+  assert.equal(await cli.exited, 0, cli.output());
+  const server = await h.waitSpans((s) => s.kind === 'server' && s.service.process.pid === srv.proc.pid, paths.length);
+  const client = await h.waitSpans((s) => s.kind === 'client' && s.service.process.pid === cli.pid, paths.length);
+  await new Promise((r) => setTimeout(r, 300));
+  const all = h.spans.filter((s) => s.service.process.pid === srv.proc.pid || s.service.process.pid === cli.pid);
+  assert.equal(all.length, 2 * paths.length, all.map((s) => `${s.kind} ${s.http?.path}`).join(', '));
+  const statuses = [200, 200, 500, 201];
+  for (const [i, p] of paths.entries()) {
+    for (const s of [server[i]!, client[i]!]) {
+      assert.equal(s.http?.scheme, 'https');
+      assert.equal(s.http?.method, 'GET');
+      assert.equal(s.http?.path, p.split('?')[0]);
+      assert.equal(s.http?.status, statuses[i]);
+      assert.equal(s.http?.responseBodySize, `python ${p}`.length);
+    }
+  }
+  assert.match(server[1]!.http!.query, /^token=[^s&]*&a=b$/, 'secret query values redacted');
+  assert.equal(server[0]!.connection.hostPort, 19830);
+  assert.equal(server[0]!.connection.peerPort, client[0]!.connection.hostPort);
+});
