@@ -232,11 +232,8 @@ static __always_inline int parse_ipv4(struct nf_pkt *skb, struct lumen_flow_key 
 	if (!ipv4_checksum_ok(&ip, opts, optlen))
 		return NF_MALFORMED;
 	/* tot_len 0 is a TSO/BIG TCP super-packet whose length the IP header cannot hold: trust the skb. */
-	if (tot != 0) {
-		__u8 last;
-		if (tot < hlen || load_net(skb, (tot - 1) & 0xffff, &last, 1))
-			return NF_MALFORMED;
-	}
+	if (tot != 0 && (tot < hlen || skb->net + tot > skb->skb->len))
+		return NF_MALFORMED;
 	__u32 l4len = tot ? tot - hlen : 0xffff;
 
 	k->family = 4;
@@ -274,11 +271,8 @@ static __always_inline int parse_ipv6(struct nf_pkt *skb, struct lumen_flow_key 
 	if (ip6.version != 6)
 		return NF_MALFORMED;
 	__u32 plen = bpf_ntohs(ip6.payload_len);
-	if (plen != 0) {
-		__u8 last;
-		if (load_net(skb, (sizeof(ip6) + plen - 1) & 0x1ffff, &last, 1))
-			return NF_MALFORMED;
-	}
+	if (plen != 0 && skb->net + sizeof(ip6) + plen > skb->skb->len)
+		return NF_MALFORMED;
 	__u32 end = plen ? sizeof(ip6) + plen : 0x1ffff; /* payload_len 0: jumbogram / BIG TCP */
 
 	k->family = 6;
@@ -362,6 +356,7 @@ static __always_inline void account(struct lumen_flow_key *k, __u64 bytes)
 
 static __always_inline void count(struct __sk_buff *skb, __u8 direction)
 {
+
 	struct lumen_flow_key k;
 	__builtin_memset(&k, 0, sizeof(k));
 	int r;
