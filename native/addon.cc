@@ -9,7 +9,7 @@ namespace lumen {
 namespace {
 
 Napi::Value SetErrorClassJs(const Napi::CallbackInfo &info) {
-  if (info[0].IsFunction()) SetErrorClass(info[0].As<Napi::Function>());
+  if (info[0].IsFunction()) SetErrorClass(info.Env(), info[0].As<Napi::Function>());
   return info.Env().Undefined();
 }
 
@@ -23,7 +23,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClassJs));
   exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion));
   exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus));
-  env.AddCleanupHook([] { ClearErrorClass(); });
   return exports;
 }
 

@@ -14,7 +14,6 @@ namespace lumen {
 namespace {
 
 thread_local std::string *tCapture = nullptr;
-Napi::FunctionReference *gErrorClass = nullptr;
 
 int Print(enum libbpf_print_level level, const char *fmt, va_list args) {
   char line[4096];
@@ -71,20 +70,17 @@ std::string PermissionHint() {
          "also check kernel.unprivileged_bpf_disabled and lockdown";
 }
 
-void SetErrorClass(Napi::Function ctor) {
-  if (gErrorClass == nullptr) gErrorClass = new Napi::FunctionReference();
-  *gErrorClass = Napi::Persistent(ctor);
-}
-
-void ClearErrorClass() {
-  if (gErrorClass != nullptr) gErrorClass->Reset();
+void SetErrorClass(Napi::Env env, Napi::Function ctor) {
+  // Per environment (main thread, each worker): a reference must not cross environments.
+  env.SetInstanceData<Napi::FunctionReference>(new Napi::FunctionReference(Napi::Persistent(ctor)));
 }
 
 Napi::Value MakeError(Napi::Env env, const BpfFailure &f) {
   Napi::Value errno_ = f.err != 0 ? Napi::Number::New(env, f.err) : env.Undefined();
   Napi::Value log = f.verifierLog.empty() ? env.Undefined() : Napi::String::New(env, f.verifierLog);
-  if (gErrorClass != nullptr && !gErrorClass->IsEmpty()) {
-    return gErrorClass->New({Napi::String::New(env, f.code), Napi::String::New(env, f.message), errno_, log});
+  Napi::FunctionReference *ctor = env.GetInstanceData<Napi::FunctionReference>();
+  if (ctor != nullptr && !ctor->IsEmpty()) {
+    return ctor->New({Napi::String::New(env, f.code), Napi::String::New(env, f.message), errno_, log});
   }
   Napi::Error e = Napi::Error::New(env, f.message);
   e.Set("code", Napi::String::New(env, f.code));

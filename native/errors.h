@@ -29,8 +29,7 @@ struct BpfFailure {
 // Creates the JS error value without throwing (for callbacks).
 Napi::Value MakeError(Napi::Env env, const BpfFailure &f);
 // Registers the JS class used for errors: new ErrorClass(code, message, errno, verifierLog).
-void SetErrorClass(Napi::Function ctor);
-void ClearErrorClass();
+void SetErrorClass(Napi::Env env, Napi::Function ctor);
 
 // True for errno values that mean "not allowed" rather than "wrong".
 bool IsPermissionErrno(int err);

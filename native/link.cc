@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <mutex>
 
 namespace lumen {
 namespace {
@@ -13,7 +14,8 @@ struct HookState {
   bool created = false;  // true when our bpf_tc_hook_create made the clsact qdisc
   int users = 0;
 };
-std::map<int, HookState> gHooks;  // ifindex -> state; JS thread only
+std::map<int, HookState> gHooks;  // ifindex -> state, shared by every environment (worker threads)
+std::mutex gHooksMu;
 
 }  // namespace
 
@@ -22,6 +24,7 @@ SocketLink::~SocketLink() {
 }
 
 int TcLink::AcquireHook(int ifindex) {
+  std::lock_guard<std::mutex> g(gHooksMu);
   auto it = gHooks.find(ifindex);
   if (it != gHooks.end() && it->second.users > 0) {
     it->second.users++;
@@ -35,6 +38,7 @@ int TcLink::AcquireHook(int ifindex) {
 }
 
 void TcLink::ReleaseHook(int ifindex) {
+  std::lock_guard<std::mutex> g(gHooksMu);
   auto it = gHooks.find(ifindex);
   if (it == gHooks.end()) return;
   if (--it->second.users > 0) return;
