@@ -18,8 +18,9 @@ function setup(t: { after(fn: () => Promise<void> | void): void }, tgid = proces
   const recs: TestRecord[] = [];
   obj.ringBuffer('events', { pollTimeoutMs: 10 }).subscribe((b) => decode(b, recs));
   t.after(async () => {
+    const links = [...kernelSnapshot().links].filter(([, prog]) => owned.progs.includes(prog)).map(([id]) => id);
     obj.close();
-    assert.deepEqual(await stillLoaded(owned), { progs: [], maps: [], links: [] }, 'nothing of ours remains after close()');
+    assert.deepEqual(await stillLoaded({ ...owned, links }), { progs: [], maps: [], links: [] }, 'nothing of ours remains after close()');
   });
   return { obj, recs };
 }
@@ -29,6 +30,8 @@ const count = (recs: TestRecord[], kind: number) => recs.filter((r) => r.kind ==
 test('syscall tracepoint, by section and by attachTracepoint; detach stops events', async (t) => {
   const { obj, recs } = setup(t);
   const link = obj.attachTracepoint('tp_getppid', 'syscalls', 'sys_enter_getppid');
+  const progId = [...kernelSnapshot().progs].find(([, n]) => n === 'tp_getppid')?.[0];
+  assert.ok([...kernelSnapshot().links.values()].includes(progId!), 'the link is visible in bpftool link list');
   callGetppid(100);
   await waitFor(() => count(recs, Kind.tracepoint) === 100);
   link.close();
