@@ -4,20 +4,24 @@ import { bpfObjectPath, forEachRecord, openObject } from '../../src/bpf/index.js
 import type { BpfLink, BpfObject } from '../../src/bpf/types.js';
 import type { DiscoveryEvent } from '../../src/discovery/types.js';
 import { spanBatch, type Batch } from '../../src/model/batch.js';
-import type { Service } from '../../src/model/service.js';
 import type { Span } from '../../src/model/span.js';
 import type { ComponentContext, Receiver } from '../../src/pipeline/component.js';
 import type { Counter } from '../../src/pipeline/self-telemetry.js';
+import { MonotonicClock } from '../kernel_socket/clock.js';
+import { decodeRecord, type KsRecord } from '../kernel_socket/record.js';
+import { ServiceDirectory } from '../kernel_socket/services.js';
+import { SlotSweeper } from '../kernel_socket/sweeper.js';
 import { TlsAttacher } from './attacher.js';
-import { MonotonicClock } from './clock.js';
 import type { TlsUprobeConfig } from './config.js';
 import { KernelCounters } from './counters.js';
 import { objectPrograms } from './programs.js';
-import { recordToSpan } from './spans.js';
+import { tlsRecordToSpan } from './spans.js';
 
 /** Records of a process that just exited may still be in the ring buffer: its Service is kept this long. */
 const SERVICE_GRACE_MS = 10_000;
-const STATS_INTERVAL_MS = 1000;
+const MAINTAIN_INTERVAL_MS = 1000;
+/** KS_CAPTURE_MAX of tls.bpf.o (kernel_socket.bpf.c's default, which it includes). */
+const CAPTURE_MAX = 1024;
 
 /**
  * The tls_uprobe receiver: loads bpf/tls.bpf.o, probes the TLS library of every process discovery selects
@@ -34,11 +38,13 @@ export class TlsUprobeReceiver implements Receiver {
   private ringSub: Subscription | undefined;
   private discoverySub: Subscription | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly services = new Map<number, Service>();
-  private readonly leaving = new Map<number, NodeJS.Timeout>();
+  private services: ServiceDirectory | undefined;
+  private sweeper: SlotSweeper | undefined;
+  /** Instrumented pids → what rescan() needs (executable, name for logs). */
+  private readonly instrumented = new Map<number, { exe: string; name: string }>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly clock = new MonotonicClock();
-  private readonly c: Record<'spans' | 'malformed' | 'noService' | 'notHttp' | 'attached' | 'attachFailed', Counter>;
+  private readonly c: Record<'spans' | 'malformed' | 'noService' | 'notHttp' | 'attached' | 'attachFailed' | 'timeouts' | 'exited' | 'idleEnded' | 'incomplete', Counter>;
 
   constructor(private readonly config: TlsUprobeConfig, private readonly ctx: ComponentContext) {
     const t = ctx.telemetry;
@@ -49,6 +55,10 @@ export class TlsUprobeReceiver implements Receiver {
       notHttp: t.counter('lumen_tls_unparsable_requests_total', 'Records whose request bytes the HTTP/1 parser refused (no span).'),
       attached: t.counter('lumen_tls_processes_probed_total', 'Times a process got TLS probes.'),
       attachFailed: t.counter('lumen_tls_attach_failures_total', 'TLS probe attachments that failed (not counting exited processes).'),
+      timeouts: t.counter('lumen_tls_incomplete_total', 'HTTPS requests reported with status 0 (no response), by why.', { reason: 'timeout' }),
+      exited: t.counter('lumen_tls_incomplete_total', 'HTTPS requests reported with status 0 (no response), by why.', { reason: 'process_exited' }),
+      idleEnded: t.counter('lumen_tls_idle_ended_total', 'Responses of unknown length ended after request_timeout of silence.'),
+      incomplete: t.counter('lumen_tls_incomplete_heads_total', 'Requests whose head never completed, dropped after request_timeout.'),
     };
   }
 
@@ -72,6 +82,9 @@ export class TlsUprobeReceiver implements Receiver {
       throw e;
     }
     this.kernelCounters = new KernelCounters(obj, this.ctx.telemetry);
+    const discovery = this.ctx.discovery();
+    this.services = new ServiceDirectory(discovery, SERVICE_GRACE_MS);
+    this.sweeper = new SlotSweeper(obj.map('ks_slots'), CAPTURE_MAX, BigInt(Math.round(parseDuration(this.config.request_timeout) * 1e6)));
     this.attacher = new TlsAttacher(obj, this.ctx.logger, {
       libraryGlobs: this.config.libraries, executables: this.config.executables, internals: this.config.openssl_internals,
     }, { attached: () => this.c.attached.add(), failed: () => this.c.attachFailed.add() });
@@ -80,11 +93,8 @@ export class TlsUprobeReceiver implements Receiver {
       next: (batch) => this.onBatch(batch),
       error: (e: Error) => this.ctx.logger.error(`tls_uprobe: ring buffer consumer failed: ${e.message}`),
     });
-    this.discoverySub = this.ctx.discovery().events.subscribe((ev) => this.onDiscovery(ev));
-    this.timers.push(setInterval(() => {
-      this.kernelCounters?.poll();
-      this.clock.rebase();
-    }, STATS_INTERVAL_MS).unref());
+    this.discoverySub = discovery.events.subscribe((ev) => this.onDiscovery(ev));
+    this.timers.push(setInterval(() => this.maintain(), MAINTAIN_INTERVAL_MS).unref());
     const rescanMs = parseDuration(this.config.rescan_interval);
     if (rescanMs > 0) this.timers.push(setInterval(() => this.rescan(), rescanMs).unref());
   }
@@ -94,8 +104,6 @@ export class TlsUprobeReceiver implements Receiver {
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     for (const t of this.timers.splice(0)) clearInterval(t);
-    for (const t of this.leaving.values()) clearTimeout(t);
-    this.leaving.clear();
     // discovery first (no new attachments), then the attachments in flight, then the kernel side
     this.discoverySub?.unsubscribe();
     await this.queue.catch(() => undefined);
@@ -105,6 +113,7 @@ export class TlsUprobeReceiver implements Receiver {
     }
     this.closeKernel(); // delivers what the ring buffer still holds, then completes its stream
     this.ringSub?.unsubscribe();
+    this.services?.close();
     this.subject.complete();
   }
 
@@ -118,16 +127,62 @@ export class TlsUprobeReceiver implements Receiver {
 
   private onBatch(batch: Buffer): void {
     const spans: Span[] = [];
-    forEachRecord(batch, (view, offset, length) => {
-      const s = recordToSpan(view, offset, length, this.clock, (pid) => this.services.get(pid), {});
-      if (typeof s !== 'string') spans.push(s);
-      else if (s === 'malformed') this.c.malformed.add();
-      else if (s === 'no_service') this.c.noService.add();
-      else this.c.notHttp.add();
+    const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+    forEachRecord(batch, (_v, offset, length) => {
+      const r = decodeRecord(view, batch, offset, length);
+      if (r) this.toSpan(r, spans);
+      else this.c.malformed.add();
     });
-    if (spans.length) {
-      this.c.spans.add(spans.length);
-      this.subject.next(spanBatch(spans));
+    this.emit(spans);
+  }
+
+  private toSpan(r: KsRecord, out: Span[]): void {
+    const service = this.services?.get(r.tgid);
+    if (!service) {
+      this.c.noService.add();
+      return;
+    }
+    const s = tlsRecordToSpan(r, service, this.clock);
+    if (typeof s === 'string') this.c.notHttp.add();
+    else out.push(s);
+  }
+
+  private emit(spans: Span[]): void {
+    if (!spans.length) return;
+    this.c.spans.add(spans.length);
+    this.subject.next(spanBatch(spans));
+  }
+
+  /** Periodic: requests past request_timeout, kernel state of exited processes, counters. */
+  private maintain(): void {
+    const obj = this.obj, services = this.services, sweeper = this.sweeper;
+    if (!obj || !services || !sweeper || this.state !== 'running') return;
+    try {
+      services.expire();
+      const removed = services.takeRemoved();
+      if (removed.length) this.forgetConnections(new Set(removed));
+      const spans: Span[] = [];
+      for (const rec of sweeper.sweep(this.clock.nowMono(), (pid) => services.gone(pid)).expired) {
+        if (rec.status === 0 && rec.reqHeadLen === 0) {
+          this.c.incomplete.add();
+          continue;
+        }
+        if (rec.status === 0) (services.gone(rec.tgid) ? this.c.exited : this.c.timeouts).add();
+        else this.c.idleEnded.add();
+        this.toSpan(rec, spans);
+      }
+      this.emit(spans);
+      this.kernelCounters?.poll();
+    } catch (e) {
+      this.ctx.logger.warn(`tls_uprobe maintenance failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Drops this object's connection and SSL bindings of processes that are gone. */
+  private forgetConnections(pids: Set<number>): void {
+    for (const name of ['ks_conns', 'tls_conns']) {
+      const m = this.obj!.map(name);
+      for (const key of m.keys()) if (pids.has(key.readUInt32LE(0))) m.delete(key);
     }
   }
 
@@ -136,14 +191,13 @@ export class TlsUprobeReceiver implements Receiver {
     const attacher = this.attacher;
     if (ev.type === 'added') {
       const { pid, exe } = ev.process.info;
-      const pending = this.leaving.get(pid);
-      if (pending) { clearTimeout(pending); this.leaving.delete(pid); }
-      this.services.set(pid, ev.process.service);
-      this.enqueue(() => attacher.attach(pid, exe, ev.process.service.name));
+      const name = ev.process.service.name;
+      this.instrumented.set(pid, { exe, name });
+      this.enqueue(() => attacher.attach(pid, exe, name));
     } else {
       const pid = ev.pid;
+      this.instrumented.delete(pid);
       this.enqueue(async () => attacher.detach(pid));
-      this.leaving.set(pid, setTimeout(() => { this.services.delete(pid); this.leaving.delete(pid); }, SERVICE_GRACE_MS).unref());
     }
   }
 
@@ -152,8 +206,8 @@ export class TlsUprobeReceiver implements Receiver {
     if (this.state !== 'running' || !this.attacher) return;
     const attacher = this.attacher;
     const probed = new Set(attacher.probedPids());
-    for (const [pid, svc] of this.services) {
-      if (!probed.has(pid) && !this.leaving.has(pid)) this.enqueue(() => attacher.attach(pid, svc.process.exe, svc.name));
+    for (const [pid, p] of this.instrumented) {
+      if (!probed.has(pid)) this.enqueue(() => attacher.attach(pid, p.exe, p.name));
     }
   }
 

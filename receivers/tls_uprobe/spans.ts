@@ -1,36 +1,16 @@
-import type { Service } from '../../src/model/service.js';
 import type { Span } from '../../src/model/span.js';
-import { http1Span, type Http1SpanOptions } from '../../src/protocols/http1/index.js';
-import type { MonotonicClock } from './clock.js';
-import { decodeKsRecord } from './record.js';
-
-export type SpanOutcome = Span | 'malformed' | 'no_service' | 'not_http';
+import type { Service } from '../../src/model/service.js';
+import type { Http1Reject } from '../../src/protocols/http1/index.js';
+import type { MonotonicClock } from '../kernel_socket/clock.js';
+import type { KsRecord } from '../kernel_socket/record.js';
+import { recordToSpan } from '../kernel_socket/spans.js';
 
 /**
- * One record of the HTTP/1 machine → one HTTPS span, through the shared HTTP/1 parser (src/protocols/http1).
- * `service` finds the instrumented process's Service by pid.
+ * A record of this object's HTTP/1 machine → its span: kernel_socket's record → span conversion (the shared
+ * HTTP/1 parser underneath), marked url.scheme=https since the bytes were decrypted ones.
  */
-export function recordToSpan(view: DataView, offset: number, length: number, clock: MonotonicClock,
-  service: (pid: number) => Service | undefined, options: Http1SpanOptions): SpanOutcome {
-  const r = decodeKsRecord(view, offset, length);
-  if (!r) return 'malformed';
-  const svc = service(r.tgid);
-  if (!svc) return 'no_service';
-  const end = r.endNs || r.lastNs || r.startNs;
-  const s = http1Span({
-    kind: r.role === 2 ? 'client' : 'server',
-    scheme: 'https',
-    request: r.request,
-    response: r.response,
-    requestBytes: r.reqBytes,
-    responseBytes: r.respBytes,
-    requestHeadLength: r.reqHeadLen,
-    responseHeadLength: r.respHeadLen,
-    status: r.status,
-    startUnixNano: clock.toUnixNano(r.startNs),
-    endUnixNano: clock.toUnixNano(end),
-    connection: r.connection,
-    service: svc,
-  }, options);
-  return typeof s === 'string' ? 'not_http' : s;
+export function tlsRecordToSpan(r: KsRecord, service: Service, clock: MonotonicClock): Span | Http1Reject {
+  const s = recordToSpan(r, service, clock);
+  if (typeof s !== 'string' && s.http) s.http.scheme = 'https';
+  return s;
 }
