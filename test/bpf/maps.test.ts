@@ -121,3 +121,16 @@ test('map operations after close() fail with a coded error', () => {
   obj.close();
   assert.throws(() => m.lookup(u32(1)), (e: BpfError) => e instanceof BpfError && e.code === 'LUMEN_BPF_OPEN' && /is closed/.test(e.message));
 });
+
+test('pinPath pins the maps under bpffs (and they stay after close, by design)', async (t) => {
+  const { existsSync, rmSync } = await import('node:fs');
+  const dir = `/sys/fs/bpf/lumen_bpf_test_${process.pid}`;
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const obj = openObject(path, { pinPath: dir });
+  obj.map('plain_hash').update(u32(9), u64(99));
+  obj.close();
+  assert.ok(existsSync(`${dir}/plain_hash`) && existsSync(`${dir}/events`), 'pinned');
+  const again = openObject(path, { pinPath: dir });
+  t.after(() => again.close());
+  assert.equal(again.map('plain_hash').lookup(u32(9))?.readBigUInt64LE(0), 99n, 'a second open reuses the pinned map');
+});
