@@ -13,6 +13,7 @@ const RST_PORT = 19708;
 const CLOSED_PORT = 19799;
 const LOSSY_PORT = 19710;
 const BLACKHOLE_PORT = 19709;
+const DRIP_PORT = 19718;
 
 type M = HarnessOutput['measurements'][number];
 const of = (ms: M[], metric: string, pred: (a: M['attributes']) => boolean) => ms.filter((m) => m.metric === metric && pred(m.attributes));
@@ -41,7 +42,12 @@ def rst(c):
 def sink(c):
     while c.recv(65536): pass
     c.close()
-serve(${OK_PORT}, ok); serve(${RST_PORT}, rst); serve(${LOSSY_PORT}, sink)
+def drip(c):
+    import time
+    for i in range(30):
+        c.sendall(b'd' * 1000); time.sleep(0.05)
+    c.close()
+serve(${OK_PORT}, ok); serve(${RST_PORT}, rst); serve(${LOSSY_PORT}, sink); serve(${DRIP_PORT}, drip)
 print('listening', flush=True)
 threading.Event().wait()
 `]);
@@ -56,7 +62,7 @@ threading.Event().wait()
   inNs(p.a, 'sysctl', ['-q', '-w', 'net.ipv4.tcp_syn_retries=1']);
   inNs(p.a, 'ip', ['neigh', 'add', '10.201.4.99', 'lladdr', '02:00:00:00:00:99', 'dev', p.va, 'nud', 'permanent']);
 
-  const h = await startHarness(p.a, { interfaces: [p.va], tcp_health: { rtt_sample_interval: '0' } });
+  const h = await startHarness(p.a, { interfaces: [p.va], tcp_health: { rtt_sample_interval: '300ms' } });
   const retrans0 = retransSegs(p.a);
   const client = JSON.parse(inNs(p.a, 'python3', ['-c', `
 import socket, os, json, errno
@@ -79,8 +85,11 @@ attempt('reset', ('${p.ipB}', ${RST_PORT}), b'x')
 attempt('timeout', ('10.201.4.99', ${BLACKHOLE_PORT}))
 c = socket.create_connection(('${p.ipB}', ${LOSSY_PORT})); out['lossy_port'] = c.getsockname()[1]
 c.sendall(b'z' * 2_000_000); c.close()
+c = socket.create_connection(('${p.ipB}', ${DRIP_PORT})); out['drip_port'] = c.getsockname()[1]
+while c.recv(65536): pass
+c.close()
 print(json.dumps(out))
-`]).trim()) as { pid: number; ports: number[]; errors: Record<string, string>; lossy_port: number };
+`]).trim()) as { pid: number; ports: number[]; errors: Record<string, string>; lossy_port: number; drip_port: number };
   await sleep(300);
   const retrans = retransSegs(p.a) - retrans0;
   const out = await h.stop();
@@ -115,5 +124,9 @@ print(json.dumps(out))
   assert.ok(rt(LOSSY_PORT) > 0, 'no retransmit reported for the lossy transfer');
   assert.ok(rt(BLACKHOLE_PORT) >= 1, 'the SYN retransmission was not reported');
   assert.equal(rt(LOSSY_PORT) + rt(BLACKHOLE_PORT), retrans, 'retransmitted segments differ from the namespace\'s RetransSegs');
+  // A connection receiving for 1.5 s is sampled every 300 ms (tcp_rcv_space_adjust), besides its RTT at close.
+  const drip = of(ms, 'lumen.tcp.rtt', (a) => a['local.port'] === client.drip_port && a['peer.port'] === DRIP_PORT);
+  t.diagnostic(`RTT samples of the 1.5 s receiving connection: ${drip.length}`);
+  assert.ok(drip.length >= 3 && drip.length <= 7, `${drip.length} RTT samples for a 1.5 s connection sampled every 300 ms`);
   assert.equal(out.telemetry['lumen_network_flow_tcp_events_lost_total'], 0);
 });
