@@ -124,7 +124,9 @@ export class TlsAttacher {
     const where = `${c.file.path} (${c.file.dev}:${c.file.inode})`;
     if (!plan.points.length) {
       if (c.role === 'library') {
-        this.once(`nosym:${where}`, () => this.log.warn(`tls_uprobe: ${c.file.path} has no SSL_read/SSL_write symbols${fns.stripped ? ' (no symbol table at all)' : ''}; TLS through it is not captured`, { pid, process: label }));
+        this.once(`nosym:${where}`, () => this.log.warn(`tls_uprobe: ${c.file.path} has no SSL_read/SSL_write symbols${fns.stripped ? ' (stripped)' : ''}; TLS through it is not captured`, { pid, process: label }));
+      } else if (fns.embeddedOpenSsl) {
+        this.once(`static:${where}`, () => this.log.warn(`tls_uprobe: ${c.file.path} contains ${fns.embeddedOpenSsl} linked in statically but has no symbol table (stripped): its TLS traffic cannot be probed; keep its symbols or link libssl dynamically`, { pid, process: label }));
       }
       return false;
     }

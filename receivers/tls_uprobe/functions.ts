@@ -18,9 +18,17 @@ export interface TlsFunctions {
   readonly version: string;
   /** Which table the symbols came from. */
   readonly table: 'dynsym' | 'symtab' | 'none';
-  /** True when the file has neither .dynsym nor .symtab (fully stripped). */
+  /** True when the file has no .symtab (and so no symbols beyond its exports). */
   readonly stripped: boolean;
+  /**
+   * For a binary without TLS symbols and without .symtab: the OpenSSL version string found in its read-only
+   * data ("OpenSSL 3.0.13 30 Jan 2024"), i.e. OpenSSL linked in statically but stripped; '' otherwise.
+   */
+  readonly embeddedOpenSsl: string;
 }
+
+/** Read-only data larger than this is not searched for an OpenSSL version string. */
+const MAX_RODATA_SCAN = 64 * 1024 * 1024;
 
 /**
  * Looks up the OpenSSL entry points of a library or executable. With `internals`, also identifies
@@ -32,7 +40,7 @@ export interface TlsFunctions {
 export async function findTlsFunctions(path: string, internals: boolean): Promise<TlsFunctions> {
   const elf = await ElfFile.open(path);
   try {
-    const hasDyn = await elf.hasTable('dynsym'), hasSym = await elf.hasTable('symtab');
+    const hasSym = await elf.hasTable('symtab');
     let found = await elf.lookup([...TLS_EXPORTS], { tables: ['dynsym'] });
     let table: TlsFunctions['table'] = found.size ? 'dynsym' : 'none';
     if (!found.has('SSL_read') && !found.has('SSL_read_ex') && hasSym) {
@@ -61,8 +69,9 @@ export async function findTlsFunctions(path: string, internals: boolean): Promis
       internalNote = `${r.note}; ${w.note}`;
     }
     const ver = found.get('SSL_read') ?? found.get('SSL_read_ex');
+    const embeddedOpenSsl = !exports.size && !hasSym ? await openSslVersionString(elf) : '';
     return {
-      path, exports, internalNote, version: ver?.version ?? '', table, stripped: !hasDyn && !hasSym,
+      path, exports, internalNote, version: ver?.version ?? '', table, stripped: !hasSym, embeddedOpenSsl,
       ...(readInternal !== undefined ? { readInternal } : {}), ...(writeInternal !== undefined ? { writeInternal } : {}),
     };
   } finally {
@@ -95,4 +104,20 @@ async function exportedAddresses(elf: ElfFile): Promise<Set<number>> {
   const out = new Set<number>();
   for (const s of await elf.symbols('dynsym')) if (s.sectionIndex !== 0 && s.type === 'func') out.add(s.value);
   return out;
+}
+
+/**
+ * Signs of OpenSSL in .rodata: its version string ("OpenSSL 3.0.13 30 Jan 2024", present when
+ * OpenSSL_version is linked in) or the source file names its error macros record ("../ssl/ssl_lib.c").
+ * Returns the version string, "OpenSSL" for the file-name sign only, '' when neither is there.
+ */
+async function openSslVersionString(elf: ElfFile): Promise<string> {
+  const ro = elf.section('.rodata');
+  if (!ro || ro.size === 0 || ro.size > MAX_RODATA_SCAN) return '';
+  const data = await elf.sectionData(ro);
+  for (let at = data.indexOf('OpenSSL '); at >= 0; at = data.indexOf('OpenSSL ', at + 8)) {
+    const m = /^OpenSSL \d+\.\d+\.\d+[a-z]?(?: [^\0]{0,40})?/.exec(data.toString('latin1', at, Math.min(at + 64, data.length)));
+    if (m) return m[0].trim();
+  }
+  return data.indexOf('ssl/ssl_lib.c') >= 0 ? 'OpenSSL' : '';
 }

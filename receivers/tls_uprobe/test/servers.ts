@@ -131,7 +131,7 @@ export async function startOpensslServer(port: number, certs: Certs): Promise<Se
   return { proc, port, pids: () => [proc.pid] };
 }
 
-/** A Node https server: `/<n>` answers 200 with "node <url>", `/status/<code>` that status, `/slow` after 300 ms. */
+/** A Node https server: 200 "node <url> <body bytes>"; `/status/<code>` that status; `/slow` after 300 ms; `/hang` never. */
 export async function startNodeHttps(port: number, certs: Certs): Promise<Server> {
   const code = `
 const https = require('https'), fs = require('fs');
@@ -139,6 +139,7 @@ https.createServer({ key: fs.readFileSync(${JSON.stringify(certs.key)}), cert: f
   const m = /^\\/status\\/(\\d+)/.exec(req.url);
   if (m) { res.statusCode = +m[1]; res.end('status'); return; }
   if (req.url === '/slow') { setTimeout(() => res.end('slow'), 300); return; }
+  if (req.url === '/hang') return;
   let n = 0; req.on('data', (d) => { n += d.length; }); req.on('end', () => res.end('node ' + req.url + ' ' + n));
 }).listen(${port}, '127.0.0.1');`;
   const proc = run(process.execPath, ['-e', code]);
