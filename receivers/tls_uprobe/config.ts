@@ -1,6 +1,7 @@
 import type { JsonSchema } from '../../src/pipeline/component.js';
+import { RING_BUFFER_SIZES } from '../kernel_socket/config.js';
 
-/** The `tls_uprobe` receiver's configuration, as written in pipelines.yaml. */
+/** The `tls_uprobe` receiver's configuration, as written in pipelines.yaml (sizes named as kernel_socket's). */
 export interface TlsUprobeConfig {
   /** Bytes kept of each decrypted request and response (their heads: method, path, status, traceparent). */
   capture_bytes: number;
@@ -10,12 +11,18 @@ export interface TlsUprobeConfig {
   executables: boolean;
   /** Probe OpenSSL's internal read/write when identified, so BIO_f_ssl users (openssl s_server) are seen too. */
   openssl_internals: boolean;
-  /** How often instrumented processes without a TLS library are looked at again (libssl loaded later); "0" = never. */
+  /** How often instrumented processes without TLS probes are looked at again (libssl loaded later); "0" = never. */
   rescan_interval: string;
-  /** A request without a complete response after this long is emitted with status 0 and counted. */
+  /** Kernel ring buffer between the probes and the agent, in bytes (a power of two). */
+  ring_buffer_size: number;
+  /** TLS connections followed at once; beyond it the least recently used is forgotten. */
+  max_connections: number;
+  /** Requests awaiting their response at once, across all TLS connections. */
+  max_pending_requests: number;
+  /** A request without a complete response after this long is reported with status 0 and counted. */
   request_timeout: string;
-  /** Ring buffer between the probes and Lumen, in bytes (a power of two, at least 64 KiB). */
-  ring_buffer_bytes: number;
+  /** Longest wait before the ring-buffer consumer delivers what it has. */
+  poll_interval: string;
 }
 
 export const DEFAULT_LIBRARIES = ['libssl.so*', 'libssl-*.so*'];
@@ -26,19 +33,34 @@ export const tlsUprobeSchema: JsonSchema = {
   properties: {
     capture_bytes: {
       type: 'integer', minimum: 64, maximum: 1024, default: 256,
-      description: 'Bytes kept of each decrypted request and response (64-1024).',
+      description: 'Bytes kept of each decrypted request and response (64 to 1024).',
     },
     libraries: {
       type: 'array', items: { type: 'string', minLength: 1 }, default: DEFAULT_LIBRARIES,
-      description: 'Base-name globs of mapped libraries that may be libssl.',
+      description: 'Base-name globs of mapped libraries that may be libssl, e.g. "libssl.so*".',
     },
     executables: { type: 'boolean', default: true, description: 'Look for SSL_read/SSL_write in the executable itself (Node.js, static builds).' },
-    openssl_internals: { type: 'boolean', default: true, description: 'Probe OpenSSL\'s internal read/write when identified (sees BIO_f_ssl users too).' },
-    rescan_interval: { type: 'string', format: 'duration', default: '5s', description: 'Re-read the mappings of processes without TLS probes this often ("0" = never).' },
-    request_timeout: { type: 'string', format: 'duration', default: '30s', description: 'Emit a request still without a complete response after this long, with status 0.' },
-    ring_buffer_bytes: {
-      type: 'integer', minimum: 65536, maximum: 1073741824, default: 8388608, multipleOf: 4096,
-      description: 'Ring buffer size in bytes: a power of two from 64 KiB to 1 GiB.',
+    openssl_internals: { type: 'boolean', default: true, description: 'Probe OpenSSL\'s internal read/write when identified (sees BIO_f_ssl users such as openssl s_server).' },
+    rescan_interval: { type: 'string', format: 'duration', default: '5s', description: 'Re-read the mappings of instrumented processes without TLS probes this often ("0" = never).' },
+    ring_buffer_size: {
+      type: 'integer', enum: [...RING_BUFFER_SIZES], default: 2 ** 23,
+      description: 'Kernel ring buffer size in bytes, a power of two from 65536 (64 KiB) to 1073741824 (1 GiB).',
+    },
+    max_connections: {
+      type: 'integer', minimum: 256, maximum: 4_194_304, default: 16384,
+      description: 'TLS connections followed at once; beyond it the least recently used is forgotten.',
+    },
+    max_pending_requests: {
+      type: 'integer', minimum: 64, maximum: 1_048_576, default: 8192,
+      description: 'Requests awaiting their response at once, across all TLS connections.',
+    },
+    request_timeout: {
+      type: 'string', format: 'duration', default: '30s',
+      description: 'A request without a complete response after this long is reported with status 0.',
+    },
+    poll_interval: {
+      type: 'string', format: 'duration', default: '100ms',
+      description: 'Longest wait before the ring-buffer consumer delivers what it has.',
     },
   },
 };
@@ -50,7 +72,10 @@ export function defaultTlsUprobeConfig(): TlsUprobeConfig {
     executables: true,
     openssl_internals: true,
     rescan_interval: '5s',
+    ring_buffer_size: 2 ** 23,
+    max_connections: 16384,
+    max_pending_requests: 8192,
     request_timeout: '30s',
-    ring_buffer_bytes: 8 * 1024 * 1024,
+    poll_interval: '100ms',
   };
 }

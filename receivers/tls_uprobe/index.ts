@@ -14,5 +14,5 @@ export const tlsUprobeFactory: ReceiverFactory<TlsUprobeConfig> = {
   signals: ['traces'],
   schema: tlsUprobeSchema,
   defaultConfig: defaultTlsUprobeConfig,
-  create: (config, ctx) => new TlsUprobeReceiver(config, ctx),
+  create: (config, ctx) => new TlsUprobeReceiver({ ...defaultTlsUprobeConfig(), ...config }, ctx),
 };

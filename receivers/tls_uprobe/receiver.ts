@@ -72,7 +72,12 @@ export class TlsUprobeReceiver implements Receiver {
     const obj = openObject(path, {
       disabledPrograms: progs.disabled,
       rodata: { self_tgid: process.pid, capture_bytes: this.config.capture_bytes, filter_pids: 1 },
-      mapSizes: { ks_events: powerOfTwo(this.config.ring_buffer_bytes) },
+      mapSizes: {
+        ks_events: this.config.ring_buffer_size,
+        ks_conns: this.config.max_connections,
+        tls_conns: this.config.max_connections,
+        ks_slots: this.config.max_pending_requests,
+      },
     });
     this.obj = obj;
     try {
@@ -89,7 +94,7 @@ export class TlsUprobeReceiver implements Receiver {
       libraryGlobs: this.config.libraries, executables: this.config.executables, internals: this.config.openssl_internals,
     }, { attached: () => this.c.attached.add(), failed: () => this.c.attachFailed.add() });
 
-    this.ringSub = obj.ringBuffer('ks_events').subscribe({
+    this.ringSub = obj.ringBuffer('ks_events', { pollTimeoutMs: Math.max(1, parseDuration(this.config.poll_interval)) }).subscribe({
       next: (batch) => this.onBatch(batch),
       error: (e: Error) => this.ctx.logger.error(`tls_uprobe: ring buffer consumer failed: ${e.message}`),
     });
@@ -215,10 +220,4 @@ export class TlsUprobeReceiver implements Receiver {
   private enqueue(fn: () => Promise<unknown>): void {
     this.queue = this.queue.then(fn).catch((e: Error) => this.ctx.logger.warn(`tls_uprobe: ${e.message}`));
   }
-}
-
-function powerOfTwo(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
 }
