@@ -74,6 +74,28 @@ function fromJson(type: protobuf.Type, value: any, path: string): any {
   return out;
 }
 
+/** Decodes one OTLP/HTTP export request body (protobuf or JSON, optionally gzipped) with the real protos. */
+export function decodeExportRequest(signal: 'traces' | 'metrics', raw: Buffer, o: { json: boolean; gzip: boolean }): any {
+  const m = method(signal);
+  const bytes = o.gzip ? gunzipSync(raw) : raw;
+  return o.json
+    ? toPlain(m.req, m.req.fromObject(fromJson(m.req, JSON.parse(bytes.toString('utf8')), '$')))
+    : toPlain(m.req, m.req.decode(bytes));
+}
+
+/** Spans (traces) or data points (metrics) in a decoded request. */
+export function countRecords(signal: 'traces' | 'metrics', body: any): number {
+  let n = 0;
+  if (signal === 'traces') {
+    for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  } else {
+    for (const rm of body.resourceMetrics ?? []) for (const sm of rm.scopeMetrics ?? []) for (const m of sm.metrics ?? []) {
+      for (const k of ['histogram', 'sum', 'gauge']) n += m[k]?.dataPoints?.length ?? 0;
+    }
+  }
+  return n;
+}
+
 export interface ReceivedRequest {
   readonly signal: Signal;
   readonly transport: 'grpc' | 'http/protobuf' | 'http/json';
@@ -225,13 +247,8 @@ export class OtlpCollector {
 
   private record(signal: Signal, transport: ReceivedRequest['transport'], headers: Record<string, string>, gzip: boolean, body: any) {
     this.counts.requests++;
-    if (signal === 'traces') {
-      for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) this.counts.spans += ss.spans?.length ?? 0;
-    } else {
-      for (const rm of body.resourceMetrics ?? []) for (const sm of rm.scopeMetrics ?? []) for (const m of sm.metrics ?? []) {
-        for (const k of ['histogram', 'sum', 'gauge']) this.counts.points += m[k]?.dataPoints?.length ?? 0;
-      }
-    }
+    if (signal === 'traces') this.counts.spans += countRecords(signal, body);
+    else this.counts.points += countRecords(signal, body);
     if (this.options.retain !== false) this.requests.push({ signal, transport, headers, gzip, body });
   }
 
@@ -248,11 +265,7 @@ export class OtlpCollector {
         const m = method(signal);
         const decode = (): string | undefined => {
           try {
-            let raw = Buffer.concat(chunks);
-            if (gzip) raw = gunzipSync(raw);
-            const body = json
-              ? toPlain(m.req, m.req.fromObject(fromJson(m.req, JSON.parse(raw.toString('utf8')), '$')))
-              : toPlain(m.req, m.req.decode(raw));
+            const body = decodeExportRequest(signal, Buffer.concat(chunks), { json, gzip });
             this.record(signal, json ? 'http/json' : 'http/protobuf', req.headers as Record<string, string>, gzip, body);
             return undefined;
           } catch (err) {
