@@ -6,7 +6,8 @@
  *   - small-packet UDP (64-byte datagrams, iperf3 -u -b 0): packets per second,
  * each without the receiver, with `source: socket_filter` and with `source: tc` (the receiver runs in the client's
  * namespace on its veth), modes interleaved per round, medians reported. Also: the kernel program's own cost per
- * packet (bpftool run_time_ns / run_cnt with kernel.bpf_stats_enabled, restored afterwards), the packets the
+ * packet (bpftool run_time_ns / run_cnt with kernel.bpf_stats_enabled, restored afterwards) and the CPU the programs
+ * take during the TCP run (a figure the neighbours on a shared machine do not distort much), the packets the
  * receiver counted per second, and the receiver process's CPU.
  */
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,9 @@ interface Sample {
   countedPps?: number;
   bpfNsPerPkt?: number;
   agentCpuPct?: number;
+  /** CPU the flow programs used during the TCP run, % of one CPU (bpf_stats run_time_ns / wall time). */
+  bpfTcpCpuPct?: number;
+  bpfTcpRunsPerS?: number;
 }
 
 const median = (xs: number[]) => {
@@ -59,7 +63,9 @@ async function runMode(mode: Mode): Promise<Sample> {
   try {
     const pid = h?.process.pid;
     const c0 = pid ? cpuTicks(pid) : 0;
+    const t0 = progStats();
     const tcp = iperf([]);
+    const t1 = progStats();
     const c1 = pid ? cpuTicks(pid) : 0;
     const s0 = progStats();
     const udp = iperf(['-u', '-b', '0', '-l', '64']);
@@ -74,6 +80,9 @@ async function runMode(mode: Mode): Promise<Sample> {
       sample.countedPps = udpFlow / udp['end']['sum']['seconds'];
       sample.bpfNsPerPkt = s1.cnt > s0.cnt ? (s1.ns - s0.ns) / (s1.cnt - s0.cnt) : NaN;
       sample.agentCpuPct = ((c1 - c0) / 100 / seconds) * 100;
+      const tcpSeconds = tcp['end']['sum_received']['seconds'] as number;
+      sample.bpfTcpCpuPct = ((t1.ns - t0.ns) / 1e9 / tcpSeconds) * 100;
+      sample.bpfTcpRunsPerS = (t1.cnt - t0.cnt) / tcpSeconds;
     }
     return sample;
   } finally {
@@ -97,22 +106,27 @@ try {
       const s = await runMode(mode);
       samples.get(mode)!.push(s);
       console.log(`  round ${r + 1} ${mode.padEnd(13)} tcp ${s.tcpGbps.toFixed(2)} Gbit/s  udp ${(s.udpPps / 1000).toFixed(0)} kpkt/s` +
-        (s.bpfNsPerPkt !== undefined ? `  bpf ${s.bpfNsPerPkt.toFixed(0)} ns/pkt  counted ${(s.countedPps! / 1000).toFixed(0)} kpkt/s  agent cpu ${s.agentCpuPct!.toFixed(1)}%` : ''));
+        (s.bpfNsPerPkt !== undefined ? `  bpf in tcp run ${(s.bpfTcpRunsPerS! / 1000).toFixed(0)}k runs/s = ${s.bpfTcpCpuPct!.toFixed(2)}% cpu  bpf ${s.bpfNsPerPkt.toFixed(0)} ns/pkt  counted ${(s.countedPps! / 1000).toFixed(0)} kpkt/s  agent cpu ${s.agentCpuPct!.toFixed(1)}%` : ''));
     }
   }
   const base = samples.get('baseline')!;
-  const bTcp = median(base.map((s) => s.tcpGbps));
-  const bUdp = median(base.map((s) => s.udpPps));
-  console.log('\nmode           TCP Gbit/s  ratio   UDP kpkt/s  ratio   BPF ns/pkt  counted kpkt/s  agent CPU (TCP run)');
+  // Ratios are medians of per-round ratios (each mode against the baseline of the same round), which cancels
+  // part of the drift a shared machine adds between rounds; the absolute columns are medians of the samples.
+  const paired = (mode: Mode, f: (x: Sample) => number) => median(samples.get(mode)!.map((x, i) => f(x) / f(base[i]!)));
+  console.log('\nmode           TCP Gbit/s  ratio   UDP kpkt/s  ratio   BPF ns/pkt  counted kpkt/s  agent CPU (TCP run)  BPF CPU (TCP run)');
   for (const mode of MODES) {
     const s = samples.get(mode)!;
     const tcp = median(s.map((x) => x.tcpGbps));
     const udp = median(s.map((x) => x.udpPps));
+    const tcpRatio = paired(mode, (x) => x.tcpGbps);
+    const udpRatio = paired(mode, (x) => x.udpPps);
     const ns = median(s.map((x) => x.bpfNsPerPkt ?? NaN));
     const counted = median(s.map((x) => x.countedPps ?? NaN));
     const cpu = median(s.map((x) => x.agentCpuPct ?? NaN));
-    console.log(`${mode.padEnd(14)} ${tcp.toFixed(2).padStart(10)}  ${(tcp / bTcp).toFixed(3)}  ${(udp / 1000).toFixed(0).padStart(10)}  ${(udp / bUdp).toFixed(3)}  ` +
-      `${Number.isNaN(ns) ? '         -' : ns.toFixed(0).padStart(10)}  ${Number.isNaN(counted) ? '             -' : (counted / 1000).toFixed(0).padStart(14)}  ${Number.isNaN(cpu) ? '-' : `${cpu.toFixed(1)}%`}`);
+    const bpfCpu = median(s.map((x) => x.bpfTcpCpuPct ?? NaN));
+    console.log(`${mode.padEnd(14)} ${tcp.toFixed(2).padStart(10)}  ${tcpRatio.toFixed(3)}  ${(udp / 1000).toFixed(0).padStart(10)}  ${udpRatio.toFixed(3)}  ` +
+      `${Number.isNaN(ns) ? '         -' : ns.toFixed(0).padStart(10)}  ${Number.isNaN(counted) ? '             -' : (counted / 1000).toFixed(0).padStart(14)}  ` +
+      `${(Number.isNaN(cpu) ? '-' : `${cpu.toFixed(1)}%`).padStart(19)}  ${(Number.isNaN(bpfCpu) ? '-' : `${bpfCpu.toFixed(2)}%`).padStart(17)}`);
   }
 } finally {
   server.stop();
