@@ -9,7 +9,7 @@ import { otlpExporterFactory } from '../../exporters/otlp/index.js';
 
 /**
  * One benchmark scenario in its own process (run.ts pins it to one core): replay (fast, looped) → routes →
- * prometheus and/or otlp. Prints one JSON line: spans, seconds, peak and final RSS.
+ * prometheus and/or otlp. Prints one JSON line: spans, wall and CPU seconds, peak and final RSS.
  */
 const [scenario, file, loopArg, linesArg, promPort, sinkPort] = process.argv.slice(2);
 const loop = Number(loopArg);
@@ -42,13 +42,16 @@ const done = (): boolean => {
   return m.value('lumen_exporter_sent_spans_total') + m.value('lumen_exporter_dropped_spans_total') >= total;
 };
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 await engine.start();
 await engine.receiversDone;
 while (!done()) await new Promise((r) => setTimeout(r, 5));
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 peak = Math.max(peak, process.memoryUsage().rss);
 const result = {
-  scenario, spans: total, seconds,
+  scenario, spans: total, seconds, cpuSeconds,
   sent: m.value('lumen_exporter_sent_spans_total'), dropped: m.value('lumen_exporter_dropped_spans_total') + m.value('lumen_queue_dropped_items_total'),
   peakRssMB: peak / 2 ** 20, finalRssMB: process.memoryUsage().rss / 2 ** 20,
 };

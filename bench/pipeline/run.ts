@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -76,12 +76,13 @@ try {
       const after = await sink.counts();
       rows.push({ ...r, received: after.spans - before.spans });
     }
-    console.log('\npipeline (replay → routes → exporters), agent process on one core:');
-    console.log('  scenario     spans      seconds   spans/s     collector got   dropped   peak RSS   final RSS   target');
+    console.log(`\npipeline (replay → routes → exporters), agent process on one core; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}:`);
+    console.log('  scenario     spans      seconds   spans/s   spans/CPU-s   collector got   dropped   peak RSS   final RSS   target (spans/CPU-s)');
     for (const r of rows) {
       const target = r.scenario === 'prometheus' ? 300_000 : 50_000;
       const rate = (r.spans as number) / (r.seconds as number);
-      console.log(`  ${String(r.scenario).padEnd(12)} ${fmt(r.spans as number).padStart(9)} ${(r.seconds as number).toFixed(2).padStart(9)} ${fmt(rate).padStart(10)}   ${String(r.scenario === 'prometheus' ? '-' : fmt(r.received as number)).padStart(13)} ${fmt(r.dropped as number).padStart(9)} ${(r.peakRssMB as number).toFixed(0).padStart(7)} MB ${(r.finalRssMB as number).toFixed(0).padStart(8)} MB   ${fmt(target)}/s ${rate >= target ? 'met' : 'MISSED'}`);
+      const perCpu = (r.spans as number) / (r.cpuSeconds as number);
+      console.log(`  ${String(r.scenario).padEnd(12)} ${fmt(r.spans as number).padStart(9)} ${(r.seconds as number).toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${fmt(perCpu).padStart(12)}   ${String(r.scenario === 'prometheus' ? '-' : fmt(r.received as number)).padStart(13)} ${fmt(r.dropped as number).padStart(9)} ${(r.peakRssMB as number).toFixed(0).padStart(7)} MB ${(r.finalRssMB as number).toFixed(0).padStart(8)} MB   ${fmt(target)} ${perCpu >= target ? 'met' : 'MISSED'}`);
     }
   } finally {
     sink.child.stdin!.end();
