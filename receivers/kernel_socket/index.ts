@@ -1,0 +1,19 @@
+import type { ReceiverFactory } from '../../src/pipeline/component.js';
+import { defaultKernelSocketConfig, kernelSocketSchema, type KernelSocketConfig } from './config.js';
+import { KernelSocketReceiver } from './receiver.js';
+
+/**
+ * `kernel_socket`: HTTP/1.x server and client spans of every instrumented process, from syscall tracepoints
+ * (no kprobes). Nothing touches the kernel until start().
+ */
+export const kernelSocketReceiverFactory: ReceiverFactory<KernelSocketConfig> = {
+  type: 'kernel_socket',
+  kind: 'receiver',
+  signals: ['traces'],
+  schema: kernelSocketSchema,
+  defaultConfig: defaultKernelSocketConfig,
+  create: (config, ctx) => new KernelSocketReceiver({ ...defaultKernelSocketConfig(), ...config }, ctx),
+};
+
+export default kernelSocketReceiverFactory;
+export type { KernelSocketConfig } from './config.js';

@@ -1,0 +1,91 @@
+/**
+ * Decoder of struct ks_record (bpf/include/kernel_socket.h) with DataView, no copies: captured bytes stay
+ * views into the ring-buffer batch (or the slot value the sweeper read).
+ */
+export const KS_HEADER_SIZE = 144;
+
+/** Field offsets in struct ks_record. */
+export const KS_OFF = {
+  start: 0, end: 8, respStart: 16, last: 24, reqBytes: 32, respBytes: 40, reqCl: 48, respCl: 56, sk: 64,
+  tgid: 72, fd: 76, seq: 80, reqHead: 84, respHead: 88, reqLen: 92, respLen: 94, laddr: 96, raddr: 112,
+  lport: 128, rport: 130, family: 132, status: 134, role: 136, reason: 137, method: 138, flags: 139,
+} as const;
+
+export const KS_ROLE_SERVER = 1;
+export const KS_ROLE_CLIENT = 2;
+
+export const KS_REASON = { complete: 1, nextRequest: 2, nextResponse: 3, close: 4, timeout: 5 } as const;
+
+export interface KsRecord {
+  startNs: bigint;
+  /** 0n when there was no response. */
+  endNs: bigint;
+  respStartNs: bigint;
+  lastNs: bigint;
+  reqBytes: number;
+  respBytes: number;
+  reqHeadLen: number;
+  respHeadLen: number;
+  tgid: number;
+  fd: number;
+  seq: number;
+  lport: number;
+  rport: number;
+  family: number;
+  status: number;
+  role: number;
+  reason: number;
+  method: number;
+  flags: number;
+  /** Offsets into `bytes` of the two addresses (16 bytes each; IPv4 in the first 4). */
+  laddrAt: number;
+  raddrAt: number;
+  request: Buffer;
+  response: Buffer;
+  bytes: Buffer;
+}
+
+/**
+ * Decodes the record at `off` (`len` bytes). `respAt` is where the response capture starts: right after the
+ * request bytes in ring records (undefined), at 144 + KS_CAPTURE_MAX in a ks_slots value.
+ * Returns undefined for a record whose lengths do not fit (never produced by the probe; counted by the caller).
+ */
+export function decodeRecord(view: DataView, bytes: Buffer, off: number, len: number, respAt?: number): KsRecord | undefined {
+  if (len < KS_HEADER_SIZE) return undefined;
+  const reqLen = view.getUint16(off + KS_OFF.reqLen, true);
+  const respLen = view.getUint16(off + KS_OFF.respLen, true);
+  const reqStart = off + KS_HEADER_SIZE;
+  const respStart = respAt === undefined ? reqStart + reqLen : off + respAt;
+  if (reqStart + reqLen > off + len || respStart + respLen > off + len) return undefined;
+  return {
+    startNs: view.getBigUint64(off + KS_OFF.start, true),
+    endNs: view.getBigUint64(off + KS_OFF.end, true),
+    respStartNs: view.getBigUint64(off + KS_OFF.respStart, true),
+    lastNs: view.getBigUint64(off + KS_OFF.last, true),
+    reqBytes: u64(view, off + KS_OFF.reqBytes),
+    respBytes: u64(view, off + KS_OFF.respBytes),
+    reqHeadLen: view.getUint32(off + KS_OFF.reqHead, true),
+    respHeadLen: view.getUint32(off + KS_OFF.respHead, true),
+    tgid: view.getUint32(off + KS_OFF.tgid, true),
+    fd: view.getInt32(off + KS_OFF.fd, true),
+    seq: view.getUint32(off + KS_OFF.seq, true),
+    lport: view.getUint16(off + KS_OFF.lport, true),
+    rport: view.getUint16(off + KS_OFF.rport, true),
+    family: view.getUint16(off + KS_OFF.family, true),
+    status: view.getUint16(off + KS_OFF.status, true),
+    role: view.getUint8(off + KS_OFF.role),
+    reason: view.getUint8(off + KS_OFF.reason),
+    method: view.getUint8(off + KS_OFF.method),
+    flags: view.getUint8(off + KS_OFF.flags),
+    laddrAt: off + KS_OFF.laddr,
+    raddrAt: off + KS_OFF.raddr,
+    request: bytes.subarray(reqStart, reqStart + reqLen),
+    response: bytes.subarray(respStart, respStart + respLen),
+    bytes,
+  };
+}
+
+/** A u64 byte count as a number (exact below 2^53). */
+function u64(view: DataView, at: number): number {
+  return view.getUint32(at, true) + view.getUint32(at + 4, true) * 0x1_0000_0000;
+}

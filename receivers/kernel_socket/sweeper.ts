@@ -1,0 +1,46 @@
+import type { BpfMap } from '../../src/bpf/types.js';
+import { KS_HEADER_SIZE, KS_OFF, KS_REASON, decodeRecord, type KsRecord } from './record.js';
+
+export interface SweepResult {
+  /** Pending requests that timed out (or whose process is gone), to report. */
+  expired: KsRecord[];
+  /** Idle free slots released. */
+  reclaimed: number;
+}
+
+/**
+ * Reads the kernel's pending requests (ks_slots) and takes out those idle for longer than the request
+ * timeout, or belonging to a process that went away. Deleting the slot is the claim: only a slot this sweep
+ * deleted is reported, so a request the probe completes at the same moment is not reported twice.
+ * Free slots idle that long are deleted too (their memory goes back until the connection's next request).
+ */
+export class SlotSweeper {
+  constructor(
+    private readonly slots: BpfMap,
+    private readonly captureMax: number,
+    private readonly timeoutNs: bigint,
+  ) {}
+
+  sweep(nowMono: bigint, gone: (pid: number) => boolean): SweepResult {
+    const out: SweepResult = { expired: [], reclaimed: 0 };
+    for (const key of this.slots.keys()) {
+      const v = this.slots.lookup(key);
+      if (!v || v.length < KS_HEADER_SIZE) continue;
+      const start = v.readBigUInt64LE(KS_OFF.start);
+      const last = v.readBigUInt64LE(KS_OFF.last);
+      const tgid = v.readUInt32LE(KS_OFF.tgid);
+      const idle = nowMono - last > this.timeoutNs;
+      if (!idle && !(start !== 0n && gone(tgid))) continue;
+      if (!this.slots.delete(key)) continue;
+      if (start === 0n) {
+        out.reclaimed++;
+        continue;
+      }
+      v.writeUInt8(KS_REASON.timeout, KS_OFF.reason);
+      const view = new DataView(v.buffer, v.byteOffset, v.byteLength);
+      const rec = decodeRecord(view, v, 0, v.length, KS_HEADER_SIZE + this.captureMax);
+      if (rec) out.expired.push(rec);
+    }
+    return out;
+  }
+}
