@@ -100,6 +100,8 @@ export class NetworkFlowReceiver implements Receiver {
       listInterfaces: this.seams.listInterfaces,
     }, this.ctx);
     try {
+      // Know the listening sockets before the first events arrive (accepted connections are attributed by them).
+      await this.owners?.refresh().catch((e: Error) => this.ctx.logger.debug('socket tables unreadable', { error: e.message }));
       this.flowsC.start();
       this.flowsC.pollInterfaces(parseDuration(c.interfaces_poll_interval));
       if (c.tcp_health.enabled) this.startTcp(open, service);
@@ -120,7 +122,7 @@ export class NetworkFlowReceiver implements Receiver {
     this.state = 'stopped';
     if (this.maintenance) clearInterval(this.maintenance);
     try {
-      this.tcpC?.stop();
+      await this.tcpC?.stop();
       this.flowsC?.stop();
     } finally {
       this.tcpC = this.flowsC = undefined;
@@ -145,6 +147,10 @@ export class NetworkFlowReceiver implements Receiver {
       addrs: this.addrs,
       converter,
       observe: (e) => this.learn(e),
+      // An event of this namespace whose socket owner is unknown: refresh the socket tables first (rate-limited).
+      prepare: (events) => (events.some((e) => !e.pid && e.netns === this.netns && this.owners?.owner('tcp', e.localAddress, e.localPort, e.peerAddress, e.peerPort) === undefined)
+        ? this.owners?.maybeRefresh()
+        : undefined),
       emit: (ms) => this.subject.next(measurementBatch(ms)),
       open,
     }, this.ctx);

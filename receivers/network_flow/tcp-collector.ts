@@ -16,6 +16,11 @@ export interface TcpCollectorOptions {
   converter: TcpHealthConverter;
   /** Sees every decoded event before conversion (the receiver learns connect() owners from it). */
   observe(e: TcpEvent): void;
+  /**
+   * Called with each batch before conversion; may return a promise (e.g. a socket-table refresh when an owner is
+   * unknown) that conversion waits for. Batches stay in order.
+   */
+  prepare?(events: readonly TcpEvent[]): Promise<void> | undefined;
   emit(measurements: Measurement[]): void;
   open(path: string, options: OpenOptions): BpfObject;
 }
@@ -29,6 +34,8 @@ export class TcpCollector {
   private sub: Subscription | undefined;
   private stats: BpfMap | undefined;
   private lostSeen = 0;
+  /** Batches are converted in order, each after the previous one's preparation. */
+  private chain: Promise<void> = Promise.resolve();
   private readonly lost: Counter;
   private readonly events: Counter;
   private readonly undecodable: Counter;
@@ -69,7 +76,8 @@ export class TcpCollector {
     this.lostSeen = total;
   }
 
-  stop(): void {
+  /** Detaches, delivers what is left in the ring and resolves once every batch has been converted and emitted. */
+  stop(): Promise<void> {
     for (const l of this.links) l.close();
     this.links = [];
     this.readStats();
@@ -77,6 +85,7 @@ export class TcpCollector {
     this.obj?.close();
     this.sub?.unsubscribe();
     this.obj = this.stats = this.sub = undefined;
+    return this.chain;
   }
 
   private onBatch(batch: Buffer): void {
@@ -91,7 +100,13 @@ export class TcpCollector {
       events.push(e);
     });
     this.events.add(events.length);
-    const ms = this.o.converter.convert(events);
-    if (ms.length) this.o.emit(ms);
+    const convert = () => {
+      const ms = this.o.converter.convert(events);
+      if (ms.length) this.o.emit(ms);
+    };
+    this.chain = this.chain.then(() => this.o.prepare?.(events)).then(convert, (e: Error) => {
+      this.ctx.logger.debug('tcp health: owner lookup failed', { error: e.message });
+      convert();
+    });
   }
 }

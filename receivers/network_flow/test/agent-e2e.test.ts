@@ -37,6 +37,8 @@ test('lumen run: flows and TCP health reach the Prometheus endpoint and print_fl
   const dir = mkdtempSync(join(tmpdir(), 'nf-e2e-'));
   writeFileSync(join(dir, 'blob'), Buffer.alloc(2 * 1024 * 1024, 3));
   writeFileSync(join(dir, 'pipelines.yaml'), `
+discovery:
+  instrument: [{ open_ports: "${HTTP_PORT}", name: nf-e2e-web }]
 receivers:
   network_flow:
     interfaces: [lo]
@@ -91,6 +93,9 @@ service:
   assert.ok(sample(text, 'lumen_tcp_connect_duration_seconds_count', { direction: 'outgoing' }) >= 1, 'no outgoing connect time exported');
   assert.ok(sample(text, 'lumen_tcp_connect_duration_seconds_count', { direction: 'incoming' }) >= 1, 'no incoming connect time exported');
   assert.ok(sample(text, 'lumen_tcp_rtt_seconds_count', {}) >= 1, 'no RTT exported');
+  // The server side of the connection belongs to the instrumented http.server: its service names the series.
+  assert.ok(sample(text, 'lumen_tcp_connect_duration_seconds_count', { direction: 'incoming', service_name: 'nf-e2e-web' }) >= 1,
+    `the accepted connection is not attributed to the discovered service\n${text.split('\n').filter((l) => l.startsWith('lumen_tcp_connect_duration_seconds_count')).join('\n')}`);
   const printed = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { dstPort: number; srcPort: number });
   assert.ok(printed.some((f) => f.srcPort === HTTP_PORT), 'print_flows did not print the HTTP flow');
 });
