@@ -213,19 +213,22 @@ export type ClientKind = 'curl' | 'python' | 'node' | 'go' | 'java';
 
 /** A client process started with its requests held back until the agent instruments it. */
 export function spawnClient(kind: ClientKind): Proc {
+  const o = { stdin: true, env: { OTEL_SERVICE_NAME: clientServiceName(kind) } };
   switch (kind) {
     case 'curl':
-      return startProc('curl', ['-s', '-K', '-', '-A', CLIENT_MARKER], { stdin: true });
+      return startProc('curl', ['-s', '-K', '-', '-A', CLIENT_MARKER], o);
     case 'python':
-      return startProc('python3', [join(PROGRAMS, 'client.py'), CLIENT_MARKER], { stdin: true });
+      return startProc('python3', [join(PROGRAMS, 'client.py'), CLIENT_MARKER], o);
     case 'node':
-      return startProc(process.execPath, [join(PROGRAMS, 'client.mjs'), CLIENT_MARKER], { stdin: true });
+      return startProc(process.execPath, [join(PROGRAMS, 'client.mjs'), CLIENT_MARKER], o);
     case 'go':
-      return startProc(buildGo('goclient'), [CLIENT_MARKER], { stdin: true });
+      return startProc(buildGo('goclient'), [CLIENT_MARKER], o);
     case 'java':
-      return startProc('java', ['-XX:TieredStopAtLevel=1', join(PROGRAMS, 'java', 'Client.java'), CLIENT_MARKER], { stdin: true });
+      return startProc('java', ['-XX:TieredStopAtLevel=1', join(PROGRAMS, 'java', 'Client.java'), CLIENT_MARKER], o);
   }
 }
+
+export const clientServiceName = (kind: ClientKind) => `ks-client-${kind}`;
 
 /** Request lines ("METHOD URL [BODY]") in the client's stdin format (curl: a config file). */
 export function clientInput(kind: ClientKind, lines: string[]): string {

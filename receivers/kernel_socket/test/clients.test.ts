@@ -1,0 +1,72 @@
+/**
+ * Real clients (curl, Python urllib, Node fetch, Go http.Client, Java HttpClient) calling an instrumented Node
+ * server: every call is exactly one client span with the right method, path, status and sizes, and it shares
+ * its connection tuple (mirrored) with the server span it hit.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Span } from '../../../src/model/span.js';
+import {
+  clientServiceName, describe, instrumented, runClient, sleep, startServer, startTrackedAgent, stopAllProcs,
+  type Agent, type ClientKind, type Server,
+} from './support.js';
+
+let agent: Agent;
+let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
+let server: Server;
+const PORT = 19630;
+
+before(async () => {
+  tracked = await startTrackedAgent({ request_timeout: '5s' });
+  agent = tracked.agent;
+  server = await startServer('node', PORT);
+  await instrumented(agent, server.pids);
+});
+after(async () => {
+  await agent?.stop();
+  await stopAllProcs();
+  assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
+});
+
+const base = `http://127.0.0.1:${PORT}`;
+const BODY = 'p'.repeat(300);
+
+for (const kind of ['curl', 'python', 'node', 'go', 'java'] as ClientKind[]) {
+  test(`${kind} client: one client span per call, tuple shared with the server span`, async () => {
+    const tag = `c-${kind}`;
+    const lines = [`GET ${base}/hello?who=${tag}`, `GET ${base}/status/404?who=${tag}`, `GET ${base}/hello?who=${tag}&n=2`];
+    if (kind !== 'curl') lines.push(`POST ${base}/echo?who=${tag} ${BODY}`);
+    const results = await runClient(agent, kind, lines);
+    const mine = (s: Span) => s.http?.query.includes(`who=${tag}`) === true;
+    const isClient = (s: Span) => mine(s) && s.kind === 'client';
+    const isServer = (s: Span) => mine(s) && s.kind === 'server';
+    await agent.waitSpans(isClient, lines.length, 10_000);
+    await agent.waitSpans(isServer, lines.length, 10_000);
+    await sleep(300);
+    const clients = agent.spans.filter(isClient);
+    const servers = agent.spans.filter(isServer);
+    assert.equal(clients.length, lines.length, `client spans: ${clients.map(describe).join(' | ')}`);
+    assert.equal(servers.length, lines.length, `server spans: ${servers.map(describe).join(' | ')}`);
+    for (const [i, line] of lines.entries()) {
+      const [method, url] = line.split(' ');
+      const u = new URL(url!);
+      const c = clients.find((s) => s.http?.path === u.pathname && s.http.query === u.search.slice(1) && s.http.method === method);
+      assert.ok(c, `no client span for ${line}`);
+      assert.equal(c.service.name, clientServiceName(kind));
+      assert.equal(c.http?.status, results[i]!.status);
+      assert.equal(c.http?.responseBodySize, results[i]!.bytes, `${line}: response body size`);
+      assert.equal(c.http?.requestBodySize, method === 'POST' ? BODY.length : 0, `${line}: request body size`);
+      assert.equal(c.connection.peerPort, PORT);
+      assert.equal(c.connection.peerAddress, '127.0.0.1');
+      const s = servers.find((x) => x.http?.path === u.pathname && x.http.query === u.search.slice(1));
+      assert.ok(s, `no server span for ${line}`);
+      assert.equal(s.service.name, server.serviceName);
+      assert.deepEqual(
+        { peer: `${s.connection.peerAddress}:${s.connection.peerPort}`, host: `${s.connection.hostAddress}:${s.connection.hostPort}` },
+        { peer: `${c.connection.hostAddress}:${c.connection.hostPort}`, host: `${c.connection.peerAddress}:${c.connection.peerPort}` },
+        'the server span sees the client span tuple mirrored');
+      assert.ok(c.startUnixNano <= s.startUnixNano && c.endUnixNano >= s.endUnixNano,
+        `client span ${c.startUnixNano}-${c.endUnixNano} should enclose server span ${s.startUnixNano}-${s.endUnixNano}`);
+    }
+  });
+}
