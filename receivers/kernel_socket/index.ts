@@ -4,12 +4,13 @@ import { KernelSocketReceiver } from './receiver.js';
 
 /**
  * `kernel_socket`: HTTP/1.x server and client spans of every instrumented process, from syscall tracepoints
- * (no kprobes). Nothing touches the kernel until start().
+ * (no kprobes). Nothing touches the kernel until start(). Its span batches feed traces pipelines and metrics
+ * pipelines alike (RED metrics are computed from spans).
  */
 export const kernelSocketReceiverFactory: ReceiverFactory<KernelSocketConfig> = {
   type: 'kernel_socket',
   kind: 'receiver',
-  signals: ['traces'],
+  signals: ['traces', 'metrics'],
   schema: kernelSocketSchema,
   defaultConfig: defaultKernelSocketConfig,
   create: (config, ctx) => new KernelSocketReceiver({ ...defaultKernelSocketConfig(), ...config }, ctx),

@@ -14,6 +14,7 @@ import { redactionProcessorFactory } from '../../processors/redaction/index.js';
 import { cardinalityGuardProcessorFactory } from '../../processors/cardinality_guard/index.js';
 import { networkFlowReceiverFactory } from '../../receivers/network_flow/index.js';
 import { printFlowsExporterFactory } from '../../exporters/print_flows/index.js';
+import { kernelSocketReceiverFactory } from '../../receivers/kernel_socket/index.js';
 
 export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   replayReceiverFactory,
@@ -28,4 +29,5 @@ export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   cardinalityGuardProcessorFactory,
   networkFlowReceiverFactory,
   printFlowsExporterFactory,
+  kernelSocketReceiverFactory,
 ];
