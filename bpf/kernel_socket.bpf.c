@@ -129,12 +129,20 @@ struct ks_args {
 	__u32 kind;
 };
 
+/* Syscall arguments from enter to exit, in the thread's own storage: no hash update/delete per call, and
+ * freed with the thread (a thread killed inside a syscall leaves nothing behind). kind 0 = nothing pending. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct ks_args);
 } ks_args SEC(".maps");
+
+static __always_inline struct ks_args *ks_args_get(int create)
+{
+	return bpf_task_storage_get(&ks_args, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 struct ks_seg {
 	__u64 base; /* 0: no user buffer (sendfile, iovecs past KS_MAX_SEGS): counted, not read */
@@ -160,8 +168,10 @@ struct ks_io {
 	__u32 cp_left;
 	__u32 cp_done;
 	__u32 cp_fault;
+	__u32 scan_pos;
+	__u32 _pad2;
 	__u8 peek[KS_PEEK];
-	__u8 buf[KS_SCAN_MAX];
+	__u8 buf[KS_SCAN_MAX + 8]; /* + 8: a word read at any in-range offset stays inside */
 	struct ks_conn conn_tmp;
 };
 
@@ -279,13 +289,26 @@ static __always_inline __u32 ks_copy_user(struct ks_io *io, __u8 *region, __u32 
 	return io->cp_done;
 }
 
-/* Appends up to capture_bytes of a message to its capture. */
-static __always_inline void ks_capture(struct ks_io *io, struct ks_slot *s, int resp, const __u8 *p, __u32 n)
+/*
+ * Appends up to capture_bytes of a message to its capture. `inbuf`: the n bytes are also the start of
+ * io->buf, so a capture that starts empty is one kernel copy of a load-time constant size (bytes past n are
+ * copied too and never emitted).
+ */
+static __always_inline void ks_capture(struct ks_io *io, struct ks_slot *s, int resp, const __u8 *p, __u32 n, int inbuf)
 {
 	__u32 cap = capture_bytes > KS_CAPTURE_MAX ? KS_CAPTURE_MAX : capture_bytes;
 	__u32 have = resp ? s->r.resp_len : s->r.req_len;
 	if (!p || have >= cap || n == 0)
 		return;
+	if (inbuf && have == 0 && capture_bytes <= KS_SCAN_MAX && capture_bytes <= KS_CAPTURE_MAX) {
+		bpf_probe_read_kernel(resp ? s->resp : s->req, capture_bytes, io->buf);
+		__u32 k = n < cap ? n : cap;
+		if (resp)
+			s->r.resp_len = k;
+		else
+			s->r.req_len = k;
+		return;
+	}
 	__u32 k = cap - have;
 	if (k > n)
 		k = n;
@@ -469,16 +492,42 @@ struct ks_scan_ctx {
 	__u32 used; /* bytes up to and including the end of the header block, 0 if not reached */
 };
 
+/*
+ * One step of the header scan: a whole 8-byte word when the scanner is skipping a line's content (a value it
+ * does not need, or the request/status line) and the word holds no LF, else one byte through h1_scan_byte.
+ * Most of a header block is values, so most bytes go 8 at a time. The position lives in map memory.
+ */
 static long ks_scan_cb(__u32 i, void *vctx)
 {
 	struct ks_scan_ctx *x = vctx;
-	if (i >= x->n || i >= KS_SCAN_MAX)
+	struct ks_io *io = x->io;
+	__u32 pos = io->scan_pos;
+	if (pos >= x->n || pos >= KS_SCAN_MAX)
 		return 1;
-	__u32 j = i;
-	KS_OPAQUE(j);
-	j &= KS_SCAN_MAX - 1;
-	if (h1_scan_byte(&x->io->scan, x->io->buf[j])) {
-		x->used = i + 1;
+	KS_OPAQUE(pos);
+	pos &= KS_SCAN_MAX - 1;
+	struct h1_scan *s = &io->scan;
+	if (pos + 8 <= x->n) {
+		__u64 w = *(__u64 *)(io->buf + pos);
+		if (s->mode == H1S_SKIP || s->mode == H1S_LINE_FIRST) {
+			if (!h1_word_has_lf(w)) {
+				h1_scan_skip_word(s, w);
+				io->scan_pos = pos + 8;
+				return 0;
+			}
+			__u32 k = h1_word_first_lf(w);
+			if (k > 0) {
+				h1_scan_skip_bytes(s, w, k);
+				io->scan_pos = pos + k;
+				return 0;
+			}
+		} else if (s->mode == H1S_NAME && s->idx == 0 && s->line_len == 0 && h1_scan_line_start(s, w)) {
+			return 0; /* the same position again, now skipping */
+		}
+	}
+	io->scan_pos = pos + 1;
+	if (h1_scan_byte(s, io->buf[pos])) {
+		x->used = pos + 1;
 		return 1;
 	}
 	return 0;
@@ -558,19 +607,31 @@ __noinline int ks_step(__u32 seg, __u32 off)
 	int fresh = c->fresh;
 	c->fresh = 0;
 
+	/* The bytes a message start or a header block needs are read from user memory once, into io->buf:
+	 * recognition, the header scan and the capture all use that copy. */
+	__u32 m = 0;
+	if (p && (d->phase == KS_P_IDLE || d->phase == KS_P_HEADERS)) {
+		m = n > KS_SCAN_MAX ? KS_SCAN_MAX : (__u32)n;
+		if (m > KS_SCAN_MAX)
+			m = KS_SCAN_MAX;
+		if (bpf_probe_read_user(io->buf, m, p)) {
+			ks_count(KS_C_READ_FAULT);
+			if (d->phase == KS_P_HEADERS)
+				d->phase = KS_P_OPEN;
+			return -1;
+		}
+	}
+
 	if (d->phase == KS_P_IDLE) {
 		if (!p)
 			return -1; /* sendfile / unread iovecs at a message boundary: nothing to recognise */
 		/* peek: carried bytes + up to 16 new ones */
 		__u32 cl = d->carry_len & 15;
+		__u32 take = n > 16 - cl ? 16 - cl : (__u32)n;
 		__builtin_memset(io->peek, 0, 16);
 		if (cl)
 			bpf_probe_read_kernel(io->peek, cl, d->carry);
-		__u32 take = n > 16 - cl ? 16 - cl : (__u32)n;
-		if (bpf_probe_read_user(io->peek + cl, take & 31, p)) {
-			ks_count(KS_C_READ_FAULT);
-			return -1;
-		}
+		bpf_probe_read_kernel(io->peek + cl, take & 31, io->buf);
 		__u32 have = cl + take;
 		__u32 mlen = 0;
 		int r = is_req ? h1_detect_request(io->peek, have, &mlen) : h1_detect_response(io->peek, have);
@@ -719,16 +780,11 @@ __noinline int ks_step(__u32 seg, __u32 off)
 			s->r.flags |= is_req ? KS_F_REQ_HEAD_TRUNCATED : KS_F_RESP_HEAD_TRUNCATED;
 			break;
 		}
-		__u32 m = n > KS_SCAN_MAX ? KS_SCAN_MAX : (__u32)n;
 		if (m > KS_SCAN_MAX)
 			m = KS_SCAN_MAX;
-		if (bpf_probe_read_user(io->buf, m, p)) {
-			ks_count(KS_C_READ_FAULT);
-			d->phase = KS_P_OPEN;
-			break;
-		}
 		struct ks_scan_ctx x = { .io = io, .n = m, .used = 0 };
 		__builtin_memcpy(&io->scan, &d->scan, sizeof(io->scan));
+		io->scan_pos = 0;
 		bpf_loop(m, ks_scan_cb, &x, 0);
 		__builtin_memcpy(&d->scan, &io->scan, sizeof(io->scan));
 		used = x.used ? x.used : m;
@@ -807,7 +863,7 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		s->r.resp_bytes += used;
 	if (io->sendfile && !p && !is_req)
 		s->r.flags |= KS_F_SENDFILE;
-	ks_capture(io, s, !is_req, p, (__u32)ks_min(used, 0xffff));
+	ks_capture(io, s, !is_req, p, (__u32)ks_min(used, 0xffff), m > 0);
 	if (complete) {
 		int upgraded = s->r.status == 101;
 		ks_resp_done(c, io, seq, KS_REASON_COMPLETE);
@@ -862,8 +918,14 @@ static __always_inline int ks_enter(__u32 kind, __s32 fd, __u64 ptr, __u64 cnt)
 		if (!c || c->state != KS_CS_TCP)
 			return 0;
 	}
-	struct ks_args a = { .ts = bpf_ktime_get_ns(), .ptr = ptr, .cnt = cnt, .fd = fd, .kind = kind };
-	bpf_map_update_elem(&ks_args, &id, &a, BPF_ANY);
+	struct ks_args *a = ks_args_get(1);
+	if (!a)
+		return 0;
+	a->ts = bpf_ktime_get_ns();
+	a->ptr = ptr;
+	a->cnt = cnt;
+	a->fd = fd;
+	a->kind = kind;
 	return 0;
 }
 
@@ -898,11 +960,11 @@ static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *io
 static __always_inline int ks_exit(long ret, __u32 k1, __u32 k2)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct ks_args *ap = bpf_map_lookup_elem(&ks_args, &id);
-	if (!ap)
+	struct ks_args *ap = ks_args_get(0);
+	if (!ap || !ap->kind)
 		return 0;
 	struct ks_args a = *ap;
-	bpf_map_delete_elem(&ks_args, &id);
+	ap->kind = 0;
 	if (ret <= 0 || (a.kind != k1 && a.kind != k2))
 		return 0;
 	struct ks_io *io = ks_io_get();
@@ -1070,11 +1132,11 @@ SEC("tracepoint/syscalls/sys_exit_connect")
 int ks_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct ks_args *ap = bpf_map_lookup_elem(&ks_args, &id);
-	if (!ap)
+	struct ks_args *ap = ks_args_get(0);
+	if (!ap || ap->kind != KS_K_CONNECT)
 		return 0;
 	__s32 fd = ap->fd;
-	bpf_map_delete_elem(&ks_args, &id);
+	ap->kind = 0;
 	long ret = ctx->ret;
 	if (ret != 0 && ret != -115 /* EINPROGRESS */)
 		return 0;

@@ -265,6 +265,62 @@ static __always_inline int h1_scan_byte(struct h1_scan *s, __u8 c)
 	return 0;
 }
 
+/* Does a little-endian word of 8 bytes contain '\n'? (the classic has-zero-byte test on w ^ 0x0a..) */
+static __always_inline int h1_word_has_lf(__u64 w)
+{
+	__u64 t = w ^ 0x0a0a0a0a0a0a0a0aULL;
+	return ((t - 0x0101010101010101ULL) & ~t & 0x8080808080808080ULL) != 0;
+}
+
+/*
+ * Feeds 8 bytes without LF at once, valid only in H1S_SKIP or H1S_LINE_FIRST mode (nothing in them is
+ * matched): the same state h1_scan_byte would reach byte by byte (a CR-only word is counted as content).
+ */
+static __always_inline void h1_scan_skip_word(struct h1_scan *s, __u64 w)
+{
+	s->head_len += 8;
+	s->tail = __builtin_bswap64(w);
+	if (s->line_len < 255)
+		s->line_len = s->line_len > 247 ? 255 : s->line_len + 8;
+}
+
+/* Index (0..7) of the first '\n' in a little-endian word known to contain one. */
+static __always_inline __u32 h1_word_first_lf(__u64 w)
+{
+#pragma unroll
+	for (int k = 0; k < 7; k++)
+		if (((w >> (8 * k)) & 0xff) == '\n')
+			return k;
+	return 7;
+}
+
+/* Feeds the first k (1..7) bytes of a word, none of them LF, in H1S_SKIP / H1S_LINE_FIRST mode. */
+static __always_inline void h1_scan_skip_bytes(struct h1_scan *s, __u64 w, __u32 k)
+{
+	s->head_len += k;
+	s->tail = (s->tail << (8 * k)) | (__builtin_bswap64(w) >> (8 * (8 - k)));
+	if (s->line_len < 248)
+		s->line_len += k;
+}
+
+/*
+ * At the start of a header line (H1S_NAME, nothing matched yet) with 8 bytes in view: when they can begin
+ * neither "content-length:" nor "transfer-encoding:" (and the line is not the blank line), the whole line
+ * is skipped (H1S_SKIP) without matching it byte by byte. Returns 1 when it switched to skipping.
+ */
+static __always_inline int h1_scan_line_start(struct h1_scan *s, __u64 w)
+{
+	__u8 c0 = w & 0xff;
+	if (c0 == '\r' || c0 == '\n')
+		return 0;
+	__u64 lw = w | 0x2020202020202020ULL; /* lower-cases letters; '-' and ':' are unchanged */
+	if (lw == 0x2d746e65746e6f63ULL /* "content-" */ || lw == 0x726566736e617274ULL /* "transfer" */)
+		return 0;
+	s->mode = H1S_SKIP;
+	s->cand = 0;
+	return 1;
+}
+
 /* Pushes up to 8 bytes (b[0..n), oldest first) into a tail window. */
 static __always_inline __u64 h1_tail_push(__u64 tail, const __u8 *b, __u32 n)
 {

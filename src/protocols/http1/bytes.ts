@@ -11,17 +11,6 @@ export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Index of the next LF at or after `from` (before `end`), or -1. */
-export function indexOfLf(b: Buffer, from: number, end: number): number {
-  const i = b.indexOf(LF, from);
-  return i < 0 || i >= end ? -1 : i;
-}
-
-/** The line [start, lf) without a trailing CR. */
-export function lineEnd(b: Buffer, start: number, lf: number): number {
-  return lf > start && b[lf - 1] === CR ? lf - 1 : lf;
-}
-
 /** Skips spaces and tabs forwards. */
 export function skipOws(b: Buffer, i: number, end: number): number {
   while (i < end && (b[i] === SP || b[i] === HT)) i++;

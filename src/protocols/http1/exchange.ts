@@ -44,7 +44,9 @@ export interface Http1SpanOptions {
 export function http1Span(x: Http1Exchange, options: Http1SpanOptions = {}): Span | Http1Reject {
   const req = parseRequestHead(x.request);
   if (typeof req === 'string') return req;
-  const resp = finalResponse(x.response);
+  // The capturer's status and head length make parsing the response unnecessary (the common, fast case).
+  const known = x.status !== undefined && (x.status === 0 || (x.responseHeadLength ?? 0) > 0);
+  const resp = known ? undefined : finalResponse(x.response);
   const status = x.status ?? (resp ? resp.status : 0);
   const tp = req.traceparent ? parseTraceparent(req.traceparent) : undefined;
   const redact = options.redactQuery ?? defaultRedact;

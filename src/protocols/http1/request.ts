@@ -1,5 +1,5 @@
 import { CR, LF, SP, asBuffer, isTargetByte, isTokenByte } from './bytes.js';
-import { emptyHeadFields, scanHeaders, type HeadFields } from './headers.js';
+import { scanHeaders, type HeadFields } from './headers.js';
 import { internMethod } from './methods.js';
 
 /** Why bytes were not accepted as an HTTP/1 message head. */
@@ -28,20 +28,33 @@ const MAX_METHOD = 24;
 export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.length): RequestHead | Http1Reject {
   const b = asBuffer(bytes);
   let i = start;
-  while (i < end && i - start <= MAX_METHOD && isTokenByte(b[i]!)) i++;
-  if (i === start || i >= end || b[i] !== SP || i - start > MAX_METHOD) return 'not_http';
-  const method = internMethod(b.toString('latin1', start, i));
+  const mlimit = Math.min(end, start + MAX_METHOD + 1);
+  while (i < mlimit && isTokenByte(b[i]!)) i++;
+  if (i === start || i >= end || b[i] !== SP) return 'not_http';
+  const method = methodAt(b, start, i);
   const ts = i + 1;
   let te = ts;
-  while (te < end && b[te] !== SP && b[te] !== CR && b[te] !== LF) {
-    if (!isTargetByte(b[te]!)) return 'bad_request_line';
-    te++;
+  let q = -1;
+  let hash = -1;
+  for (; te < end; te++) {
+    const c = b[te]!;
+    if (c === SP || c === CR || c === LF) break;
+    if (!isTargetByte(c)) return 'bad_request_line';
+    if (c === 63 && q < 0 && hash < 0) q = te; // '?'
+    else if (c === 35 && hash < 0) hash = te; // '#'
   }
   if (te === ts) return te >= end ? 'not_http' : 'bad_request_line';
-  const head: RequestHead = {
-    ...emptyHeadFields(), method, target: b.toString('utf8', ts, te), path: '', query: '', version: '', truncated: true,
-  };
-  splitTarget(head);
+  const head = newHead(method);
+  if (b[ts] === 47 /* '/' */) {
+    // origin-form, the common case: split without intermediate strings
+    const pe = q >= 0 ? q : hash >= 0 ? hash : te;
+    head.path = b.toString('utf8', ts, pe);
+    head.query = q >= 0 ? b.toString('utf8', q + 1, hash >= 0 ? hash : te) : '';
+    head.target = pe === te ? head.path : b.toString('utf8', ts, te);
+  } else {
+    head.target = b.toString('utf8', ts, te);
+    splitTarget(head);
+  }
   if (te >= end) return head;
   if (b[te] !== SP) return 'bad_request_line';
   const vs = te + 1;
@@ -54,6 +67,31 @@ export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.lengt
   if (b[eol] !== LF) return 'bad_request_line';
   head.truncated = false;
   return scanHeaders(b, eol + 1, end, start, head) ? head : 'bad_header';
+}
+
+/** A RequestHead with every field present (one object shape for all heads). */
+function newHead(method: string): RequestHead {
+  return {
+    host: '', traceparent: '', tracestate: '', contentLength: -1, chunked: false, headLength: 0,
+    method, target: '', path: '', query: '', version: '', truncated: true,
+  };
+}
+
+/** The method string: the interned constant for well-known methods (no allocation), else a new string. */
+function methodAt(b: Buffer, s: number, e: number): string {
+  const n = e - s;
+  const c0 = b[s];
+  let m: string | undefined;
+  if (n === 3) m = c0 === 71 ? 'GET' : c0 === 80 ? 'PUT' : undefined;
+  else if (n === 4) m = c0 === 80 ? 'POST' : c0 === 72 ? 'HEAD' : undefined;
+  else if (n === 5) m = c0 === 80 ? 'PATCH' : c0 === 84 ? 'TRACE' : undefined;
+  else if (n === 6) m = c0 === 68 ? 'DELETE' : undefined;
+  else if (n === 7) m = c0 === 79 ? 'OPTIONS' : c0 === 67 ? 'CONNECT' : undefined;
+  if (m !== undefined) {
+    for (let k = 1; k < n; k++) if (b[s + k] !== m.charCodeAt(k)) return internMethod(b.toString('latin1', s, e));
+    return m;
+  }
+  return internMethod(b.toString('latin1', s, e));
 }
 
 /** "HTTP/1.0" or "HTTP/1.1" at b[i]. */

@@ -1,5 +1,5 @@
 import { CR, LF, SP, asBuffer } from './bytes.js';
-import { emptyHeadFields, scanHeaders, type HeadFields } from './headers.js';
+import { scanHeaders, type HeadFields } from './headers.js';
 import { isHttp1Version, type Http1Reject } from './request.js';
 
 export interface ResponseHead extends HeadFields {
@@ -21,12 +21,14 @@ export function parseResponseHead(bytes: Uint8Array, start = 0, end = bytes.leng
   const d0 = b[start + 9]! - 48, d1 = b[start + 10]! - 48, d2 = b[start + 11]! - 48;
   if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return 'bad_status_line';
   const head: ResponseHead = {
-    ...emptyHeadFields(), version: b[start + 7] === 49 ? '1.1' : '1.0', status: d0 * 100 + d1 * 10 + d2, truncated: true,
+    host: '', traceparent: '', tracestate: '', contentLength: -1, chunked: false, headLength: 0,
+    version: b[start + 7] === 49 ? '1.1' : '1.0', status: d0 * 100 + d1 * 10 + d2, truncated: true,
   };
   const after = start + 12;
   if (after < end && b[after] !== SP && b[after] !== CR && b[after] !== LF) return 'bad_status_line';
-  const lf = b.indexOf(LF, after);
-  if (lf < 0 || lf >= end) return head;
+  let lf = after;
+  while (lf < end && b[lf] !== LF) lf++;
+  if (lf >= end) return head;
   head.truncated = false;
   return scanHeaders(b, lf + 1, end, start, head) ? head : 'bad_header';
 }

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86-64
+
+/** A `lumen run` process (the real CLI) whose CPU and memory are read from /proc/PID. */
+export class AgentProcess {
+  private constructor(readonly child: ChildProcess, readonly metricsEndpoint: string, private stderr: () => string) {}
+
+  /**
+   * Starts the CLI with a pipelines.yaml like the default one (print_traces to /dev/null, Prometheus), its
+   * discovery limited to `ports`. `dist`: run bin/lumen.js (compiled) instead of the sources through tsx;
+   * `nodeArgs` go to node (e.g. --cpu-prof).
+   */
+  static async start(dir: string, ports: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = []): Promise<AgentProcess> {
+    const cfg = join(dir, 'pipelines.yaml');
+    writeFileSync(cfg, `
+discovery:
+  instrument:
+    - open_ports: "${ports}"
+receivers:
+  kernel_socket: {}
+processors:
+  routes: { unmatched: heuristic }
+exporters:
+  print_traces: { format: text }
+  prometheus: { endpoint: "${metricsEndpoint}" }
+service:
+  telemetry: { logs: { level: info } }
+  pipelines:
+    traces: { receivers: [kernel_socket], processors: [routes], exporters: [print_traces] }
+    metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }
+`);
+    const args = [...nodeArgs, ...(dist ? [join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg] : ['--import', 'tsx', join(ROOT, 'test/support/lumen-cli.ts'), 'run', '-c', cfg])];
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d) => { err += String(d); });
+    const agent = new AgentProcess(child, metricsEndpoint, () => err);
+    const until = Date.now() + 60_000;
+    while (!err.includes('lumen started')) {
+      if (child.exitCode !== null) throw new Error(`lumen exited ${child.exitCode}:\n${err}`);
+      if (Date.now() > until) throw new Error(`lumen did not start:\n${err}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return agent;
+  }
+
+  /** utime + stime of the agent process, in seconds. */
+  cpuSeconds(): number {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 (utime, stime)
+  }
+
+  /** VmRSS and VmHWM (peak) in MiB. */
+  memory(): { rssMiB: number; peakMiB: number } {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
+  }
+
+  /** The agent's own counter (summed over series) from its Prometheus endpoint. */
+  async counter(name: string): Promise<number> {
+    const text = await (await fetch(`http://${this.metricsEndpoint}/metrics`)).text();
+    return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+      .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const done = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await done;
+    clearTimeout(t);
+  }
+
+  log(): string {
+    return this.stderr();
+  }
+}
