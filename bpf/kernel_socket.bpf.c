@@ -740,12 +740,14 @@ __noinline int ks_step(__u32 seg, __u32 off)
 			else
 				s->r.flags |= KS_F_INTERIM;
 			s->r.status = r;
-			s->r.resp_len = 0; /* capture the final response, not an interim 1xx */
+			/* capture and count the final response, not an interim 1xx before it */
+			s->r.resp_len = 0;
 			s->r.resp_head_len = 0;
+			s->r.resp_bytes = 0;
 			if (cl) {
 				bpf_probe_read_kernel(s->resp, 16, io->peek);
 				s->r.resp_len = cl < capture_bytes ? cl : capture_bytes;
-				s->r.resp_bytes += cl;
+				s->r.resp_bytes = cl;
 			}
 			h1_scan_init(&d->scan);
 			d->scan.head_len = cl;

@@ -96,6 +96,13 @@ for (const kind of dynamic) {
     const [e] = await spansFor(server, '/echo', 1);
     checkSpan(e!, server, echo!, { method: 'POST', status: 200, reqBody: 1000, respBody: 1000 });
 
+    // "Expect: 100-continue": an interim 100 response precedes the final one.
+    const big = 'B'.repeat(5000);
+    const [echo2] = await curl(['-X', 'POST', '-H', 'Expect: 100-continue', '--data-binary', big, `${base}/echo?big=1`]);
+    assert.equal(echo2!.size, 5000);
+    const e2 = (await spansFor(server, '/echo', 2)).find((x) => x.http?.query === 'big=1')!;
+    checkSpan(e2, server, echo2!, { method: 'POST', status: 200, reqBody: 5000, respBody: 5000 });
+
     const [ch] = await curl([`${base}/chunked`]);
     const [c] = await spansFor(server, '/chunked', 1);
     assert.equal(ch!.size, 24);
