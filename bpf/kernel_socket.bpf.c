@@ -521,8 +521,14 @@ static long ks_scan_cb(__u32 i, void *vctx)
 				io->scan_pos = pos + k;
 				return 0;
 			}
-		} else if (s->mode == H1S_NAME && s->idx == 0 && s->line_len == 0 && h1_scan_line_start(s, w)) {
-			return 0; /* the same position again, now skipping */
+		} else if (s->mode == H1S_NAME && s->idx == 0 && s->line_len == 0) {
+			int have2 = pos + 16 <= x->n;
+			__u64 w2 = have2 ? *(__u64 *)(io->buf + ((pos + 8) & (KS_SCAN_MAX - 1))) : 0;
+			int r = h1_scan_line_start(s, w, w2, have2);
+			if (r >= 0) {
+				io->scan_pos = pos + r; /* r == 0: the same position again, now skipping */
+				return 0;
+			}
 		}
 	}
 	io->scan_pos = pos + 1;

@@ -1,21 +1,23 @@
 /**
  * Overhead of Lumen's kernel_socket receiver on plain HTTP, side by side in one run:
  *   node --import tsx bench/overhead/run.ts [--seconds 10] [--rounds 2] [--connections 50] [--threads 2] [--dist]
- * Targets: nginx (1 worker) serving a 12-byte file, and a Node http server. For each round: wrk against both
- * targets without Lumen, then with `lumen run` (the real CLI as a separate process, a pipelines.yaml like the
- * default one: print_traces to /dev/null + Prometheus, discovery limited to the two ports), then the agent
- * stops. Medians over rounds are printed: requests/s with and without and their ratio (target >= 0.95), p99
- * latency with and without, the agent's CPU-seconds per 10,000 requests from /proc/PID/stat (target <= 0.25),
- * its RSS, and spans / requests (every request must be a span). The machine may be shared: the load average
- * is printed; rerun to see the noise.
+ * Targets: nginx (1 worker) serving a 12-byte file, and a Node http server. Two loads per target: wrk
+ * saturating (as fast as it can; on 2 vCPUs wrk and the server already use every cycle, so anything Lumen spends
+ * comes out of throughput) and wrk paced (each connection waits 2 ms between requests: a fixed offered load, about
+ * a quarter of saturation, where latency is what moves). For each round: every load without Lumen, then with
+ * `lumen run` (the real CLI as a separate process, a pipelines.yaml like the default one: print_traces to
+ * /dev/null + Prometheus, discovery limited to the two ports), then the agent stops. Medians over rounds are
+ * printed: requests/s with and without and their ratio (target >= 0.95), p50/p99 latency with and without, the
+ * agent's CPU-seconds per 10,000 requests from /proc/PID/stat (target <= 0.25), its RSS, and spans / requests
+ * (every request must be a span). The machine may be shared: the load average is printed; rerun to see the noise.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AgentProcess } from './agent.js';
 import { startNginx, startNode, stopTarget, type Target } from './targets.js';
-import { wrk, type WrkResult } from './wrk.js';
+import { paceScript, wrk, type WrkResult } from './wrk.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -41,33 +43,37 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-overhead-'));
+const PACE = join(dir, 'pace.lua');
+writeFileSync(PACE, paceScript(2));
+const LOADS = [{ name: 'saturating', script: undefined }, { name: 'paced 2 ms', script: PACE }];
 const targets: Target[] = [];
+const rowsOf = () => targets.flatMap((t) => LOADS.map((l) => ({ key: `${t.name} / ${l.name}`, target: t, load: l })));
 let agent: AgentProcess | undefined;
 try {
   targets.push(await startNginx(join(dir, 'nginx'), NGINX_PORT), await startNode(NODE_PORT));
   for (const t of targets) await wrk(t.url, { ...LOAD, seconds: 2 }); // warm up (JIT, page cache)
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const t of targets) {
-      const r = await wrk(t.url, LOAD);
-      push(base, t.name, r);
-      log(`round ${round} ${t.name} without Lumen: ${r.rps.toFixed(0)} req/s p99 ${r.p99ms.toFixed(2)} ms (load ${load()})`);
+    for (const { key, target: t, load: l } of rowsOf()) {
+      const r = await wrk(t.url, { ...LOAD, script: l.script });
+      push(base, key, r);
+      log(`round ${round} ${key} without Lumen: ${r.rps.toFixed(0)} req/s p99 ${r.p99ms.toFixed(2)} ms (load ${load()})`);
     }
     agent = await AgentProcess.start(dir, `${NGINX_PORT}-${NODE_PORT}`, METRICS, opt.dist);
     await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the allow-list is in place
-    for (const t of targets) {
+    for (const { key, target: t, load: l } of rowsOf()) {
       await wrk(t.url, { ...LOAD, seconds: 1 }); // connections of this run are seen from their accept
       await new Promise((res) => setTimeout(res, 500));
       const spans0 = await agent.counter('lumen_kernel_socket_spans_total');
       const drops0 = await agent.counter('lumen_kernel_socket_ringbuf_drops_total');
       const cpu0 = agent.cpuSeconds();
-      const r = await wrk(t.url, LOAD);
+      const r = await wrk(t.url, { ...LOAD, script: l.script });
       await new Promise((res) => setTimeout(res, 1000)); // the last batches drain
       const cpu = agent.cpuSeconds() - cpu0;
       const spans = (await agent.counter('lumen_kernel_socket_spans_total')) - spans0;
       const drops = (await agent.counter('lumen_kernel_socket_ringbuf_drops_total')) - drops0;
       const s: WithSample = { ...r, cpuPer10k: cpu / (r.requests / 10_000), rssMiB: agent.memory().rssMiB, spans, drops };
-      push(withLumen, t.name, s);
-      log(`round ${round} ${t.name} with Lumen:    ${r.rps.toFixed(0)} req/s p99 ${r.p99ms.toFixed(2)} ms, agent ${cpu.toFixed(2)} CPU-s for ${r.requests} requests, ${spans} spans, RSS ${s.rssMiB.toFixed(0)} MiB (load ${load()})`);
+      push(withLumen, key, s);
+      log(`round ${round} ${key} with Lumen:    ${r.rps.toFixed(0)} req/s p99 ${r.p99ms.toFixed(2)} ms, agent ${cpu.toFixed(2)} CPU-s for ${r.requests} requests, ${spans} spans, RSS ${s.rssMiB.toFixed(0)} MiB (load ${load()})`);
     }
     const peak = agent.memory().peakMiB;
     await agent.stop();
@@ -82,20 +88,20 @@ try {
 }
 
 function report(): void {
-  const rows = targets.map((t) => {
-    const b = base.get(t.name)!;
-    const w = withLumen.get(t.name)!;
+  const rows = rowsOf().map(({ key }) => {
+    const b = base.get(key)!;
+    const w = withLumen.get(key)!;
     const rpsB = median(b.map((x) => x.rps));
     const rpsW = median(w.map((x) => x.rps));
     const req = w.reduce((a, x) => a + x.requests, 0);
     const spans = w.reduce((a, x) => a + x.spans, 0);
     return {
-      target: t.name,
+      'target / load': key,
       'req/s without': rpsB.toFixed(0),
       'req/s with': rpsW.toFixed(0),
       ratio: (rpsW / rpsB).toFixed(3),
-      'p99 ms without': median(b.map((x) => x.p99ms)).toFixed(2),
-      'p99 ms with': median(w.map((x) => x.p99ms)).toFixed(2),
+      'p50 ms without/with': `${median(b.map((x) => x.p50ms)).toFixed(2)} / ${median(w.map((x) => x.p50ms)).toFixed(2)}`,
+      'p99 ms without/with': `${median(b.map((x) => x.p99ms)).toFixed(2)} / ${median(w.map((x) => x.p99ms)).toFixed(2)}`,
       'agent CPU-s / 10k req': median(w.map((x) => x.cpuPer10k)).toFixed(3),
       'agent RSS MiB': median(w.map((x) => x.rssMiB)).toFixed(0),
       'spans / requests': (spans / req).toFixed(4),

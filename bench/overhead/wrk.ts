@@ -10,8 +10,8 @@ export interface WrkResult {
 }
 
 /** Runs Debian's wrk with --latency and parses its summary. */
-export async function wrk(url: string, opts: { threads: number; connections: number; seconds: number }): Promise<WrkResult> {
-  const args = [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', url];
+export async function wrk(url: string, opts: { threads: number; connections: number; seconds: number; script?: string }): Promise<WrkResult> {
+  const args = [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', ...(opts.script ? ['-s', opts.script] : []), url];
   const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += String(d); });
@@ -19,6 +19,11 @@ export async function wrk(url: string, opts: { threads: number; connections: num
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   if (code !== 0) throw new Error(`wrk ${args.join(' ')} exited ${code}:\n${out}`);
   return parseWrk(out);
+}
+
+/** A wrk Lua script pacing each connection: `ms` milliseconds between a response and the next request. */
+export function paceScript(ms: number): string {
+  return `-- each connection waits ${ms} ms after a response before its next request\nfunction delay()\n  return ${ms}\nend\n`;
 }
 
 /** Parses wrk 4.x output ("N requests in 10.00s", "Requests/sec:", the --latency percentiles). */

@@ -304,21 +304,36 @@ static __always_inline void h1_scan_skip_bytes(struct h1_scan *s, __u64 w, __u32
 }
 
 /*
- * At the start of a header line (H1S_NAME, nothing matched yet) with 8 bytes in view: when they can begin
- * neither "content-length:" nor "transfer-encoding:" (and the line is not the blank line), the whole line
- * is skipped (H1S_SKIP) without matching it byte by byte. Returns 1 when it switched to skipping.
+ * At the start of a header line (H1S_NAME, nothing matched yet) with 8 bytes `w` in view, and the next 8 `w2`
+ * when `have2`. Decides the line without matching it byte by byte:
+ *  - "Content-Length:" (any case): consumed at once (returns 15), now reading its value;
+ *  - a line that can be neither Content-Length nor Transfer-Encoding: H1S_SKIP (returns 0, nothing consumed);
+ *  - otherwise (the blank line, "Transfer-Encoding", too few bytes to tell): returns -1, byte by byte.
  */
-static __always_inline int h1_scan_line_start(struct h1_scan *s, __u64 w)
+static __always_inline int h1_scan_line_start(struct h1_scan *s, __u64 w, __u64 w2, int have2)
 {
 	__u8 c0 = w & 0xff;
 	if (c0 == '\r' || c0 == '\n')
-		return 0;
+		return -1;
 	__u64 lw = w | 0x2020202020202020ULL; /* lower-cases letters; '-' and ':' are unchanged */
-	if (lw == 0x2d746e65746e6f63ULL /* "content-" */ || lw == 0x726566736e617274ULL /* "transfer" */)
-		return 0;
+	if (lw == 0x2d746e65746e6f63ULL /* "content-" */) {
+		if (!have2)
+			return -1;
+		if (((w2 | 0x2020202020202020ULL) & 0x00ffffffffffffffULL) == 0x003a6874676e656cULL /* "length:" */) {
+			s->mode = H1S_CL;
+			s->flags |= H1F_HAS_CL;
+			s->content_length = 0;
+			s->head_len += 15;
+			s->line_len = 15;
+			s->tail = (__builtin_bswap64(w2) >> 8) | (w & 0xff00000000000000ULL);
+			return 15;
+		}
+	} else if (lw == 0x726566736e617274ULL /* "transfer" */) {
+		return -1;
+	}
 	s->mode = H1S_SKIP;
 	s->cand = 0;
-	return 1;
+	return 0;
 }
 
 /* Pushes up to 8 bytes (b[0..n), oldest first) into a tail window. */
