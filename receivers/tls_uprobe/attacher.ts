@@ -71,7 +71,10 @@ export class TlsAttacher {
       return 0;
     }
     let added = 0;
-    for (const c of tlsCandidates(maps, exe, this.opts.libraryGlobs, this.opts.executables)) {
+    // libraries first: an executable without TLS symbols is only worth a warning when nothing else was probed
+    const candidates = tlsCandidates(maps, exe, this.opts.libraryGlobs, this.opts.executables)
+      .sort((a, b) => Number(a.role === 'executable') - Number(b.role === 'executable'));
+    for (const c of candidates) {
       const key = `${c.file.dev}:${c.file.inode}`;
       if (st.seen.has(key) || st.removed) continue;
       st.seen.add(key);
@@ -125,7 +128,7 @@ export class TlsAttacher {
     if (!plan.points.length) {
       if (c.role === 'library') {
         this.once(`nosym:${where}`, () => this.log.warn(`tls_uprobe: ${c.file.path} has no SSL_read/SSL_write symbols${fns.stripped ? ' (stripped)' : ''}; TLS through it is not captured`, { pid, process: label }));
-      } else if (fns.embeddedOpenSsl) {
+      } else if (fns.embeddedOpenSsl && !st.links.length) {
         this.once(`static:${where}`, () => this.log.warn(`tls_uprobe: ${c.file.path} contains ${fns.embeddedOpenSsl} linked in statically but has no symbol table (stripped): its TLS traffic cannot be probed; keep its symbols or link libssl dynamically`, { pid, process: label }));
       }
       return false;

@@ -107,17 +107,19 @@ async function exportedAddresses(elf: ElfFile): Promise<Set<number>> {
 }
 
 /**
- * Signs of OpenSSL in .rodata: its version string ("OpenSSL 3.0.13 30 Jan 2024", present when
- * OpenSSL_version is linked in) or the source file names its error macros record ("../ssl/ssl_lib.c").
- * Returns the version string, "OpenSSL" for the file-name sign only, '' when neither is there.
+ * OpenSSL's own code linked into this binary: the source file names its error macros record
+ * ("../ssl/ssl_lib.c") are in .rodata. Returns its version string when also there ("OpenSSL 3.0.13 30 Jan
+ * 2024"), else "OpenSSL"; '' when libssl's code is not in the binary (a program that merely prints the version
+ * of the libssl.so it links, as nginx -V does, has the version string but not the file names).
  */
 async function openSslVersionString(elf: ElfFile): Promise<string> {
   const ro = elf.section('.rodata');
   if (!ro || ro.size === 0 || ro.size > MAX_RODATA_SCAN) return '';
   const data = await elf.sectionData(ro);
+  if (data.indexOf('ssl/ssl_lib.c') < 0) return '';
   for (let at = data.indexOf('OpenSSL '); at >= 0; at = data.indexOf('OpenSSL ', at + 8)) {
     const m = /^OpenSSL \d+\.\d+\.\d+[a-z]?(?: [^\0]{0,40})?/.exec(data.toString('latin1', at, Math.min(at + 64, data.length)));
     if (m) return m[0].trim();
   }
-  return data.indexOf('ssl/ssl_lib.c') >= 0 ? 'OpenSSL' : '';
+  return 'OpenSSL';
 }

@@ -92,12 +92,12 @@ export function makeCerts(): Certs {
 
 export interface Server { readonly proc: Proc; readonly port: number; pids(): number[] }
 
-/** nginx: master + `workers` workers, TLS on `port`, a small static file at /index.html, keep-alive. */
-export async function startNginxTls(port: number, certs: Certs, workers = 1): Promise<Server> {
+/** nginx: master + `workers` workers, TLS on `port`, a static file at /index.html (`body`), keep-alive. */
+export async function startNginxTls(port: number, certs: Certs, workers = 1, body = 'hello over tls\n'): Promise<Server> {
   const dir = tempDir('nginx');
   chmodSync(dir, 0o755); // workers run as an unprivileged user
   for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, t));
-  writeFileSync(join(dir, 'index.html'), 'hello over tls\n');
+  writeFileSync(join(dir, 'index.html'), body);
   writeFileSync(join(dir, 'nginx.conf'), `
 daemon off;
 master_process on;
