@@ -11,7 +11,7 @@ export type { TlsUprobeConfig } from './config.js';
 export const tlsUprobeFactory: ReceiverFactory<TlsUprobeConfig> = {
   type: 'tls_uprobe',
   kind: 'receiver',
-  signals: ['traces'],
+  signals: ['traces', 'metrics'],
   schema: tlsUprobeSchema,
   defaultConfig: defaultTlsUprobeConfig,
   create: (config, ctx) => new TlsUprobeReceiver({ ...defaultTlsUprobeConfig(), ...config }, ctx),

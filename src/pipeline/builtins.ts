@@ -15,6 +15,7 @@ import { cardinalityGuardProcessorFactory } from '../../processors/cardinality_g
 import { networkFlowReceiverFactory } from '../../receivers/network_flow/index.js';
 import { printFlowsExporterFactory } from '../../exporters/print_flows/index.js';
 import { kernelSocketReceiverFactory } from '../../receivers/kernel_socket/index.js';
+import { tlsUprobeFactory } from '../../receivers/tls_uprobe/index.js';
 
 export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   replayReceiverFactory,
@@ -30,4 +31,5 @@ export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   networkFlowReceiverFactory,
   printFlowsExporterFactory,
   kernelSocketReceiverFactory,
+  tlsUprobeFactory,
 ];
