@@ -337,7 +337,9 @@ export async function runClient(agent: Agent, kind: ClientKind, lines: string[],
   const p = spawnClient(kind);
   await agent.waitAdded(p.pid, 15_000);
   p.child.stdin!.end(clientInput(kind, lines));
-  const code = await Promise.race([p.exited(), sleep(timeoutMs).then(() => 'timeout' as const)]);
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([p.exited(), new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); })]);
+  clearTimeout(timer);
   if (code === 'timeout') {
     await p.kill('SIGKILL');
     throw new Error(`${kind} client timed out\n${p.stderr()}`);
