@@ -67,7 +67,7 @@ export class TlsAttacher {
     try {
       maps = await readMaps(pid);
     } catch (e) {
-      this.log.debug('tls_uprobe: cannot read process mappings (exited?)', { pid, error: (e as Error).message });
+      this.log.debug('cannot read process mappings (exited?)', { pid, error: (e as Error).message });
       return 0;
     }
     let added = 0;
@@ -85,7 +85,7 @@ export class TlsAttacher {
       try {
         this.obj.map(PID_MAP).update(this.pidKey, this.one);
       } catch (e) {
-        this.log.warn('tls_uprobe: cannot add pid to tls_pids (map full?); its spans will lack addresses', { pid, error: (e as Error).message });
+        this.log.warn('cannot add pid to tls_pids (map full?); its spans will lack addresses', { pid, error: (e as Error).message });
       }
       this.counters.attached();
     }
@@ -120,16 +120,16 @@ export class TlsAttacher {
       if (!p) this.functions.set(cacheKey, p = findTlsFunctions(path, this.opts.internals));
       fns = await p;
     } catch (e) {
-      this.log.warn(`tls_uprobe: cannot read ${c.file.path} of pid ${pid}: ${(e as Error).message}; its TLS traffic is not captured`, { pid });
+      this.log.warn(`cannot read ${c.file.path} of pid ${pid}: ${(e as Error).message}; its TLS traffic is not captured`, { pid });
       return false;
     }
     const plan = probePlan(fns);
     const where = `${c.file.path} (${c.file.dev}:${c.file.inode})`;
     if (!plan.points.length) {
       if (c.role === 'library') {
-        this.once(`nosym:${where}`, () => this.log.warn(`tls_uprobe: ${c.file.path} has no SSL_read/SSL_write symbols${fns.stripped ? ' (stripped)' : ''}; TLS through it is not captured`, { pid, process: label }));
+        this.once(`nosym:${where}`, () => this.log.warn(`${c.file.path} has no SSL_read/SSL_write symbols${fns.stripped ? ' (stripped)' : ''}; TLS through it is not captured`, { pid, process: label }));
       } else if (fns.embeddedOpenSsl && !st.links.length) {
-        this.once(`static:${where}`, () => this.log.warn(`tls_uprobe: ${c.file.path} contains ${fns.embeddedOpenSsl} linked in statically but has no symbol table (stripped): its TLS traffic cannot be probed; keep its symbols or link libssl dynamically`, { pid, process: label }));
+        this.once(`static:${where}`, () => this.log.warn(`${c.file.path} contains ${fns.embeddedOpenSsl} linked in statically but has no symbol table (stripped): its TLS traffic cannot be probed; keep its symbols or link libssl dynamically`, { pid, process: label }));
       }
       return false;
     }
@@ -142,10 +142,10 @@ export class TlsAttacher {
       for (const l of links) l.close();
       const msg = (e as Error).message;
       if (/no process|ESRCH|No such file/.test(msg)) {
-        this.log.debug('tls_uprobe: process exited while attaching', { pid, error: msg });
+        this.log.debug('process exited while attaching', { pid, error: msg });
       } else {
         this.counters.failed();
-        this.log.warn(`tls_uprobe: attaching to ${c.file.path} of pid ${pid} failed: ${msg}`, { pid, process: label });
+        this.log.warn(`attaching to ${c.file.path} of pid ${pid} failed: ${msg}`, { pid, process: label });
       }
       return false;
     }
@@ -153,13 +153,13 @@ export class TlsAttacher {
     this.once(`plan:${where}`, () => {
       const lacks = plan.missing.filter((m) => m.endsWith('_ex'));
       if (lacks.length === 2) {
-        this.log.warn(`tls_uprobe: ${c.file.path} has no ${lacks.join('/')} (OpenSSL older than 1.1.1?); probing ${plan.probed.join(', ')} only`, { pid, process: label });
+        this.log.warn(`${c.file.path} has no ${lacks.join('/')} (OpenSSL older than 1.1.1?); probing ${plan.probed.join(', ')} only`, { pid, process: label });
       } else if (plan.missing.length) {
-        this.log.info(`tls_uprobe: ${c.file.path} lacks ${plan.missing.join(', ')}; probing ${plan.probed.join(', ')}`, { pid, process: label });
+        this.log.info(`${c.file.path} lacks ${plan.missing.join(', ')}; probing ${plan.probed.join(', ')}`, { pid, process: label });
       }
-      this.log.debug(`tls_uprobe: ${c.file.path}: ${fns.internalNote}`, { table: fns.table, version: fns.version });
+      this.log.debug(`${c.file.path}: ${fns.internalNote}`, { table: fns.table, version: fns.version });
     });
-    this.log.info(`tls_uprobe: pid ${pid} (${label}): TLS probes on ${c.file.path} [${plan.probed.join(', ')}]`, { pid, process: label, binary: c.file.path, role: c.role });
+    this.log.info(`pid ${pid} (${label}): TLS probes on ${c.file.path} [${plan.probed.join(', ')}]`, { pid, process: label, binary: c.file.path, role: c.role });
     return true;
   }
 

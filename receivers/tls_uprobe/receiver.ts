@@ -96,7 +96,7 @@ export class TlsUprobeReceiver implements Receiver {
 
     this.ringSub = obj.ringBuffer('ks_events', { pollTimeoutMs: Math.max(1, parseDuration(this.config.poll_interval)) }).subscribe({
       next: (batch) => this.onBatch(batch),
-      error: (e: Error) => this.ctx.logger.error(`tls_uprobe: ring buffer consumer failed: ${e.message}`),
+      error: (e: Error) => this.ctx.logger.error(`ring buffer consumer failed: ${e.message}`),
     });
     this.discoverySub = discovery.events.subscribe((ev) => this.onDiscovery(ev));
     this.timers.push(setInterval(() => this.maintain(), MAINTAIN_INTERVAL_MS).unref());
@@ -179,7 +179,7 @@ export class TlsUprobeReceiver implements Receiver {
       this.emit(spans);
       this.kernelCounters?.poll();
     } catch (e) {
-      this.ctx.logger.warn(`tls_uprobe maintenance failed: ${(e as Error).message}`);
+      this.ctx.logger.warn(`maintenance failed: ${(e as Error).message}`);
     }
   }
 
@@ -218,6 +218,6 @@ export class TlsUprobeReceiver implements Receiver {
 
   /** Attachments run one at a time, in discovery order (an exit queued after its start is handled after it). */
   private enqueue(fn: () => Promise<unknown>): void {
-    this.queue = this.queue.then(fn).catch((e: Error) => this.ctx.logger.warn(`tls_uprobe: ${e.message}`));
+    this.queue = this.queue.then(fn).catch((e: Error) => this.ctx.logger.warn(`${e.message}`));
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanupAll, go, makeCerts, pythonClient, startPythonHttps } from './servers.js';
+import { cleanupAll, curlPost, go, makeCerts, pythonClient, startPythonHttps } from './servers.js';
 import { startHarness } from './harness.js';
 
 test('python http.server wrapped with ssl and python urllib: exactly one span per request on each side', async (t) => {
@@ -32,4 +32,27 @@ test('python http.server wrapped with ssl and python urllib: exactly one span pe
   assert.match(server[1]!.http!.query, /^token=[^s&]*&a=b$/, 'secret query values redacted');
   assert.equal(server[0]!.connection.hostPort, 19830);
   assert.equal(server[0]!.connection.peerPort, client[0]!.connection.hostPort);
+});
+
+test('POST with a body and a traceparent (curl → python https): sizes and the continued trace on the server span', async (t) => {
+  const h = await startHarness();
+  t.after(async () => { await h.stop(); await cleanupAll(); });
+  const certs = makeCerts();
+  const srv = await startPythonHttps(19831, certs);
+  await h.probed(srv.proc.pid);
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736', parent = '00f067aa0ba902b7';
+  const body = 'x'.repeat(3000);
+  const cli = curlPost(h.marker, 'https://127.0.0.1:19831/upload', ['-H', `traceparent: 00-${traceId}-${parent}-01`]);
+  await h.probed(cli.pid);
+  go(cli, body);
+  assert.equal(await cli.exited, 0, cli.output());
+  const [server] = await h.waitSpans((s) => s.kind === 'server' && s.service.process.pid === srv.proc.pid, 1);
+  assert.ok(server);
+  assert.equal(server.http?.method, 'POST');
+  assert.equal(server.http?.status, 201);
+  assert.equal(server.http?.scheme, 'https');
+  assert.equal(server.http?.requestBodySize, 3000);
+  assert.equal(server.http?.responseBodySize, 'posted'.length);
+  assert.equal(server.trace.traceId, traceId);
+  assert.equal(server.trace.parentSpanId, parent);
 });

@@ -208,6 +208,11 @@ export function curlClient(mark: string, extra: string[] = []): Proc {
   return run('curl', ['-sk', '--http1.1', '-H', `X-Lumen-Mark: ${mark}`, ...extra, '-K', '-'], { stdin: true });
 }
 
+/** curl POSTing what it reads on stdin (it waits for EOF) to `url`, discarding the answer. */
+export function curlPost(mark: string, url: string, extra: string[] = []): Proc {
+  return run('curl', ['-sk', '--http1.1', '-o', '/dev/null', '-H', `X-Lumen-Mark: ${mark}`, ...extra, '--data-binary', '@-', url], { stdin: true });
+}
+
 export function curlConfig(port: number, paths: string[]): string {
   return paths.map((p) => `url = "https://127.0.0.1:${port}${p}"\noutput = "/dev/null"\n`).join('');
 }
