@@ -27,7 +27,7 @@ after(async () => {
 const TOTAL = 10_000;
 const CONCURRENCY = 50;
 
-for (const [kind, port, path] of [['nginx', 19650, '/hello.txt'], ['node', 19651, '/hello']] as Array<[ServerKind, number, string]>) {
+for (const [kind, port, path] of [['nginx', 19650, '/hello.txt'], ['node', 19651, '/hello'], ['go', 19652, '/hello'], ['java', 19653, '/hello']] as Array<[ServerKind, number, string]>) {
   test(`${kind}: ${TOTAL} keep-alive requests at concurrency ${CONCURRENCY} → ${TOTAL} spans, 0 drops`, async () => {
     const server = await startServer(kind, port);
     await instrumented(agent, server.pids);
