@@ -138,6 +138,24 @@ test('slowloris: a head trickled and never finished gives no span; the sweeper d
   assert.equal(agent.spans.filter(byPath('/slowloris')).length, 0);
 });
 
+test('a request never answered by a live server: one status-0 span after request_timeout, counted', async () => {
+  const before = agent.counter('lumen_kernel_socket_incomplete_total', { reason: 'timeout' });
+  const s = await open();
+  s.on('error', () => {});
+  s.write('GET /hang?live=1 HTTP/1.1\r\nHost: x\r\n\r\n');
+  const t0 = Date.now();
+  const [sp] = await agent.waitSpans((x) => x.http?.query === 'live=1', 1, 8000);
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 1900, `reported after ${waited} ms, request_timeout is 2 s`);
+  assert.equal(sp!.http?.status, 0);
+  assert.equal(sp!.http?.path, '/hang');
+  assert.equal(sp!.connection.peerPort, s.localPort);
+  assert.equal(agent.counter('lumen_kernel_socket_incomplete_total', { reason: 'timeout' }) - before, 1);
+  s.destroy();
+  await sleep(500);
+  assert.equal(agent.spans.filter((x) => x.http?.query === 'live=1').length, 1, 'closing later adds no second span');
+});
+
 test('server killed mid-request: one status-0 span for the request it never answered', async () => {
   const victim = await startServer('node', PORT + 1);
   await instrumented(agent, victim.pids);

@@ -1,6 +1,7 @@
 /**
  * capture_bytes above 1024 (the 8 KiB probe variant): a 2,000-character path and a traceparent header behind
- * 1 KiB of other headers (3.4 KiB of head) are captured whole, and the span continues the caller's trace.
+ * 1 KiB of other headers (3.4 KiB of head) are captured whole, and the span continues the caller's trace. Also:
+ * ignore_ports.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
 let server: Server;
 
 before(async () => {
-  tracked = await startTrackedAgent({ capture_bytes: 4096, request_timeout: '5s' });
+  tracked = await startTrackedAgent({ capture_bytes: 4096, request_timeout: '5s', ignore_ports: '19661-19662' });
   agent = tracked.agent;
   server = await startServer('node', PORT);
   await instrumented(agent, server.pids);
@@ -24,6 +25,16 @@ after(async () => {
   await agent?.stop();
   await stopAllProcs();
   assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
+});
+
+test('ignore_ports: a server on an ignored port gives no span', async () => {
+  const ignored = await startServer('node', 19661);
+  await instrumented(agent, ignored.pids);
+  const { stdout } = await run('curl', ['-s', `http://127.0.0.1:19661/hello?ignored=1`, `http://127.0.0.1:${PORT}/hello?ignored=0`]);
+  assert.equal(stdout, 'hello worldhello world');
+  await agent.waitSpans((x) => x.http?.query === 'ignored=0', 1, 5000);
+  assert.equal(agent.spans.filter((x) => x.service.name === ignored.serviceName).length, 0);
+  await ignored.proc.kill();
 });
 
 test('long path and a late traceparent are captured with capture_bytes 4096', async () => {
