@@ -12,16 +12,16 @@ export class AgentProcess {
   /**
    * Starts the CLI with a pipelines.yaml like the default one (print_traces to /dev/null, Prometheus), its
    * discovery limited to `ports`. `dist`: run bin/lumen.js (compiled) instead of the sources through tsx;
-   * `nodeArgs` go to node (e.g. --cpu-prof).
+   * `nodeArgs` go to node (e.g. --cpu-prof); `receivers`: the receiver ids in both pipelines (each with {}).
    */
-  static async start(dir: string, ports: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = []): Promise<AgentProcess> {
+  static async start(dir: string, ports: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = [], receivers: string[] = ['kernel_socket']): Promise<AgentProcess> {
     const cfg = join(dir, 'pipelines.yaml');
     writeFileSync(cfg, `
 discovery:
   instrument:
     - open_ports: "${ports}"
 receivers:
-  kernel_socket: {}
+${receivers.map((r) => `  ${r}: {}`).join('\n')}
 processors:
   routes: { unmatched: heuristic }
 exporters:
@@ -30,8 +30,8 @@ exporters:
 service:
   telemetry: { logs: { level: info } }
   pipelines:
-    traces: { receivers: [kernel_socket], processors: [routes], exporters: [print_traces] }
-    metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }
+    traces: { receivers: [${receivers.join(', ')}], processors: [routes], exporters: [print_traces] }
+    metrics: { receivers: [${receivers.join(', ')}], processors: [routes], exporters: [prometheus] }
 `);
     const args = [...nodeArgs, ...(dist ? [join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg] : ['--import', 'tsx', join(ROOT, 'test/support/lumen-cli.ts'), 'run', '-c', cfg])];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });

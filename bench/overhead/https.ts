@@ -1,151 +1,122 @@
 /**
- * HTTPS overhead of the tls_uprobe receiver, side by side in one run (the machine is shared: compare ratios,
- * rerun to see the noise):
- *   node --import tsx bench/overhead/https.ts [seconds=10] [rounds=3] [connections=50] [file_bytes=15]
- * nginx (TLS, 1 worker, a file of file_bytes, keep-alive) is loaded with Debian's wrk (2 threads) in three modes,
- * interleaved per round, medians reported:
- *   - baseline: no Lumen;
- *   - tls_uprobe: the receiver (real Discovery selecting nginx by port) in this process;
- *   - tls_uprobe+kernel_socket: plus the kernel socket receiver, as a default agent runs both (it sees nginx's
- *     ciphertext and discards it).
- * Printed: requests/s and the ratio to baseline (target >= 0.95), p99 latency, nginx's own CPU per request (the
- * probes run in its context: uprobe traps and BPF), Lumen's CPU-seconds per 10,000 requests (this process's
- * user+system CPU during the run), its RSS, and spans seen vs requests completed.
+ * Overhead of Lumen on HTTPS (the tls_uprobe receiver, issue 7), side by side in one run:
+ *   node --import tsx bench/overhead/https.ts [--seconds 10] [--rounds 2] [--connections 50] [--threads 2]
+ *                                             [--file-bytes 15] [--receivers kernel_socket,tls_uprobe] [--dist]
+ * Target: nginx (TLS with a self-signed certificate, 1 worker, access log off, keep-alive) serving a file of
+ * --file-bytes. Loads, with Debian's wrk over HTTPS: saturating (as fast as wrk can; on 2 vCPUs wrk and nginx
+ * already use every cycle, so whatever the probes and the agent spend comes out of throughput) and paced (each
+ * connection waits 2 ms between requests: a fixed offered load). Each round runs every load without Lumen, then
+ * starts `lumen run` (the real CLI, a separate process; a pipelines.yaml like the default one plus tls_uprobe:
+ * routes → print_traces to /dev/null and → Prometheus; discovery limited to the port), waits until nginx's
+ * processes have their TLS probes, runs every load again and stops the agent. Medians over rounds: requests/s
+ * without/with and their ratio (target >= 0.95), p50/p99 latency, nginx's own CPU per request (the probes run in
+ * its context), the agent's CPU-seconds per 10,000 requests and RSS, spans / requests
+ * (lumen_tls_spans_total) and ring-buffer drops. The machine may be shared: the load average is printed.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import type { Receiver } from '../../src/pipeline/component.js';
-import { createDiscovery } from '../../src/discovery/index.js';
-import { testContext } from '../../test/support/context.js';
-import { tlsUprobeFactory } from '../../receivers/tls_uprobe/index.js';
-import { kernelSocketReceiverFactory } from '../../receivers/kernel_socket/index.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AgentProcess } from './agent.js';
+import { paceScript, wrk, type WrkResult } from './wrk.js';
 import { cleanupAll, makeCerts, sleep, startNginxTls } from '../../receivers/tls_uprobe/test/servers.js';
 
-const seconds = Number(process.argv[2] ?? 10);
-const rounds = Number(process.argv[3] ?? 3);
-const connections = Number(process.argv[4] ?? 50);
-const fileBytes = Number(process.argv[5] ?? 15);
+const { values: opt } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+    threads: { type: 'string', default: '2' },
+    'file-bytes': { type: 'string', default: '15' },
+    receivers: { type: 'string', default: 'kernel_socket,tls_uprobe' },
+    dist: { type: 'boolean', default: false },
+  },
+});
+const LOAD = { threads: Number(opt.threads), connections: Number(opt.connections), seconds: Number(opt.seconds) };
+const ROUNDS = Number(opt.rounds);
+const FILE_BYTES = Number(opt['file-bytes']);
+const RECEIVERS = opt.receivers!.split(',');
 const PORT = 19870;
-type Mode = 'baseline' | 'tls_uprobe' | 'tls_uprobe+kernel_socket';
-const MODES: Mode[] = (process.env['BENCH_MODES']?.split(',') as Mode[] | undefined) ?? ['baseline', 'tls_uprobe', 'tls_uprobe+kernel_socket'];
+const METRICS = '127.0.0.1:19871';
 
-interface Sample { rps: number; p99ms: number; requests: number; nginxUsPerReq: number; cpuPer10k?: number; rssMiB?: number; spans?: number }
+interface Sample extends WrkResult { nginxUsPerReq: number }
+interface WithSample extends Sample { cpuPer10k: number; rssMiB: number; spans: number; drops: number }
+const base = new Map<string, Sample[]>();
+const withLumen = new Map<string, WithSample[]>();
+const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const i = s.length >> 1; return s.length % 2 ? s[i]! : (s[i - 1]! + s[i]!) / 2; };
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const log = (s: string) => process.stderr.write(`${s}\n`);
 
-/** wrk in a child process, asynchronously: this process's event loop keeps consuming the ring buffer meanwhile. */
-async function wrk(nginxPids: number[]): Promise<{ rps: number; p99ms: number; requests: number; nginxUsPerReq: number }> {
-  const t0 = cpuTicks(nginxPids);
-  const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', `https://127.0.0.1:${PORT}/index.html`]);
-  let out = '';
-  child.stdout.on('data', (d) => { out += String(d); });
-  child.stderr.on('data', (d) => { out += String(d); });
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
-  const ticks = cpuTicks(nginxPids) - t0;
-  if (code !== 0) throw new Error(`wrk failed (${code}): ${out}`);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const m = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(out);
-  const p99ms = m ? Number(m[1]) * ({ us: 1e-3, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's']) : NaN;
-  if (!Number.isFinite(rps) || !Number.isFinite(requests)) throw new Error(`cannot parse wrk output:\n${out}`);
-  return { rps, p99ms, requests, nginxUsPerReq: (ticks * 10_000) / requests };
-}
-
-/** User+system CPU of processes, in clock ticks (1/100 s). */
-function cpuTicks(pids: number[]): number {
+/** User+system CPU of processes, in seconds. */
+function cpuSeconds(pids: number[]): number {
   let t = 0;
   for (const pid of pids) {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       t += Number(f[11]) + Number(f[12]);
     } catch { /* gone */ }
   }
-  return t;
+  return t / 100;
 }
 
-async function runMode(mode: Mode, nginxPids: number[]): Promise<Sample> {
-  if (mode === 'baseline') return await wrk(nginxPids);
-  const base = testContext('bench');
-  const discovery = createDiscovery({ instrument: [{ open_ports: String(PORT) }] }, { logger: base.logger, telemetry: base.telemetry, hostName: 'bench' });
-  await discovery.start();
-  const ctx = testContext('tls_uprobe', { discovery, metrics: base.metrics });
-  const receivers: Receiver[] = [tlsUprobeFactory.create(tlsUprobeFactory.defaultConfig(), ctx)];
-  if (mode === 'tls_uprobe+kernel_socket') {
-    receivers.push(kernelSocketReceiverFactory.create(kernelSocketReceiverFactory.defaultConfig(), testContext('kernel_socket', { discovery, metrics: base.metrics })));
-  }
-  let spans = 0;
-  const subs = receivers.map((r) => r.output.subscribe((b) => { if (b.kind === 'spans') spans += b.items.length; }));
-  for (const r of receivers) await r.start();
-  // every nginx process probed before the load starts
-  for (let i = 0; i < 200 && !nginxPids.every((pid) => ctx.logs.some((l) => l.msg.includes(`pid ${pid} (`))); i++) await sleep(25);
-  const profile = process.env['BENCH_CPU_PROFILE'] ? await startProfile() : undefined;
-  const c0 = process.cpuUsage();
-  const before = spans;
-  const w = await wrk(nginxPids);
-  const c = process.cpuUsage(c0);
-  if (profile) await profile(`${process.env['BENCH_CPU_PROFILE']}.${mode}.cpuprofile`);
-  await sleep(500); // the last records
-  const seen = spans - before;
-  const rssMiB = process.memoryUsage().rss / 2 ** 20;
-  const counters = base.metrics.collect().filter((m) => m.name.startsWith('lumen_tls') && m.value > 0 && /drop|unbound|non_http|overflow|incomplete|unknown|malformed|unparsable/.test(m.name));
-  if (counters.length) console.error(`  ${mode} counters: ${counters.map((m) => `${m.name}${JSON.stringify(m.labels)}=${m.value}`).join(' ')}`);
-  for (const r of receivers) await r.shutdown();
-  subs.forEach((s) => s.unsubscribe());
-  await discovery.shutdown();
-  return { ...w, cpuPer10k: ((c.user + c.system) / 1e6) / (w.requests / 10_000), rssMiB, spans: seen };
-}
-
-/**
- * BENCH_CPU_PROFILE=<prefix>: a V8 CPU profile of the measured run only, through the inspector (node --cpu-prof
- * would also profile start-up, whose SIGPROF signals keep interrupting the BPF verifier: EAGAIN).
- */
-async function startProfile(): Promise<(file: string) => Promise<void>> {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async (file) => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
+const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-https-'));
+const PACE = join(dir, 'pace.lua');
+writeFileSync(PACE, paceScript(2));
+const LOADS = [{ name: 'saturating', script: undefined }, { name: 'paced 2 ms', script: PACE }];
+let agent: AgentProcess | undefined;
+try {
+  const nginx = await startNginxTls(PORT, makeCerts(), 1, 'x'.repeat(Math.max(0, FILE_BYTES - 1)) + '\n');
+  const url = `https://127.0.0.1:${PORT}/index.html`;
+  const run = async (script?: string): Promise<Sample> => {
+    const c0 = cpuSeconds(nginx.pids());
+    const r = await wrk(url, { ...LOAD, script });
+    return { ...r, nginxUsPerReq: ((cpuSeconds(nginx.pids()) - c0) * 1e6) / r.requests };
   };
-}
-
-const median = (xs: number[]) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
-};
-
-async function main(): Promise<void> {
-  const certs = makeCerts();
-  const nginx = await startNginxTls(PORT, certs, 1, 'x'.repeat(Math.max(0, fileBytes - 1)) + '\n');
-  const results = new Map<Mode, Sample[]>(MODES.map((m) => [m, []]));
-  try {
-    await wrk(nginx.pids()); // warm-up
-    for (let r = 0; r < rounds; r++) {
-      for (const mode of MODES) {
-        const s = await runMode(mode, nginx.pids());
-        results.get(mode)!.push(s);
-        console.error(`round ${r + 1} ${mode}: ${s.rps.toFixed(0)} req/s p99 ${s.p99ms.toFixed(2)} ms${s.spans !== undefined ? ` spans ${s.spans}/${s.requests}` : ''}`);
-      }
+  await wrk(url, { ...LOAD, seconds: 2 }); // warm up
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const l of LOADS) {
+      const r = await run(l.script);
+      push(base, l.name, r);
+      log(`round ${round} ${l.name} without Lumen: ${r.rps.toFixed(0)} req/s p99 ${r.p99ms.toFixed(2)} ms (load ${loadavg()})`);
     }
-  } finally {
-    await cleanupAll();
+    agent = await AgentProcess.start(dir, String(PORT), METRICS, opt.dist!, [], RECEIVERS);
+    for (let i = 0; i < 400 && !nginx.pids().every((pid) => agent!.log().includes(`pid ${pid} (`)); i++) await sleep(50);
+    if (!nginx.pids().every((pid) => agent!.log().includes(`pid ${pid} (`))) throw new Error(`nginx was not probed:\n${agent.log()}`);
+    for (const l of LOADS) {
+      const spans0 = await agent.counter('lumen_tls_spans_total');
+      const drops0 = await agent.counter('lumen_tls_ringbuf_drops_total');
+      const cpu0 = agent.cpuSeconds();
+      const r = await run(l.script);
+      const cpu = agent.cpuSeconds() - cpu0;
+      await sleep(1500); // the agent drains and its counters catch up
+      const spans = (await agent.counter('lumen_tls_spans_total')) - spans0;
+      const drops = (await agent.counter('lumen_tls_ringbuf_drops_total')) - drops0;
+      const s: WithSample = { ...r, cpuPer10k: cpu / (r.requests / 10_000), rssMiB: agent.memory().rssMiB, spans: spans / r.requests, drops };
+      push(withLumen, l.name, s);
+      log(`round ${round} ${l.name} with Lumen: ${r.rps.toFixed(0)} req/s p99 ${r.p99ms.toFixed(2)} ms, agent ${s.cpuPer10k.toFixed(3)} CPU-s/10k, spans/requests ${s.spans.toFixed(4)}, drops ${drops} (load ${loadavg()})`);
+    }
+    await agent.stop();
+    agent = undefined;
   }
-  const base = median((results.get('baseline') ?? []).map((s) => s.rps));
-  const rows = MODES.map((mode) => {
-    const ss = results.get(mode)!;
-    const rps = median(ss.map((s) => s.rps));
-    return [mode, rps.toFixed(0), (rps / base).toFixed(3), median(ss.map((s) => s.p99ms)).toFixed(2), median(ss.map((s) => s.nginxUsPerReq)).toFixed(1),
-      mode === 'baseline' ? '-' : median(ss.map((s) => s.cpuPer10k ?? NaN)).toFixed(3),
-      mode === 'baseline' ? '-' : median(ss.map((s) => s.rssMiB ?? NaN)).toFixed(0),
-      mode === 'baseline' ? '-' : ss.map((s) => `${s.spans}/${s.requests}`).join(' ')];
+  const head = ['load', 'req/s without', 'req/s with', 'ratio', 'p50 ms without/with', 'p99 ms without/with', 'nginx CPU µs/req without/with', 'agent CPU-s/10k req', 'agent RSS MiB', 'spans/req', 'drops'];
+  const rows = LOADS.map(({ name }) => {
+    const b = base.get(name)!, w = withLumen.get(name)!;
+    const rb = median(b.map((x) => x.rps)), rw = median(w.map((x) => x.rps));
+    return [name, rb.toFixed(0), rw.toFixed(0), (rw / rb).toFixed(3),
+      `${median(b.map((x) => x.p50ms)).toFixed(2)} / ${median(w.map((x) => x.p50ms)).toFixed(2)}`,
+      `${median(b.map((x) => x.p99ms)).toFixed(2)} / ${median(w.map((x) => x.p99ms)).toFixed(2)}`,
+      `${median(b.map((x) => x.nginxUsPerReq)).toFixed(1)} / ${median(w.map((x) => x.nginxUsPerReq)).toFixed(1)}`,
+      median(w.map((x) => x.cpuPer10k)).toFixed(3), median(w.map((x) => x.rssMiB)).toFixed(0),
+      median(w.map((x) => x.spans)).toFixed(4), String(w.reduce((a, x) => a + x.drops, 0))];
   });
-  const head = ['mode', 'req/s', 'ratio', 'p99 ms', 'nginx CPU µs/req', 'Lumen CPU-s/10k req', 'RSS MiB', 'spans/requests per round'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  process.stdout.write(`nginx TLS (${fileBytes}-byte file), wrk -t2 -c${connections} -d${seconds}s, ${rounds} rounds (medians), load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}\n`);
+  process.stdout.write(`nginx TLS (${FILE_BYTES}-byte file), wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s, ${ROUNDS} rounds (medians), receivers ${RECEIVERS.join('+')}, load average ${loadavg()}\n`);
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
+} finally {
+  await agent?.stop();
+  await cleanupAll();
+  rmSync(dir, { recursive: true, force: true });
 }
-
-main().catch((e) => { console.error(e); process.exitCode = 1; });
