@@ -162,8 +162,14 @@ Napi::Value NativeObject::MapLookupAndDeleteBatch(const Napi::CallbackInfo &info
   std::vector<uint8_t> inTok(std::max<size_t>(v.keySize, 8)), outTok(inTok.size());
   bool first = true, fallback = false;
   DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  const size_t maxEntries = std::max<size_t>(bpf_map__max_entries(v.map), 1);
+  size_t need = 0;  // the smallest request that fits the bucket the kernel could not split
   while (total < max) {
-    __u32 count = (__u32)std::min(chunk, max - total);
+    // A batch returns whole hash buckets only. When the room left under `max` is smaller than the next
+    // bucket, the kernel answers ENOSPC: with nothing taken yet, grow the request; otherwise stop there.
+    size_t want = std::max(std::min(chunk, max - total), need);
+    __u32 count = (__u32)std::min(want, maxEntries);
+    const size_t asked = count;  // the kernel overwrites count with what it returned
     keys->resize((total + count) * v.keySize);
     vals->resize((total + count) * v.fullValueSize);
     int ret = bpf_map_lookup_and_delete_batch(v.fd, first ? nullptr : inTok.data(), outTok.data(), keys->data() + total * v.keySize,
@@ -173,7 +179,12 @@ Napi::Value NativeObject::MapLookupAndDeleteBatch(const Napi::CallbackInfo &info
     if (first && total == 0 && refused) { fallback = true; break; }  // count is not meaningful then
     total += count;
     if (err == ENOENT) break;  // the whole map was walked
-    if (err == ENOSPC && count == 0) { chunk *= 2; continue; }  // a hash bucket holds more than `chunk` entries
+    if (err == ENOSPC && count == 0) {
+      if (total > 0 || asked >= maxEntries) break;  // returning fewer than `max` beats splitting a bucket
+      need = asked * 2;  // nothing taken yet: ask for more than `max` (one bucket's worth) rather than nothing
+      continue;
+    }
+    if (err == 0 && count == 0) break;  // no progress: never spin
     if (err != 0) {
       delete keys;
       delete vals;
