@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { METRICS } from '../../src/model/metrics.js';
 import { SPAN_METRIC_ATTRIBUTES } from '../../src/metrics/span-values.js';
+import { FLOW_ATTRIBUTES } from '../../src/metrics/sources.js';
 import { MetricSelection, normalizeMetric } from './selection.js';
 
 const HTTP = METRICS.httpServerDuration;
@@ -55,4 +56,11 @@ test('property: results are duplicate-free subsets of defaults ∪ available ∪
     for (const n of got) assert.ok(allowed.has(n), n);
     assert.equal(sel.namesFor(HTTP.name, HTTP.defaultAttributes, SPAN_METRIC_ATTRIBUTES), sel.namesFor(HTTP.name, HTTP.defaultAttributes, SPAN_METRIC_ATTRIBUTES));
   }));
+});
+
+test('flow metrics: a glob selects the receiver decorations (cidr, names, processes)', () => {
+  const sel = new MetricSelection({ lumen_network_flow_bytes_total: { include: ['direction', 'src.*'] } });
+  const def = METRICS.flowBytes;
+  assert.deepEqual([...sel.namesFor(def.name, def.defaultAttributes, FLOW_ATTRIBUTES)],
+    ['direction', 'src.address', 'src.port', 'src.cidr', 'src.name', 'src.process.pid', 'src.process.executable.name']);
 });

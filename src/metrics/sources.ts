@@ -48,7 +48,12 @@ export function spanMetrics(span: Span): readonly SpanMetric[] {
 export const ALL_SPAN_METRICS: readonly MetricDefinition[] = [...HTTP_SERVER, ...HTTP_CLIENT, ...RPC_SERVER, ...RPC_CLIENT, ...DB_CLIENT].map((m) => m.def);
 
 /** Flow attributes metrics can carry (Beyla's network-flow attribute names). */
-export const FLOW_ATTRIBUTES: readonly string[] = ['direction', 'iface', 'transport', 'src.address', 'dst.address', 'src.port', 'dst.port'];
+export const FLOW_ATTRIBUTES: readonly string[] = [
+  'direction', 'iface', 'transport', 'src.address', 'dst.address', 'src.port', 'dst.port',
+  // Decorations the network_flow receiver adds when it knows them (flow.attributes).
+  'src.cidr', 'dst.cidr', 'src.name', 'dst.name',
+  'src.process.pid', 'dst.process.pid', 'src.process.executable.name', 'dst.process.executable.name',
+];
 
 export function flowAttributeValue(f: Flow, name: string): AttributeValue | undefined {
   switch (name) {
