@@ -26,9 +26,10 @@ interface Rule {
 
 const RULES: Rule[] = [
   {
-    name: 'kernel_socket', core: true, does: 'HTTP/gRPC/SQL/Redis spans and RED metrics from socket syscalls',
+    // The probes walk the task's fd table for the tuple (CO-RE on BTF); tp_btf is not used.
+    name: 'kernel_socket', core: true, does: 'HTTP/1.x spans and RED metrics from socket syscall tracepoints',
     required: [[{ probe: 'tracepoint', what: 'syscall tracepoints' }], [{ probe: 'ringbuf', what: 'ring buffers' }]],
-    optional: [{ probe: 'tp_btf_sock', what: 'tp_btf socket tracepoints', loses: 'connection tuples from struct sock (falls back to the fd walk)' }],
+    optional: [],
   },
   {
     name: 'network_flow', core: true, does: 'L3/L4 flow bytes and packets per interface',
