@@ -1,14 +1,10 @@
 import type { ComponentContext, Exporter, ExporterFactory } from '../../src/pipeline/component.js';
 import { defaultPrintFlowsConfig, printFlowsSchema, type PrintFlowsConfig } from './config.js';
 import { flowJsonLine, flowLine } from './format.js';
+import { stdoutSink, type LineSink } from '../common/stdout-sink.js';
 
 export type { PrintFlowsConfig } from './config.js';
-
-/** Where lines go: stdout in the agent; tests pass their own. Returns false when the destination is gone. */
-export type LineSink = (text: string) => boolean;
-
-/** Output buffered in the stream beyond this is a stuck reader: further batches are dropped and counted. */
-const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+export type { LineSink } from '../common/stdout-sink.js';
 
 /** Prints every flow of a flows pipeline, one line each (debugging aid, like Beyla's print_flows). */
 export const printFlowsExporterFactory: ExporterFactory<PrintFlowsConfig> = {
@@ -17,7 +13,7 @@ export const printFlowsExporterFactory: ExporterFactory<PrintFlowsConfig> = {
   signals: ['flows'],
   schema: printFlowsSchema,
   defaultConfig: defaultPrintFlowsConfig,
-  create: (config, ctx) => createPrintFlows(config, ctx, stdoutSink(ctx)),
+  create: (config, ctx) => createPrintFlows(config, ctx, stdoutSink(ctx.logger)),
 };
 
 export function createPrintFlows(config: PrintFlowsConfig, ctx: ComponentContext, sink: LineSink): Exporter {
@@ -39,24 +35,5 @@ export function createPrintFlows(config: PrintFlowsConfig, ctx: ComponentContext
     async shutdown() {
       open = false;
     },
-  };
-}
-
-let stdoutClosed = false;
-let stdoutHooked = false;
-
-/** stdout, minding EPIPE (`lumen run | head`) and a reader that does not keep up (bounded, drops counted). */
-function stdoutSink(ctx: ComponentContext): LineSink {
-  return (text) => {
-    if (!stdoutHooked) {
-      stdoutHooked = true;
-      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-        stdoutClosed = true;
-        if (err.code !== 'EPIPE') ctx.logger.warn('cannot write to standard output', { err: err.message });
-      });
-    }
-    if (stdoutClosed || process.stdout.writableLength > MAX_PENDING_BYTES) return false;
-    process.stdout.write(text);
-    return true;
   };
 }

@@ -4,9 +4,9 @@ import { spanToJsonLine } from '../../src/model/span-json.js';
 import type { ComponentContext, Exporter, ExporterFactory } from '../../src/pipeline/component.js';
 import { defaultPrintTracesConfig, printTracesSchema, type PrintTracesConfig } from './config.js';
 import { flowText, spanText } from './text.js';
+import { stdoutClosed, stdoutSink, type LineSink } from '../common/stdout-sink.js';
 
-/** Where lines go: stdout in the agent; tests pass their own. Returns false when the destination is gone. */
-export type LineSink = (text: string) => boolean;
+export type { LineSink } from '../common/stdout-sink.js';
 
 /** Prints every span (traces pipelines) or flow (flows pipelines) on stdout, one line each. */
 export const printTracesExporterFactory: ExporterFactory<PrintTracesConfig> = {
@@ -15,12 +15,13 @@ export const printTracesExporterFactory: ExporterFactory<PrintTracesConfig> = {
   signals: ['traces', 'flows'],
   schema: printTracesSchema,
   defaultConfig: defaultPrintTracesConfig,
-  create: (config, ctx) => createPrintTraces(config, ctx, stdoutSink(ctx)),
+  create: (config, ctx) => createPrintTraces(config, ctx, stdoutSink(ctx.logger)),
 };
 
-export function createPrintTraces(config: PrintTracesConfig, ctx: ComponentContext, sink: LineSink): Exporter {
+/** `isClosed` tells a closed destination (stop printing) from a full one (drop this batch, go on). */
+export function createPrintTraces(config: PrintTracesConfig, ctx: ComponentContext, sink: LineSink, isClosed: () => boolean = stdoutClosed): Exporter {
   const printed = ctx.telemetry.counter('lumen_print_traces_printed_items_total', 'Spans and flows printed.');
-  const dropped = ctx.telemetry.counter('lumen_print_traces_dropped_items_total', 'Spans and flows not printed because the output was closed.');
+  const dropped = ctx.telemetry.counter('lumen_print_traces_dropped_items_total', 'Spans and flows not printed (output closed or not keeping up).');
   const json = config.format === 'json';
   let open = true;
   return {
@@ -29,10 +30,10 @@ export function createPrintTraces(config: PrintTracesConfig, ctx: ComponentConte
       if (!open) return dropped.add(batch.items.length);
       const text = render(batch, json);
       if (text === '') return;
-      if (sink(text)) printed.add(batch.items.length);
-      else {
+      if (sink(text)) return printed.add(batch.items.length);
+      dropped.add(batch.items.length);
+      if (isClosed()) {
         open = false;
-        dropped.add(batch.items.length);
         ctx.logger.warn('standard output is closed; print_traces stops printing');
       }
     },
@@ -49,23 +50,4 @@ export function render(batch: Batch, json: boolean): string {
   if (batch.kind === 'spans') for (const s of batch.items) out += `${json ? spanToJsonLine(s) : spanText(s)}\n`;
   else if (batch.kind === 'flows') for (const f of batch.items) out += `${json ? JSON.stringify(flowToJson(f)) : flowText(f)}\n`;
   return out;
-}
-
-let stdoutClosed = false;
-let stdoutHooked = false;
-
-/** Writes to stdout; after EPIPE (reader gone, e.g. `lumen run | head`) reports the sink closed instead of crashing. */
-function stdoutSink(ctx: ComponentContext): LineSink {
-  return (text) => {
-    if (!stdoutHooked) {
-      stdoutHooked = true;
-      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-        stdoutClosed = true;
-        if (err.code !== 'EPIPE') ctx.logger.warn('cannot write to standard output', { err: err.message });
-      });
-    }
-    if (stdoutClosed) return false;
-    process.stdout.write(text);
-    return !stdoutClosed;
-  };
 }

@@ -75,7 +75,7 @@ test('exporter: counts printed items; a closed output drops and counts instead o
   const ctx = testContext('print_traces');
   const out: string[] = [];
   let open = true;
-  const e = createPrintTraces({ format: 'text' }, ctx, (t) => (out.push(t), open));
+  const e = createPrintTraces({ format: 'text' }, ctx, (t) => (out.push(t), open), () => !open);
   await e.start();
   e.consume(spanBatch([testSpan(1), testSpan(2)]), 'traces');
   open = false;
@@ -89,4 +89,20 @@ test('exporter: counts printed items; a closed output drops and counts instead o
   assert.equal(ctx.metrics.value('lumen_print_traces_dropped_items_total'), 2);
   assert.equal(ctx.logs.filter((l) => l.level === 'warn').length, 1);
   assert.deepEqual(printTracesExporterFactory.signals, ['traces', 'flows']);
+});
+
+test('exporter: an output that does not keep up drops and counts that batch, then prints again', async () => {
+  const ctx = testContext('print_traces');
+  const out: string[] = [];
+  let full = false;
+  const e = createPrintTraces({ format: 'text' }, ctx, (t) => (full ? false : (out.push(t), true)), () => false);
+  e.consume(spanBatch([testSpan(1)]), 'traces');
+  full = true;
+  e.consume(spanBatch([testSpan(2), testSpan(3)]), 'traces');
+  full = false;
+  e.consume(spanBatch([testSpan(4)]), 'traces');
+  assert.equal(out.length, 2);
+  assert.equal(ctx.metrics.value('lumen_print_traces_printed_items_total'), 2);
+  assert.equal(ctx.metrics.value('lumen_print_traces_dropped_items_total'), 2);
+  assert.equal(ctx.logs.filter((l) => l.level === 'warn').length, 0);
 });
