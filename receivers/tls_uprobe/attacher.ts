@@ -34,7 +34,7 @@ const NO_COUNTERS: AttachCounters = { attached() {}, failed() {} };
 /**
  * Attaches the TLS uprobes to one process at a time: finds its TLS library (or TLS-exporting executable),
  * resolves the functions once per binary (cached by device, inode, size and mtime), attaches entry and return
- * probes for that pid only, and adds the pid to the tls_pids map the syscall tracepoints filter on.
+ * probes for that pid only, having first added the pid to the ks_pids map the syscall tracepoints filter on.
  */
 export class TlsAttacher {
   private readonly procs = new Map<number, ProcState>();
@@ -80,15 +80,7 @@ export class TlsAttacher {
       st.seen.add(key);
       if (await this.attachBinary(pid, label, c, st)) added++;
     }
-    if (added && !st.removed) {
-      this.pidKey.writeUInt32LE(pid);
-      try {
-        this.obj.map(PID_MAP).update(this.pidKey, this.one);
-      } catch (e) {
-        this.log.warn('cannot add pid to tls_pids (map full?); its spans will lack addresses', { pid, error: (e as Error).message });
-      }
-      this.counters.attached();
-    }
+    if (added && !st.removed) this.counters.attached();
     if (st.removed) this.detach(pid);
     return added;
   }
@@ -102,8 +94,7 @@ export class TlsAttacher {
       try { l.close(); } catch { /* the object may be closed already */ }
     }
     this.procs.delete(pid);
-    this.pidKey.writeUInt32LE(pid);
-    try { this.obj.map(PID_MAP).delete(this.pidKey); } catch { /* closed */ }
+    this.disallowPid(pid);
   }
 
   detachAll(): void {
@@ -133,6 +124,12 @@ export class TlsAttacher {
       }
       return false;
     }
+    // The pid goes into ks_pids BEFORE its uprobes go live: the syscall tracepoints that learn the socket of an
+    // SSL object (a read/write nested in SSL_read/SSL_write) drop pids not in the map, so a call made between
+    // attaching and adding (the process may run its whole request then, e.g. curl started right after the
+    // attach) would be seen but left unbound (lumen_tls_unbound_calls_total) and produce no span.
+    const firstBinary = !st.links.length;
+    if (firstBinary) this.allowPid(pid);
     const links: BpfLink[] = [];
     try {
       for (const p of plan.points) {
@@ -140,6 +137,7 @@ export class TlsAttacher {
       }
     } catch (e) {
       for (const l of links) l.close();
+      if (firstBinary && !st.links.length) this.disallowPid(pid);
       const msg = (e as Error).message;
       if (/no process|ESRCH|No such file/.test(msg)) {
         this.log.debug('process exited while attaching', { pid, error: msg });
@@ -161,6 +159,21 @@ export class TlsAttacher {
     });
     this.log.info(`pid ${pid} (${label}): TLS probes on ${c.file.path} [${plan.probed.join(', ')}]`, { pid, process: label, binary: c.file.path, role: c.role });
     return true;
+  }
+
+  /** Adds pid to the allow-list of the syscall tracepoints (ks_pids). */
+  private allowPid(pid: number): void {
+    this.pidKey.writeUInt32LE(pid);
+    try {
+      this.obj.map(PID_MAP).update(this.pidKey, this.one);
+    } catch (e) {
+      this.log.warn('cannot add pid to ks_pids (map full?); its TLS calls stay unbound and its spans will lack addresses', { pid, error: (e as Error).message });
+    }
+  }
+
+  private disallowPid(pid: number): void {
+    this.pidKey.writeUInt32LE(pid);
+    try { this.obj.map(PID_MAP).delete(this.pidKey); } catch { /* not there, or closed */ }
   }
 
   private once(key: string, fn: () => void): void {
