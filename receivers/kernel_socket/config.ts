@@ -22,6 +22,32 @@ export interface KernelSocketConfig {
 
 export const RING_BUFFER_SIZES: readonly number[] = Array.from({ length: 15 }, (_, i) => 2 ** (16 + i));
 
+/** Options shared with every receiver built on the kernel_socket HTTP/1 machine (tls_uprobe): sizes and timings. */
+export function connectionTrackingProperties(connections: string): Record<string, JsonSchema> {
+  return {
+    ring_buffer_size: {
+      type: 'integer', enum: [...RING_BUFFER_SIZES], default: 2 ** 23,
+      description: 'Kernel ring buffer size in bytes, a power of two from 65536 (64 KiB) to 1073741824 (1 GiB).',
+    },
+    max_connections: {
+      type: 'integer', minimum: 256, maximum: 4_194_304, default: 16384,
+      description: `${connections} followed at once; beyond it the least recently used is forgotten.`,
+    },
+    max_pending_requests: {
+      type: 'integer', minimum: 64, maximum: 1_048_576, default: 8192,
+      description: `Requests awaiting their response at once, across all ${connections}.`,
+    },
+    request_timeout: {
+      type: 'string', format: 'duration', default: '30s',
+      description: 'A request without a complete response after this long is reported with status 0.',
+    },
+    poll_interval: {
+      type: 'string', format: 'duration', default: '100ms',
+      description: 'Longest wait before the ring-buffer consumer delivers what it has.',
+    },
+  };
+}
+
 export const kernelSocketSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -34,30 +60,11 @@ export const kernelSocketSchema: JsonSchema = {
       type: 'integer', minimum: 64, maximum: 8192, default: 256,
       description: 'Bytes kept of each request and response (64 to 8192); more than 1024 loads the 8 KiB probe variant.',
     },
-    ring_buffer_size: {
-      type: 'integer', enum: [...RING_BUFFER_SIZES], default: 2 ** 23,
-      description: 'Kernel ring buffer size in bytes, a power of two from 65536 (64 KiB) to 1073741824 (1 GiB).',
-    },
-    max_connections: {
-      type: 'integer', minimum: 256, maximum: 4_194_304, default: 16384,
-      description: 'TCP connections followed at once; beyond it the least recently used is forgotten.',
-    },
-    max_pending_requests: {
-      type: 'integer', minimum: 64, maximum: 1_048_576, default: 8192,
-      description: 'Requests awaiting their response at once, across all connections.',
-    },
     ignore_ports: {
       description: 'Connections with either end on these ports are not followed, e.g. "22,5432,8000-8999".',
       anyOf: [{ type: 'string', format: 'port-ranges' }, { type: 'integer', minimum: 1, maximum: 65535 }],
     },
-    request_timeout: {
-      type: 'string', format: 'duration', default: '30s',
-      description: 'A request without a complete response after this long is reported with status 0.',
-    },
-    poll_interval: {
-      type: 'string', format: 'duration', default: '100ms',
-      description: 'Longest wait before the ring-buffer consumer delivers what it has.',
-    },
+    ...connectionTrackingProperties('TCP connections'),
   },
 };
 

@@ -1,5 +1,5 @@
 import type { JsonSchema } from '../../src/pipeline/component.js';
-import { RING_BUFFER_SIZES } from '../kernel_socket/config.js';
+import { connectionTrackingProperties } from '../kernel_socket/config.js';
 
 /** The `tls_uprobe` receiver's configuration, as written in pipelines.yaml (sizes named as kernel_socket's). */
 export interface TlsUprobeConfig {
@@ -42,26 +42,7 @@ export const tlsUprobeSchema: JsonSchema = {
     executables: { type: 'boolean', default: true, description: 'Look for SSL_read/SSL_write in the executable itself (Node.js, static builds).' },
     openssl_internals: { type: 'boolean', default: true, description: 'Probe OpenSSL\'s internal read/write when identified (sees BIO_f_ssl users such as openssl s_server).' },
     rescan_interval: { type: 'string', format: 'duration', default: '5s', description: 'Re-read the mappings of instrumented processes without TLS probes this often ("0" = never).' },
-    ring_buffer_size: {
-      type: 'integer', enum: [...RING_BUFFER_SIZES], default: 2 ** 23,
-      description: 'Kernel ring buffer size in bytes, a power of two from 65536 (64 KiB) to 1073741824 (1 GiB).',
-    },
-    max_connections: {
-      type: 'integer', minimum: 256, maximum: 4_194_304, default: 16384,
-      description: 'TLS connections followed at once; beyond it the least recently used is forgotten.',
-    },
-    max_pending_requests: {
-      type: 'integer', minimum: 64, maximum: 1_048_576, default: 8192,
-      description: 'Requests awaiting their response at once, across all TLS connections.',
-    },
-    request_timeout: {
-      type: 'string', format: 'duration', default: '30s',
-      description: 'A request without a complete response after this long is reported with status 0.',
-    },
-    poll_interval: {
-      type: 'string', format: 'duration', default: '100ms',
-      description: 'Longest wait before the ring-buffer consumer delivers what it has.',
-    },
+    ...connectionTrackingProperties('TLS connections'),
   },
 };
 
