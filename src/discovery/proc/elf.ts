@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { parseHeader, parseSectionHeaders } from '../../elf/header.js';
 
 /** The section table of an ELF file, enough to tell how a binary was built. */
 export interface ElfSections {
@@ -18,32 +19,19 @@ export function readElfSections(path: string): ElfSections | undefined {
     return undefined;
   }
   try {
-    const h = read(fd, 0, 64);
-    if (h.length < 52 || h.readUInt32BE(0) !== 0x7f454c46) return undefined; // "\x7fELF"
-    const is64 = h[4] === 2;
-    const le = h[5] === 1;
-    const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-    const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-    const addr = (b: Buffer, o: number) => (is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o));
-    const shoff = addr(h, is64 ? 0x28 : 0x20);
-    const shentsize = u16(h, is64 ? 0x3a : 0x2e);
-    const shnum = u16(h, is64 ? 0x3c : 0x30);
-    const shstrndx = u16(h, is64 ? 0x3e : 0x32);
-    if (shoff === 0 || shnum === 0 || shnum > MAX_SECTIONS || shstrndx >= shnum) return undefined;
-    const table = read(fd, shoff, shentsize * shnum);
-    if (table.length < shentsize * shnum) return undefined;
-    const sec = (i: number) => {
-      const o = i * shentsize;
-      return { name: u32(table, o), offset: addr(table, o + (is64 ? 0x18 : 0x10)), size: addr(table, o + (is64 ? 0x20 : 0x14)) };
-    };
-    const strtab = sec(shstrndx);
+    // The header and section-table layouts are src/elf's; discovery only needs them synchronously.
+    const id = parseHeader(path, read(fd, 0, 64));
+    if (id.shoff === 0 || id.shnum === 0 || id.shnum > MAX_SECTIONS || id.shstrndx >= id.shnum) return undefined;
+    const table = read(fd, id.shoff, id.shentsize * id.shnum);
+    if (table.length < id.shentsize * id.shnum) return undefined;
+    const sections = parseSectionHeaders(id.fields, table, id.shnum, id.shentsize);
+    const strtab = sections[id.shstrndx]!;
     const strings = read(fd, strtab.offset, Math.min(strtab.size, 1 << 20));
     const byName = new Map<string, { offset: number; size: number }>();
-    for (let i = 1; i < shnum; i++) {
-      const s = sec(i);
-      const end = strings.indexOf(0, s.name);
-      if (s.name >= strings.length || end < 0) continue;
-      byName.set(strings.toString('latin1', s.name, end), { offset: s.offset, size: s.size });
+    for (const sec of sections.slice(1)) {
+      const end = strings.indexOf(0, sec.nameOffset);
+      if (sec.nameOffset >= strings.length || end < 0) continue;
+      byName.set(strings.toString('latin1', sec.nameOffset, end), { offset: sec.offset, size: sec.size });
     }
     return { names: new Set(byName.keys()), byName };
   } catch {
