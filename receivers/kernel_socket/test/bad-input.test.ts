@@ -3,7 +3,7 @@
  * headers, a slowloris client, a server killed mid-request, fd reuse after close, pipelining, requests split
  * across reads, IPv6. No crash, no bogus span, a counter for everything discarded.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -12,28 +12,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Span } from '../../../src/model/span.js';
 import {
-  describe, instrumented, sleep, startProc, startServer, startTrackedAgent, stopAllProcs, waitForPort, PROGRAMS,
-  type Agent, type Server,
+  describe, instrumented, sleep, startProc, startServer, waitForPort, PROGRAMS, type Agent, type Server, nodeServerFixture,
 } from './support.js';
 import { join } from 'node:path';
 
 const run = promisify(execFile);
 const PORT = 19640;
 let agent: Agent;
-let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
 let server: Server;
 
-before(async () => {
-  tracked = await startTrackedAgent({ request_timeout: '2s' });
-  agent = tracked.agent;
-  server = await startServer('node', PORT);
-  await instrumented(agent, server.pids);
-});
-after(async () => {
-  await agent?.stop();
-  await stopAllProcs();
-  assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
-});
+nodeServerFixture({ request_timeout: '2s' }, PORT, (a, s) => { agent = a; server = s; });
 
 function open(port = PORT, host = '127.0.0.1'): Promise<Socket> {
   return new Promise((resolve, reject) => {

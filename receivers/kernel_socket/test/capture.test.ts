@@ -3,29 +3,20 @@
  * 1 KiB of other headers (3.4 KiB of head) are captured whole, and the span continues the caller's trace. Also:
  * ignore_ports.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { instrumented, startServer, startTrackedAgent, stopAllProcs, type Agent, type Server } from './support.js';
+import {
+  instrumented, startServer, type Agent, type Server, nodeServerFixture,
+} from './support.js';
 
 const run = promisify(execFile);
 const PORT = 19660;
 let agent: Agent;
-let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
 let server: Server;
 
-before(async () => {
-  tracked = await startTrackedAgent({ capture_bytes: 4096, request_timeout: '5s', ignore_ports: '19661-19662' });
-  agent = tracked.agent;
-  server = await startServer('node', PORT);
-  await instrumented(agent, server.pids);
-});
-after(async () => {
-  await agent?.stop();
-  await stopAllProcs();
-  assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
-});
+nodeServerFixture({ capture_bytes: 4096, request_timeout: '5s', ignore_ports: '19661-19662' }, PORT, (a, s) => { agent = a; server = s; });
 
 test('ignore_ports: a server on an ignored port gives no span', async () => {
   const ignored = await startServer('node', 19661);

@@ -3,32 +3,20 @@
  * server: every call is exactly one client span with the right method, path, status and sizes, and it shares
  * its connection tuple (mirrored) with the server span it hit.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Span } from '../../../src/model/span.js';
 import {
-  clientServiceName, describe, instrumented, runClient, sleep, startServer, startTrackedAgent, stopAllProcs,
-  type Agent, type ClientKind, type Server,
+  clientServiceName, describe, instrumented, runClient, sleep, type Agent, type ClientKind, type Server, nodeServerFixture,
 } from './support.js';
 
 let agent: Agent;
-let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
 let server: Server;
 /** How much earlier than the server's span a client span may end (see the enclosure check). */
 const END_SLACK_NS = 200_000n;
 const PORT = 19630;
 
-before(async () => {
-  tracked = await startTrackedAgent({ request_timeout: '5s' });
-  agent = tracked.agent;
-  server = await startServer('node', PORT);
-  await instrumented(agent, server.pids);
-});
-after(async () => {
-  await agent?.stop();
-  await stopAllProcs();
-  assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
-});
+nodeServerFixture({ request_timeout: '5s' }, PORT, (a, s) => { agent = a; server = s; });
 
 const base = `http://127.0.0.1:${PORT}`;
 const BODY = 'p'.repeat(300);

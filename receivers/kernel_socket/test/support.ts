@@ -3,6 +3,8 @@
  * factory) and real programs (servers and clients from Debian packages and runtimes), all cleaned up by
  * stopAll(). Ports: 19600-19699.
  */
+import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -378,4 +380,24 @@ export async function startTrackedAgent(config: Partial<KernelSocketConfig> = {}
       return mine.filter((id) => now.has(id));
     },
   };
+}
+
+/**
+ * The fixture several test files share, registered as their before/after hooks: a tracked agent with `config`
+ * and a Node server on `port`, handed to `ready` once the server is instrumented; afterwards both are stopped
+ * and no kernel_socket program may be left loaded.
+ */
+export function nodeServerFixture(config: Partial<KernelSocketConfig>, port: number, ready: (agent: Agent, server: Server) => void): void {
+  let tracked: Awaited<ReturnType<typeof startTrackedAgent>> | undefined;
+  before(async () => {
+    tracked = await startTrackedAgent(config);
+    const server = await startServer('node', port);
+    await instrumented(tracked.agent, server.pids);
+    ready(tracked.agent, server);
+  });
+  after(async () => {
+    await tracked?.agent.stop();
+    await stopAllProcs();
+    if (tracked) assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
+  });
 }
