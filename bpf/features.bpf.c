@@ -23,6 +23,15 @@ int BPF_PROG(probe_tp_btf, struct pt_regs *regs, long id) { return 0; }
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(probe_tp_btf_sock, const void *sk, int oldstate, int newstate) { return 0; }
 
+/* The socket layer's per-call tracepoints (Linux >= 6.4) with the task's syscall registers: kernel_socket's
+ * probes. */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(probe_tp_btf_sock_io, struct sock *sk, int ret, int flags)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return regs->di == 0x7fffffff;
+}
+
 SEC("raw_tp/sys_enter")
 int probe_raw_tp(void *ctx) { return 0; }
 

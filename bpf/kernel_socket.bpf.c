@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
- * kernel_socket: HTTP/1.x requests and responses of any process, seen from syscall tracepoints only
- * (no kprobes, no fentry). One ring-buffer record (struct ks_record + captured bytes) per completed request.
+ * kernel_socket: HTTP/1.x requests and responses of any process, seen from the socket layer's own
+ * tracepoints (tp_btf; no kprobes, no fentry, no syscall tracepoints). One ring-buffer record
+ * (struct ks_record + captured bytes) per completed request.
  *
- *  - enter probes of the read/write family stash (fd, buffer/iovec, time) per thread; exit probes act on
- *    positive return values;
- *  - fd -> TCP tuple by walking task->files->fdt->fd[fd]->private_data->sk, cached per (tgid, fd) in
- *    ks_conns (negative results too), invalidated on close/dup2/dup3 and replaced on accept/connect;
- *  - state is keyed by (tgid, fd), never by thread: Python accepts on one thread and serves on another,
- *    Go reads and writes on different OS threads;
+ *  - sock_recv_length / sock_send_length fire once per socket read/write with the struct sock and the byte
+ *    count, after the copy. The user buffer is found from the syscall's own registers (bpf_task_pt_regs:
+ *    orig_ax = syscall number, rdi/rsi/rdx = fd, buffer or iovec/msghdr, count). Why not syscall tracepoints:
+ *    attaching any of them puts every syscall of every process on the kernel's slow path (measured: -10 to
+ *    -16 % throughput for nginx under wrk with an empty allow-list); these fire for socket I/O only;
+ *  - tcp_sendmsg_locked (before the copy) stamps the start of a write: a client request starts when its
+ *    first byte is written, not when the write returns;
+ *  - inet_sock_set_state: a connection that just became ESTABLISHED is "fresh" (its first bytes are its
+ *    protocol's first) with its role (SYN_RECV: server, SYN_SENT: client); our own close (FIN_WAIT1 or
+ *    LAST_ACK with reads shut) or an abort (CLOSE) ends it and flushes what is pending;
+ *  - state is keyed by the socket, never by thread or fd: Python accepts on one thread and serves on
+ *    another, Go reads and writes on different OS threads, an fd number is reused after close;
  *  - per connection: a request-direction and a response-direction HTTP/1 message parser (header block
  *    scan, Content-Length, chunked end, no-body statuses, HEAD), up to KS_SLOTS pending (pipelined)
  *    requests in ks_slots, each holding its record header and the first capture_bytes of both messages.
@@ -76,6 +83,8 @@ struct ks_dir {
 
 struct ks_conn {
 	__u64 sk;
+	__u32 tgid;     /* the process that last used the connection */
+	__s32 fd;
 	__u8 laddr[16];
 	__u8 raddr[16];
 	__u16 lport;
@@ -86,8 +95,8 @@ struct ks_conn {
 	__u32 head;     /* oldest pending request's sequence number */
 	__u32 tail;     /* next request's sequence number */
 	__u32 nonhttp;  /* non-HTTP chunks seen at message boundaries */
-	__u8 fresh;     /* accept/connect seen and no byte since: the first bytes are the protocol's first */
-	__u8 had_slots; /* ks_slots entries may exist for this fd */
+	__u8 fresh;     /* established under our eyes and no byte since: the first bytes are the protocol's first */
+	__u8 had_slots; /* ks_slots entries may exist for this connection */
 	__u8 _pad[2];
 	struct ks_dir req;
 	struct ks_dir resp;
@@ -108,51 +117,40 @@ struct {
 	__type(value, struct ks_slot);
 } ks_slots SEC(".maps");
 
-#define KS_K_READ 1
-#define KS_K_WRITE 2
-#define KS_K_READV 3
-#define KS_K_WRITEV 4
-#define KS_K_RECVFROM 5
-#define KS_K_SENDTO 6
-#define KS_K_RECVMSG 7
-#define KS_K_SENDMSG 8
-#define KS_K_RECVMMSG 9
-#define KS_K_SENDMMSG 10
-#define KS_K_SENDFILE 11
-#define KS_K_CONNECT 12
+/* Connections that became ESTABLISHED and have not been used yet: sk -> KS_ROLE_*. Written for every TCP
+ * connection of the host (the state change happens in softirq, where the process is unknown), so small
+ * values in an LRU map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} ks_fresh SEC(".maps");
 
-struct ks_args {
+/* The start of the write in progress on this thread (tcp_sendmsg_locked -> sock_send_length), in the
+ * thread's own storage: no hash update per call, freed with the thread. */
+struct ks_wstart {
 	__u64 ts;
-	__u64 ptr;
-	__u64 cnt;
-	__s32 fd;
-	__u32 kind;
+	__u64 sk; /* 0: nothing pending */
 };
 
-/* Syscall arguments from enter to exit, in the thread's own storage: no hash update/delete per call, and
- * freed with the thread (a thread killed inside a syscall leaves nothing behind). kind 0 = nothing pending. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct ks_args);
-} ks_args SEC(".maps");
-
-static __always_inline struct ks_args *ks_args_get(int create)
-{
-	return bpf_task_storage_get(&ks_args, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
+	__type(value, struct ks_wstart);
+} ks_wstart SEC(".maps");
 
 struct ks_seg {
 	__u64 base; /* 0: no user buffer (sendfile, iovecs past KS_MAX_SEGS): counted, not read */
 	__u64 len;
 };
 
-/* Per-CPU scratch for the syscall being handled (programs do not nest on a CPU). */
+/* Per-CPU scratch for the socket call being handled (programs do not nest on a CPU). */
 struct ks_io {
-	__u64 ts_start; /* syscall entry */
-	__u64 ts_end;   /* syscall exit */
+	__u64 ts_start; /* start of the call (writes: tcp_sendmsg_locked) */
+	__u64 ts_end;   /* end of the call */
+	__u64 sk;       /* the connection (ks_conns key) */
 	__u32 tgid;
 	__s32 fd;
 	__u32 egress;   /* 1: write side, 0: read side */
@@ -322,28 +320,7 @@ static __always_inline void ks_capture(struct ks_io *io, struct ks_slot *s, int 
 		s->r.req_len = have + got;
 }
 
-/* ---- fd -> TCP connection ---- */
-
-#define KS_S_IFMT 00170000
-#define KS_S_IFSOCK 0140000
-
-static __always_inline struct sock *ks_fd_sock(__s32 fd)
-{
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct file **fds = BPF_CORE_READ(t, files, fdt, fd);
-	unsigned int max = BPF_CORE_READ(t, files, fdt, max_fds);
-	if (fd < 0 || (unsigned int)fd >= max)
-		return NULL;
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	if (!f)
-		return NULL;
-	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
-	if ((mode & KS_S_IFMT) != KS_S_IFSOCK)
-		return NULL;
-	struct socket *so = BPF_CORE_READ(f, private_data);
-	return BPF_CORE_READ(so, sk);
-}
+/* ---- the connection behind a socket ---- */
 
 static __always_inline int ks_port_ignored(__u16 port)
 {
@@ -352,22 +329,23 @@ static __always_inline int ks_port_ignored(__u16 port)
 	return v && *v;
 }
 
-/* Fills a connection entry from the socket behind fd (state OTHER when it is not TCP over IP). */
-static __always_inline void ks_conn_fill(struct ks_conn *c, __s32 fd, __u8 role)
+/* Is sk a TCP socket over IPv4/IPv6? (The tracepoints fire for every socket family.) */
+static __always_inline int ks_sk_is_tcp(struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return (family == AF_INET || family == AF_INET6) && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+/* Fills a connection entry from a TCP socket (state IGNORED when a port is configured away). */
+static __always_inline void ks_conn_fill(struct ks_conn *c, struct sock *sk, __u32 tgid, __s32 fd, __u8 role, __u8 fresh)
 {
 	__builtin_memset(c, 0, sizeof(*c));
-	c->state = KS_CS_OTHER;
-	c->role = role;
-	c->fresh = role != 0;
-	struct sock *sk = ks_fd_sock(fd);
-	if (!sk)
-		return;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
-	__u16 type = BPF_CORE_READ(sk, sk_type);
-	if ((family != AF_INET && family != AF_INET6) || proto != IPPROTO_TCP || type != 1 /* SOCK_STREAM */)
-		return;
 	c->sk = (__u64)sk;
+	c->tgid = tgid;
+	c->fd = fd;
+	c->role = role;
+	c->fresh = fresh;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	c->family = family;
 	c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	c->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -388,12 +366,12 @@ static __always_inline void ks_conn_fill(struct ks_conn *c, __s32 fd, __u8 role)
 /* ---- record emission ---- */
 
 /*
- * Emits the pending request in slot (tgid, fd, seq % KS_SLOTS) as one ring-buffer record and frees the
+ * Emits the pending request in slot (sock, seq % KS_SLOTS) as one ring-buffer record and frees the
  * slot. Global (verified once): takes scalars only.
  */
-__noinline int ks_emit(__u32 tgid, __s32 fd, __u32 seq, __u32 reason)
+__noinline int ks_emit(__u64 sock, __u32 seq, __u32 reason)
 {
-	struct ks_slot_key sk = { .tgid = tgid, .fd = fd, .slot = seq & (KS_SLOTS - 1) };
+	struct ks_slot_key sk = { .sk = sock, .slot = seq & (KS_SLOTS - 1) };
 	struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
 	if (!s || s->r.start_ns == 0 || s->r.seq != seq)
 		return 0;
@@ -424,9 +402,9 @@ __noinline int ks_emit(__u32 tgid, __s32 fd, __u32 seq, __u32 reason)
 }
 
 /* Emits or drops everything pending on a connection that ends, then forgets it. */
-__noinline int ks_conn_end(__u32 tgid, __s32 fd)
+__noinline int ks_conn_end(__u64 sock)
 {
-	struct ks_conn_key key = { .tgid = tgid, .fd = fd };
+	struct ks_conn_key key = { .sk = sock };
 	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
 	if (!c)
 		return 0;
@@ -436,21 +414,21 @@ __noinline int ks_conn_end(__u32 tgid, __s32 fd)
 			__u32 seq = head + i;
 			if (seq >= tail)
 				break;
-			struct ks_slot_key sk = { .tgid = tgid, .fd = fd, .slot = seq & (KS_SLOTS - 1) };
+			struct ks_slot_key sk = { .sk = sock, .slot = seq & (KS_SLOTS - 1) };
 			struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
 			if (!s || s->r.start_ns == 0 || s->r.seq != seq)
 				continue;
 			if (s->r.resp_start_ns) {
-				ks_emit(tgid, fd, seq, KS_REASON_CLOSE);
+				ks_emit(sock, seq, KS_REASON_CLOSE);
 			} else if (s->r.req_head_len) {
 				ks_count(KS_C_CLOSED_NO_RESPONSE);
-				ks_emit(tgid, fd, seq, KS_REASON_CLOSE);
+				ks_emit(sock, seq, KS_REASON_CLOSE);
 			} else {
 				ks_count(KS_C_CLOSED_INCOMPLETE);
 			}
 		}
 		for (int i = 0; i < KS_SLOTS; i++) {
-			struct ks_slot_key sk = { .tgid = tgid, .fd = fd, .slot = i };
+			struct ks_slot_key sk = { .sk = sock, .slot = i };
 			bpf_map_delete_elem(&ks_slots, &sk);
 		}
 	}
@@ -458,23 +436,28 @@ __noinline int ks_conn_end(__u32 tgid, __s32 fd)
 	return 1;
 }
 
-/* The connection entry for (tgid, fd): cached, or created from the fd table. fresh_role != 0 replaces any
- * cached entry (accept/connect returned this fd: whatever was cached belonged to an older file). */
-static __always_inline struct ks_conn *ks_conn_get(__u32 tgid, __s32 fd, __u8 fresh_role)
+/* The connection entry of a TCP socket: cached, or created (with the role and freshness the state change
+ * to ESTABLISHED left, if it was seen). */
+static __always_inline struct ks_conn *ks_conn_get(struct sock *sk, __u32 tgid, __s32 fd)
 {
-	struct ks_conn_key key = { .tgid = tgid, .fd = fd };
-	struct ks_conn *c;
-	if (!fresh_role) {
-		c = bpf_map_lookup_elem(&ks_conns, &key);
-		if (c)
-			return c;
-	} else {
-		ks_conn_end(tgid, fd);
+	struct ks_conn_key key = { .sk = (__u64)sk };
+	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
+	if (c) {
+		c->tgid = tgid;
+		return c;
 	}
 	struct ks_io *io = ks_io_get();
 	if (!io)
 		return NULL;
-	ks_conn_fill(&io->conn_tmp, fd, fresh_role);
+	__u64 skv = (__u64)sk;
+	__u8 role = 0, fresh = 0;
+	__u8 *f = bpf_map_lookup_elem(&ks_fresh, &skv);
+	if (f) {
+		role = *f;
+		fresh = 1;
+		bpf_map_delete_elem(&ks_fresh, &skv);
+	}
+	ks_conn_fill(&io->conn_tmp, sk, tgid, fd, role, fresh);
 	if (bpf_map_update_elem(&ks_conns, &key, &io->conn_tmp, BPF_ANY)) {
 		ks_count(KS_C_CONN_ALLOC_FAIL);
 		return NULL;
@@ -573,7 +556,7 @@ static __always_inline void ks_resp_done(struct ks_conn *c, struct ks_io *io, __
 		c->head = 0;
 		c->tail = 0;
 	}
-	ks_emit(io->tgid, io->fd, seq, reason);
+	ks_emit(io->sk, seq, reason);
 }
 
 /*
@@ -591,7 +574,7 @@ __noinline int ks_step(__u32 seg, __u32 off)
 	__u64 seglen = io->seg[seg].len;
 	if (off >= seglen)
 		return -1;
-	struct ks_conn_key key = { .tgid = io->tgid, .fd = io->fd };
+	struct ks_conn_key key = { .sk = io->sk };
 	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
 	if (!c || c->state != KS_CS_TCP)
 		return -1;
@@ -683,7 +666,7 @@ __noinline int ks_step(__u32 seg, __u32 off)
 				return -1;
 			}
 			__u32 seq = c->tail;
-			struct ks_slot_key sk = { .tgid = io->tgid, .fd = io->fd, .slot = seq & (KS_SLOTS - 1) };
+			struct ks_slot_key sk = { .sk = io->sk, .slot = seq & (KS_SLOTS - 1) };
 			struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
 			if (!s) {
 				__u32 zero = 0;
@@ -726,7 +709,7 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		} else {
 			/* A response start. */
 			__u32 seq = c->head;
-			struct ks_slot_key sk = { .tgid = io->tgid, .fd = io->fd, .slot = seq & (KS_SLOTS - 1) };
+			struct ks_slot_key sk = { .sk = io->sk, .slot = seq & (KS_SLOTS - 1) };
 			struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
 			if (!s || s->r.start_ns == 0 || s->r.seq != seq) {
 				/* swept by user space (timeout) or never seen: skip the rest of this message */
@@ -769,7 +752,7 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		d->phase = KS_P_IDLE;
 		return -1;
 	}
-	struct ks_slot_key sk = { .tgid = io->tgid, .fd = io->fd, .slot = seq & (KS_SLOTS - 1) };
+	struct ks_slot_key sk = { .sk = io->sk, .slot = seq & (KS_SLOTS - 1) };
 	struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
 	if (!s || s->r.start_ns == 0 || s->r.seq != seq) {
 		d->phase = KS_P_IDLE;
@@ -913,29 +896,7 @@ static long ks_walk_cb(__u32 i, void *vctx)
 	return 0;
 }
 
-/* ---- syscall plumbing ---- */
-
-static __always_inline int ks_enter(__u32 kind, __s32 fd, __u64 ptr, __u64 cnt)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	if (!ks_pid_wanted(tgid))
-		return 0;
-	if (kind != KS_K_CONNECT) {
-		struct ks_conn *c = ks_conn_get(tgid, fd, 0);
-		if (!c || c->state != KS_CS_TCP)
-			return 0;
-	}
-	struct ks_args *a = ks_args_get(1);
-	if (!a)
-		return 0;
-	a->ts = bpf_ktime_get_ns();
-	a->ptr = ptr;
-	a->cnt = cnt;
-	a->fd = fd;
-	a->kind = kind;
-	return 0;
-}
+/* ---- socket plumbing ---- */
 
 /* Fills io->seg from an iovec array, trimmed to `total` bytes. */
 static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *iov, __u64 iovcnt, __u64 total)
@@ -965,205 +926,165 @@ static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *io
 	io->nseg = n;
 }
 
-static __always_inline int ks_exit(long ret, __u32 k1, __u32 k2)
+/* x86-64 syscall numbers of the calls that move socket data (the ABI: they never change). */
+#define KS_NR_READ 0
+#define KS_NR_WRITE 1
+#define KS_NR_READV 19
+#define KS_NR_WRITEV 20
+#define KS_NR_SENDTO 44
+#define KS_NR_RECVFROM 45
+#define KS_NR_SENDMSG 46
+#define KS_NR_RECVMSG 47
+#define KS_NR_RECVMMSG 299
+#define KS_NR_SENDMMSG 307
+#define KS_NR_PREADV2 327
+#define KS_NR_PWRITEV2 328
+
+#define KS_MSG_PEEK 2
+
+/*
+ * Where the `ret` bytes of this socket call are in user memory, from the syscall's registers. Calls whose
+ * buffer is not the caller's (sendfile, splice, io_uring, kernel threads) or that move several messages
+ * (sendmmsg/recvmmsg: which one this is is unknown) become one counted-only segment.
+ */
+static __always_inline void ks_segs_from_regs(struct ks_io *io, int ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ks_args *ap = ks_args_get(0);
-	if (!ap || !ap->kind)
+	io->nseg = 0;
+	io->sendfile = 0;
+	io->fd = -1;
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long nr = regs->orig_ax;
+	__u64 a1 = regs->si, a2 = regs->dx;
+	switch (nr) {
+	case KS_NR_READ: case KS_NR_WRITE: case KS_NR_RECVFROM: case KS_NR_SENDTO:
+		io->fd = (__s32)regs->di;
+		io->seg[0].base = a1;
+		io->seg[0].len = ret;
+		io->nseg = 1;
+		return;
+	case KS_NR_READV: case KS_NR_WRITEV: case KS_NR_PREADV2: case KS_NR_PWRITEV2:
+		io->fd = (__s32)regs->di;
+		ks_iov_segs(io, (const struct iovec *)a1, a2, ret);
+		return;
+	case KS_NR_RECVMSG: case KS_NR_SENDMSG: {
+		io->fd = (__s32)regs->di;
+		struct user_msghdr m = {};
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)a1))
+			break;
+		ks_iov_segs(io, m.msg_iov, m.msg_iovlen, ret);
+		return;
+	}
+	default:
+		break;
+	}
+#endif
+	io->sendfile = 1;
+	io->seg[0].base = 0;
+	io->seg[0].len = ret;
+	io->nseg = 1;
+}
+
+/* A socket read (egress 0) or write (egress 1) of `ret` bytes has just completed on sk. */
+static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int egress)
+{
+	__u32 tgid = lumen_tgid();
+	if (!ks_pid_wanted(tgid))
 		return 0;
-	struct ks_args a = *ap;
-	ap->kind = 0;
-	if (ret <= 0 || (a.kind != k1 && a.kind != k2))
+	__u64 now = bpf_ktime_get_ns();
+	__u64 start = now;
+	if (egress) {
+		/* taken whatever the outcome, so a failed write leaves no stale start behind */
+		struct ks_wstart *w = bpf_task_storage_get(&ks_wstart, bpf_get_current_task_btf(), 0, 0);
+		if (w && w->sk == (__u64)sk)
+			start = w->ts;
+		if (w)
+			w->sk = 0;
+	}
+	if (ret <= 0 || (flags & KS_MSG_PEEK))
+		return 0;
+	if (!ks_sk_is_tcp(sk))
 		return 0;
 	struct ks_io *io = ks_io_get();
 	if (!io)
 		return 0;
-	io->ts_start = a.ts;
-	io->ts_end = bpf_ktime_get_ns();
-	io->tgid = id >> 32;
-	io->fd = a.fd;
-	io->nseg = 0;
-	io->sendfile = 0;
-	switch (a.kind) {
-	case KS_K_READ: case KS_K_RECVFROM: case KS_K_WRITE: case KS_K_SENDTO:
-		io->egress = a.kind == KS_K_WRITE || a.kind == KS_K_SENDTO;
-		io->seg[0].base = a.ptr;
-		io->seg[0].len = ret;
-		io->nseg = 1;
-		break;
-	case KS_K_READV: case KS_K_WRITEV:
-		io->egress = a.kind == KS_K_WRITEV;
-		ks_iov_segs(io, (const struct iovec *)a.ptr, a.cnt, ret);
-		break;
-	case KS_K_RECVMSG: case KS_K_SENDMSG: {
-		io->egress = a.kind == KS_K_SENDMSG;
-		struct user_msghdr m = {};
-		if (bpf_probe_read_user(&m, sizeof(m), (void *)a.ptr))
-			return 0;
-		ks_iov_segs(io, m.msg_iov, m.msg_iovlen, ret);
-		break;
-	}
-	case KS_K_RECVMMSG: case KS_K_SENDMMSG: {
-		/* ret = messages transferred; follow the first two (TCP rarely uses these) */
-		io->egress = a.kind == KS_K_SENDMMSG;
-		struct mmsghdr *mm = (struct mmsghdr *)a.ptr;
-#pragma unroll
-		for (int i = 0; i < 2; i++) {
-			if (i >= ret)
-				break;
-			struct mmsghdr h = {};
-			if (bpf_probe_read_user(&h, sizeof(h), &mm[i]))
-				break;
-			ks_iov_segs(io, h.msg_hdr.msg_iov, h.msg_hdr.msg_iovlen, h.msg_len);
-		}
-		break;
-	}
-	case KS_K_SENDFILE:
-		io->egress = 1;
-		io->sendfile = 1;
-		io->seg[0].base = 0;
-		io->seg[0].len = ret;
-		io->nseg = 1;
-		break;
-	default:
+	ks_segs_from_regs(io, ret);
+	struct ks_conn *c = ks_conn_get(sk, tgid, io->fd);
+	if (!c || c->state != KS_CS_TCP)
 		return 0;
-	}
-	if (io->nseg == 0)
-		return 0;
+	io->ts_start = start;
+	io->ts_end = now;
+	io->sk = (__u64)sk;
+	io->tgid = tgid;
+	io->egress = egress;
 	ks_count(KS_C_SYSCALLS);
 	struct ks_walk w = { .seg = 0, .off = 0, .nseg = io->nseg };
 	bpf_loop(KS_MAX_STEPS, ks_walk_cb, &w, 0);
 	return 0;
 }
 
-#define KS_ARG(ctx, i) ((ctx)->args[i])
-
-SEC("tracepoint/syscalls/sys_enter_read")
-int ks_enter_read(struct trace_event_raw_sys_enter *ctx)
-{ return ks_enter(KS_K_READ, KS_ARG(ctx, 0), KS_ARG(ctx, 1), 0); }
-SEC("tracepoint/syscalls/sys_exit_read")
-int ks_exit_read(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_READ, KS_K_READ); }
-
-SEC("tracepoint/syscalls/sys_enter_write")
-int ks_enter_write(struct trace_event_raw_sys_enter *ctx)
-{ return ks_enter(KS_K_WRITE, KS_ARG(ctx, 0), KS_ARG(ctx, 1), 0); }
-SEC("tracepoint/syscalls/sys_exit_write")
-int ks_exit_write(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_WRITE, KS_K_WRITE); }
-
-SEC("tracepoint/syscalls/sys_enter_readv")
-int ks_enter_readv(struct trace_event_raw_sys_enter *ctx)
-{ return ks_enter(KS_K_READV, KS_ARG(ctx, 0), KS_ARG(ctx, 1), KS_ARG(ctx, 2)); }
-SEC("tracepoint/syscalls/sys_exit_readv")
-int ks_exit_readv(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_READV, KS_K_READV); }
-
-SEC("tracepoint/syscalls/sys_enter_writev")
-int ks_enter_writev(struct trace_event_raw_sys_enter *ctx)
-{ return ks_enter(KS_K_WRITEV, KS_ARG(ctx, 0), KS_ARG(ctx, 1), KS_ARG(ctx, 2)); }
-SEC("tracepoint/syscalls/sys_exit_writev")
-int ks_exit_writev(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_WRITEV, KS_K_WRITEV); }
-
-#define KS_MSG_PEEK 2
-
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int ks_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ks_sock_recv, struct sock *sk, int ret, int flags)
 {
-	if (KS_ARG(ctx, 3) & KS_MSG_PEEK)
-		return 0;
-	return ks_enter(KS_K_RECVFROM, KS_ARG(ctx, 0), KS_ARG(ctx, 1), 0);
+	return ks_sock_io(sk, ret, flags, 0);
 }
-SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int ks_exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_RECVFROM, KS_K_RECVFROM); }
 
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int ks_enter_sendto(struct trace_event_raw_sys_enter *ctx)
-{ return ks_enter(KS_K_SENDTO, KS_ARG(ctx, 0), KS_ARG(ctx, 1), 0); }
-SEC("tracepoint/syscalls/sys_exit_sendto")
-int ks_exit_sendto(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_SENDTO, KS_K_SENDTO); }
-
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int ks_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ks_sock_send, struct sock *sk, int ret, int flags)
 {
-	if (KS_ARG(ctx, 2) & KS_MSG_PEEK)
-		return 0;
-	return ks_enter(KS_K_RECVMSG, KS_ARG(ctx, 0), KS_ARG(ctx, 1), 0);
+	return ks_sock_io(sk, ret, flags, 1);
 }
-SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int ks_exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_RECVMSG, KS_K_RECVMSG); }
 
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int ks_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
-{ return ks_enter(KS_K_SENDMSG, KS_ARG(ctx, 0), KS_ARG(ctx, 1), 0); }
-SEC("tracepoint/syscalls/sys_exit_sendmsg")
-int ks_exit_sendmsg(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_SENDMSG, KS_K_SENDMSG); }
-
-SEC("tracepoint/syscalls/sys_enter_recvmmsg")
-int ks_enter_recvmmsg(struct trace_event_raw_sys_enter *ctx)
+/* Before a TCP write copies its first byte: when the write (a client's request) started. */
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(ks_send_start, struct sock *sk, struct msghdr *msg, struct sk_buff *skb, int size_goal)
 {
-	if (KS_ARG(ctx, 3) & KS_MSG_PEEK)
+	if (!ks_pid_wanted(lumen_tgid()))
 		return 0;
-	return ks_enter(KS_K_RECVMMSG, KS_ARG(ctx, 0), KS_ARG(ctx, 1), KS_ARG(ctx, 2));
-}
-SEC("tracepoint/syscalls/sys_exit_recvmmsg")
-int ks_exit_recvmmsg(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_RECVMMSG, KS_K_RECVMMSG); }
-
-SEC("tracepoint/syscalls/sys_enter_sendmmsg")
-int ks_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
-{ return ks_enter(KS_K_SENDMMSG, KS_ARG(ctx, 0), KS_ARG(ctx, 1), KS_ARG(ctx, 2)); }
-SEC("tracepoint/syscalls/sys_exit_sendmmsg")
-int ks_exit_sendmmsg(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_SENDMMSG, KS_K_SENDMMSG); }
-
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int ks_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
-{ return ks_enter(KS_K_SENDFILE, KS_ARG(ctx, 0), 0, 0); }
-SEC("tracepoint/syscalls/sys_exit_sendfile64")
-int ks_exit_sendfile(struct trace_event_raw_sys_exit *ctx) { return ks_exit(ctx->ret, KS_K_SENDFILE, KS_K_SENDFILE); }
-
-/* accept/accept4: the returned fd is a new server-side connection. */
-static __always_inline int ks_accepted(long ret)
-{
-	__u32 tgid = lumen_tgid();
-	if (ret < 0 || !ks_pid_wanted(tgid))
-		return 0;
-	ks_conn_get(tgid, (__s32)ret, KS_ROLE_SERVER);
-	return 0;
-}
-SEC("tracepoint/syscalls/sys_exit_accept")
-int ks_exit_accept(struct trace_event_raw_sys_exit *ctx) { return ks_accepted(ctx->ret); }
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int ks_exit_accept4(struct trace_event_raw_sys_exit *ctx) { return ks_accepted(ctx->ret); }
-
-/* connect: the fd becomes a client-side connection (0, or EINPROGRESS on a non-blocking socket). */
-SEC("tracepoint/syscalls/sys_enter_connect")
-int ks_enter_connect(struct trace_event_raw_sys_enter *ctx)
-{ return ks_enter(KS_K_CONNECT, KS_ARG(ctx, 0), 0, 0); }
-SEC("tracepoint/syscalls/sys_exit_connect")
-int ks_exit_connect(struct trace_event_raw_sys_exit *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ks_args *ap = ks_args_get(0);
-	if (!ap || ap->kind != KS_K_CONNECT)
-		return 0;
-	__s32 fd = ap->fd;
-	ap->kind = 0;
-	long ret = ctx->ret;
-	if (ret != 0 && ret != -115 /* EINPROGRESS */)
-		return 0;
-	ks_conn_get(id >> 32, fd, KS_ROLE_CLIENT);
+	struct ks_wstart *w = bpf_task_storage_get(&ks_wstart, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (w && w->sk != (__u64)sk) {
+		w->sk = (__u64)sk;
+		w->ts = bpf_ktime_get_ns();
+	}
 	return 0;
 }
 
-/* close, and dup2/dup3 onto an open fd (which closes it). */
-static __always_inline int ks_closing(__s32 fd)
+#define KS_TCP_ESTABLISHED 1
+#define KS_TCP_SYN_SENT 2
+#define KS_TCP_SYN_RECV 3
+#define KS_TCP_FIN_WAIT1 4
+#define KS_TCP_CLOSE 7
+#define KS_TCP_LAST_ACK 9
+#define KS_RCV_SHUTDOWN 1
+
+/* Connection births (role, freshness) and ends. Runs for every TCP socket of the host; cheap when not ours. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ks_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	__u32 tgid = lumen_tgid();
-	if (!ks_pid_wanted(tgid))
+	/* the address as a plain number: a typed pointer may not be passed to a global function */
+	__u64 skv = 0;
+	bpf_probe_read_kernel(&skv, sizeof(skv), &ctx[0]);
+	if (newstate == KS_TCP_ESTABLISHED) {
+		if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+			return 0;
+		__u8 role = oldstate == KS_TCP_SYN_RECV ? KS_ROLE_SERVER : oldstate == KS_TCP_SYN_SENT ? KS_ROLE_CLIENT : 0;
+		if (!role)
+			return 0;
+		/* a socket address reused by a new connection: whatever was cached belonged to the old one */
+		struct ks_conn_key key = { .sk = skv };
+		if (bpf_map_lookup_elem(&ks_conns, &key))
+			ks_conn_end(skv);
+		bpf_map_update_elem(&ks_fresh, &skv, &role, BPF_ANY);
 		return 0;
-	ks_conn_end(tgid, fd);
+	}
+	int ends = newstate == KS_TCP_CLOSE;
+	if ((newstate == KS_TCP_FIN_WAIT1 || newstate == KS_TCP_LAST_ACK) &&
+	    (BPF_CORE_READ(sk, sk_shutdown) & KS_RCV_SHUTDOWN))
+		ends = 1; /* closed by its process (a shutdown of the write side alone still reads the answer) */
+	if (!ends)
+		return 0;
+	if (newstate == KS_TCP_CLOSE)
+		bpf_map_delete_elem(&ks_fresh, &skv);
+	ks_conn_end(skv);
 	return 0;
 }
-SEC("tracepoint/syscalls/sys_enter_close")
-int ks_enter_close(struct trace_event_raw_sys_enter *ctx) { return ks_closing(KS_ARG(ctx, 0)); }
-SEC("tracepoint/syscalls/sys_enter_dup2")
-int ks_enter_dup2(struct trace_event_raw_sys_enter *ctx) { return ks_closing(KS_ARG(ctx, 1)); }
-SEC("tracepoint/syscalls/sys_enter_dup3")
-int ks_enter_dup3(struct trace_event_raw_sys_enter *ctx) { return ks_closing(KS_ARG(ctx, 1)); }

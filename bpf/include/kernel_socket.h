@@ -13,7 +13,7 @@
 #define KS_CAPTURE_MAX 1024
 #endif
 
-/* Pending (pipelined) requests per connection: slots (tgid, fd, 0..KS_SLOTS-1). Power of two. */
+/* Pending (pipelined) requests per connection: slots (sk, 0..KS_SLOTS-1). Power of two. */
 #define KS_SLOTS 4
 
 #define KS_ROLE_SERVER 1
@@ -45,7 +45,7 @@ struct ks_record {
 	__s64 resp_content_length; /*  56 -1 when absent */
 	__u64 sk;             /*  64 struct sock * of this end: identity of the connection inside the host */
 	__u32 tgid;           /*  72 */
-	__s32 fd;             /*  76 */
+	__s32 fd;             /*  76 the fd of the call that started the request (-1: unknown, e.g. TLS) */
 	__u32 seq;            /*  80 slot sequence on the connection */
 	__u32 req_head_len;   /*  84 header block length incl. the blank line; 0: its end was not seen */
 	__u32 resp_head_len;  /*  88 */
@@ -75,14 +75,14 @@ struct ks_slot {
 	__u8 resp[KS_CAPTURE_MAX];
 };
 
+/* Connections are keyed by their socket (struct sock *): the same whichever thread, process or fd number
+ * reaches it, and gone when the socket closes. */
 struct ks_conn_key {
-	__u32 tgid;
-	__s32 fd;
+	__u64 sk;
 };
 
 struct ks_slot_key {
-	__u32 tgid;
-	__s32 fd;
+	__u64 sk;
 	__u32 slot;
 	__u32 _pad;
 };
@@ -101,7 +101,7 @@ enum ks_counter {
 	KS_C_CLOSED_INCOMPLETE,    /* connection closed with a request whose header block never ended */
 	KS_C_CLOSED_NO_RESPONSE,   /* closed with a complete request and no response: emitted with status 0 */
 	KS_C_READ_FAULT,           /* bpf_probe_read_user failed */
-	KS_C_SYSCALLS,             /* read/write family calls seen on tracked TCP connections */
+	KS_C_SYSCALLS,             /* socket reads/writes seen on tracked TCP connections */
 	KS_C_CONNS,                /* TCP connections tracked */
 	KS_C__MAX,
 };

@@ -24,16 +24,16 @@ struct tls_call {
 	__u64 buf;
 	__u64 len_ptr;  /* size_t * of the _ex variants (readbytes/written), 0 for SSL_read/SSL_write */
 	__u64 start_ns;
-	__s32 fd;       /* first fd of a read/write syscall nested in the call, -1 when none */
+	__u64 sk;       /* socket of the first socket read/write nested in the call, 0 when none */
 	__u8 dir;
 	__u8 fn;
-	__u8 _pad[2];
+	__u8 _pad[6];
 };
 
-/* Per thread: the last fds it read and wrote outside SSL calls, and an SSL object waiting for its socket. */
+/* Per thread: the last sockets it read and wrote outside SSL calls, and an SSL object waiting for its socket. */
 struct tls_thread {
-	__s32 last_read_fd;
-	__s32 last_write_fd;
+	__u64 last_read_sk;  /* 0: none */
+	__u64 last_write_sk;
 	__u64 pending_ssl; /* unbound SSL* that wrote through a memory BIO: bound at the thread's next write */
 };
 
@@ -43,10 +43,11 @@ struct tls_conn_key {
 	__u64 ssl;
 };
 
-/* The socket an SSL object is tied to. */
+/* The socket (struct sock *) an SSL object is tied to. */
 struct tls_conn {
-	__s32 fd;
-	__u32 nested; /* 1: learnt from a syscall nested in an SSL call (socket BIO), 0: from a neighbour (memory BIO) */
+	__u64 sk;
+	__u32 nested; /* 1: learnt from socket I/O nested in an SSL call (socket BIO), 0: from a neighbour (memory BIO) */
+	__u32 _pad;
 };
 
 /* tls_stats (per-CPU __u64 array) slots; keep in sync with receivers/tls_uprobe/counters.ts. */
@@ -54,7 +55,7 @@ struct tls_conn {
 #define TLS_STAT_BYTES 1        /* plaintext bytes seen */
 #define TLS_STAT_UNBOUND 2      /* plaintext of an SSL object not (yet) tied to a socket: not parsed */
 #define TLS_STAT_BINDS 3        /* SSL object → socket bindings made */
-#define TLS_STAT_NOT_SOCKET 4   /* a candidate fd was not a TCP socket */
+#define TLS_STAT_NOT_SOCKET 4   /* a candidate socket was not TCP */
 #define TLS_STAT_LEN_FAULT 5    /* the _ex length could not be read */
 #define TLS_STAT_MAX 6
 

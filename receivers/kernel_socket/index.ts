@@ -3,7 +3,7 @@ import { defaultKernelSocketConfig, kernelSocketSchema, type KernelSocketConfig 
 import { KernelSocketReceiver } from './receiver.js';
 
 /**
- * `kernel_socket`: HTTP/1.x server and client spans of every instrumented process, from syscall tracepoints
+ * `kernel_socket`: HTTP/1.x server and client spans of every instrumented process, from socket-layer tracepoints
  * (no kprobes). Nothing touches the kernel until start(). Its span batches feed traces pipelines and metrics
  * pipelines alike (RED metrics are computed from spans).
  */

@@ -19,6 +19,8 @@ import { SlotSweeper } from './sweeper.js';
 /** Capture sizes each probe object is built for (KS_CAPTURE_MAX). */
 const SMALL_CAPTURE_MAX = 1024;
 const LARGE_CAPTURE_MAX = 8192;
+/** Offset of `tgid` in struct ks_conn (bpf/kernel_socket.bpf.c): after the u64 socket pointer. */
+const KS_CONN_TGID_OFFSET = 8;
 
 /**
  * The kernel_socket receiver: loads bpf/kernel_socket.bpf.c, keeps its PID allow-list equal to the
@@ -191,9 +193,12 @@ export class KernelSocketReceiver implements Receiver {
     }
   }
 
-  /** Drops the probes' connection entries of processes that are gone. */
+  /** Drops the probes' connection entries of processes that are gone (their sockets' closes normally did). */
   private forgetConnections(pids: Set<number>): void {
     const conns = this.obj!.map('ks_conns');
-    for (const key of conns.keys()) if (pids.has(key.readUInt32LE(0))) conns.delete(key);
+    for (const key of conns.keys()) {
+      const v = conns.lookup(key);
+      if (v && pids.has(v.readUInt32LE(KS_CONN_TGID_OFFSET))) conns.delete(key);
+    }
   }
 }

@@ -34,7 +34,7 @@ const NO_COUNTERS: AttachCounters = { attached() {}, failed() {} };
 /**
  * Attaches the TLS uprobes to one process at a time: finds its TLS library (or TLS-exporting executable),
  * resolves the functions once per binary (cached by device, inode, size and mtime), attaches entry and return
- * probes for that pid only, having first added the pid to the ks_pids map the syscall tracepoints filter on.
+ * probes for that pid only, having first added the pid to the ks_pids map the socket tracepoints filter on.
  */
 export class TlsAttacher {
   private readonly procs = new Map<number, ProcState>();
@@ -124,7 +124,7 @@ export class TlsAttacher {
       }
       return false;
     }
-    // The pid goes into ks_pids BEFORE its uprobes go live: the syscall tracepoints that learn the socket of an
+    // The pid goes into ks_pids BEFORE its uprobes go live: the socket tracepoints that learn the socket of an
     // SSL object (a read/write nested in SSL_read/SSL_write) drop pids not in the map, so a call made between
     // attaching and adding (the process may run its whole request then, e.g. curl started right after the
     // attach) would be seen but left unbound (lumen_tls_unbound_calls_total) and produce no span.
@@ -161,7 +161,7 @@ export class TlsAttacher {
     return true;
   }
 
-  /** Adds pid to the allow-list of the syscall tracepoints (ks_pids). */
+  /** Adds pid to the allow-list of the socket tracepoints (ks_pids). */
   private allowPid(pid: number): void {
     this.pidKey.writeUInt32LE(pid);
     try {

@@ -183,12 +183,16 @@ export class TlsUprobeReceiver implements Receiver {
     }
   }
 
-  /** Drops this object's connection and SSL bindings of processes that are gone. */
+  /** Drops this object's connection and SSL bindings of processes that are gone (tgid: ks_conns value at 8,
+   * tls_conns key at 0). Socket closes normally removed the connections already. */
   private forgetConnections(pids: Set<number>): void {
-    for (const name of ['ks_conns', 'tls_conns']) {
-      const m = this.obj!.map(name);
-      for (const key of m.keys()) if (pids.has(key.readUInt32LE(0))) m.delete(key);
+    const conns = this.obj!.map('ks_conns');
+    for (const key of conns.keys()) {
+      const v = conns.lookup(key);
+      if (v && pids.has(v.readUInt32LE(8))) conns.delete(key);
     }
+    const bindings = this.obj!.map('tls_conns');
+    for (const key of bindings.keys()) if (pids.has(key.readUInt32LE(0))) bindings.delete(key);
   }
 
   private onDiscovery(ev: DiscoveryEvent): void {

@@ -16,7 +16,7 @@ test('probes load tiny programs and report what this kernel accepts; results are
   assert.equal(r.btf, true);
   assert.equal(r.lockdown, 'integrity');
   assert.equal(r.privileged, true);
-  for (const id of ['tracepoint', 'tp_btf', 'tp_btf_sock', 'raw_tp', 'uprobe', 'uretprobe', 'socket_filter', 'tc', 'sock_ops', 'sk_msg', 'ringbuf'] as const) {
+  for (const id of ['tracepoint', 'tp_btf', 'tp_btf_sock', 'tp_btf_sock_io', 'raw_tp', 'uprobe', 'uretprobe', 'socket_filter', 'tc', 'sock_ops', 'sk_msg', 'ringbuf'] as const) {
     assert.equal(r.probes[id].status, 'yes', `${id}: ${r.probes[id].detail}`);
   }
   assert.equal(r.probes.kprobe.status, 'no');

@@ -90,10 +90,10 @@ test('plan without _ex functions and without anything', () => {
   assert.equal(probePlan({ path: 'x', exports: new Map(), internalNote: '', version: '', table: 'none', stripped: true, embeddedOpenSsl: '' }).points.length, 0);
 });
 
-test('tls.bpf.o: kernel_socket read/write probes are disabled, its connection probes and the TLS syscall probes kept', async () => {
+test('tls.bpf.o: kernel_socket read/write probes are disabled, its connection probe and the TLS socket probes kept', async () => {
   const p = await objectPrograms(bpfObjectPath('tls'));
   for (const k of KEPT_KS_PROGRAMS) assert.ok(p.tracepoints.includes(k), k);
-  assert.ok(p.disabled.includes('ks_exit_read') && p.disabled.includes('ks_exit_write') && p.disabled.includes('ks_exit_sendfile'));
+  assert.ok(p.disabled.includes('ks_sock_recv') && p.disabled.includes('ks_sock_send') && p.disabled.includes('ks_send_start'));
   assert.ok(!p.disabled.some((n) => n.startsWith('tls_')));
-  assert.ok(p.tracepoints.includes('tls_sys_read') && p.tracepoints.includes('tls_sys_sendmsg'));
+  assert.ok(p.tracepoints.includes('tls_sock_recv') && p.tracepoints.includes('tls_sock_send'));
 });

@@ -7,7 +7,7 @@ import type { ProbeId, ProbeResult } from './types.js';
 
 /** Programs of bpf/features.bpf.c, in source order (each probe loads one and disables the rest). */
 const FEATURE_PROGRAMS = [
-  'probe_kprobe', 'probe_fentry', 'probe_tracepoint', 'probe_tp_btf', 'probe_tp_btf_sock', 'probe_raw_tp', 'probe_uprobe',
+  'probe_kprobe', 'probe_fentry', 'probe_tracepoint', 'probe_tp_btf', 'probe_tp_btf_sock', 'probe_tp_btf_sock_io', 'probe_raw_tp', 'probe_uprobe',
   'probe_uretprobe', 'probe_socket', 'probe_tc', 'probe_sockops', 'probe_write_user',
 ];
 
@@ -41,6 +41,7 @@ function specs(env: ProbeEnv): Spec[] {
     { id: 'tracepoint', object: 'features', program: 'probe_tracepoint', attach: self, fix: 'needs CONFIG_FTRACE_SYSCALLS (syscall tracepoints) and tracefs' },
     { id: 'tp_btf', object: 'features', program: 'probe_tp_btf', attach: self, fix: 'needs BTF (CONFIG_DEBUG_INFO_BTF=y), Linux >= 5.5' },
     { id: 'tp_btf_sock', object: 'features', program: 'probe_tp_btf_sock', attach: self, fix: 'needs BTF and the sock:inet_sock_set_state tracepoint (Linux >= 4.16)' },
+    { id: 'tp_btf_sock_io', object: 'features', program: 'probe_tp_btf_sock_io', attach: self, fix: 'needs BTF, bpf_task_pt_regs and the sock:sock_recv_length/sock_send_length tracepoints (Linux >= 6.4)' },
     { id: 'raw_tp', object: 'features', program: 'probe_raw_tp', attach: self, fix: 'needs Linux >= 4.17' },
     { id: 'uprobe', object: 'features', program: 'probe_uprobe', attach: uprobe(false), fix: 'needs CONFIG_UPROBES=y (CONFIG_UPROBE_EVENTS)' },
     { id: 'uretprobe', object: 'features', program: 'probe_uretprobe', attach: uprobe(true), fix: 'needs CONFIG_UPROBES=y' },

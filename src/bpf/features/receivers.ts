@@ -26,9 +26,9 @@ interface Rule {
 
 const RULES: Rule[] = [
   {
-    // The probes walk the task's fd table for the tuple (CO-RE on BTF); tp_btf is not used.
-    name: 'kernel_socket', core: true, does: 'HTTP/1.x spans and RED metrics from socket syscall tracepoints',
-    required: [[{ probe: 'tracepoint', what: 'syscall tracepoints' }], [{ probe: 'ringbuf', what: 'ring buffers' }]],
+    // Socket-layer tracepoints (tp_btf) only: syscall tracepoints would slow every syscall of every process.
+    name: 'kernel_socket', core: true, does: 'HTTP/1.x spans and RED metrics from the socket layer\'s tracepoints',
+    required: [[{ probe: 'tp_btf_sock_io', what: 'tp_btf sock_recv_length/sock_send_length' }], [{ probe: 'tp_btf_sock', what: 'tp_btf inet_sock_set_state' }], [{ probe: 'ringbuf', what: 'ring buffers' }]],
     optional: [],
   },
   {
@@ -41,7 +41,7 @@ const RULES: Rule[] = [
   },
   {
     name: 'tls_uprobe', core: false, does: 'plaintext of OpenSSL/Node TLS traffic (SSL_read/SSL_write)',
-    required: [[{ probe: 'uprobe', what: 'uprobes' }], [{ probe: 'uretprobe', what: 'uretprobes' }], [{ probe: 'ringbuf', what: 'ring buffers' }]],
+    required: [[{ probe: 'uprobe', what: 'uprobes' }], [{ probe: 'uretprobe', what: 'uretprobes' }], [{ probe: 'tp_btf_sock_io', what: 'tp_btf sock_recv_length/sock_send_length' }], [{ probe: 'ringbuf', what: 'ring buffers' }]],
     optional: [],
   },
   {

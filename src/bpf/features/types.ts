@@ -1,7 +1,7 @@
 /** What the running kernel and this process can do with BPF (src/bpf/features). */
 
 export type ProbeId =
-  | 'kprobe' | 'fentry' | 'tracepoint' | 'tp_btf' | 'tp_btf_sock' | 'raw_tp' | 'uprobe' | 'uretprobe'
+  | 'kprobe' | 'fentry' | 'tracepoint' | 'tp_btf' | 'tp_btf_sock' | 'tp_btf_sock_io' | 'raw_tp' | 'uprobe' | 'uretprobe'
   | 'socket_filter' | 'tc' | 'sock_ops' | 'sk_msg' | 'probe_write_user' | 'ringbuf';
 
 /** yes: loaded (and attached where the probe can attach); no: refused; unknown: could not be tried. */
