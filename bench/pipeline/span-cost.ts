@@ -1,0 +1,213 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Subject } from 'rxjs';
+import { forEachRecord } from '../../src/bpf/records.js';
+import { loadConfig } from '../../src/config/load.js';
+import { spanBatch, type Batch } from '../../src/model/batch.js';
+import type { Service } from '../../src/model/service.js';
+import type { Span } from '../../src/model/span.js';
+import { Engine } from '../../src/pipeline/engine.js';
+import { noopLogger } from '../../src/pipeline/memory-logger.js';
+import { FactoryRegistry } from '../../src/pipeline/registry.js';
+import type { ReceiverFactory } from '../../src/pipeline/component.js';
+import type { Counter } from '../../src/pipeline/self-telemetry.js';
+import { MonotonicClock } from '../../receivers/kernel_socket/clock.js';
+import { decodeRecord } from '../../receivers/kernel_socket/record.js';
+import { recordToSpan } from '../../receivers/kernel_socket/spans.js';
+import { routesProcessorFactory } from '../../processors/routes/index.js';
+import { printTracesExporterFactory } from '../../exporters/print_traces/index.js';
+import { prometheusExporterFactory } from '../../exporters/prometheus/index.js';
+import { BENCH_TGID, ringBatches, type Target } from './records.js';
+
+/**
+ * Agent CPU per HTTP span, without BPF: kernel_socket ring-buffer batches (real record bytes, records.ts) go through
+ * what the receiver does per record (decodeRecord → service lookup → recordToSpan, its counters) into the real
+ * engine with the overhead benchmark's pipelines (bench/overhead/agent.ts):
+ *   traces:  kernel_socket → routes (unmatched: heuristic) → print_traces (text, stdout = /dev/null)
+ *   metrics: kernel_socket → routes (unmatched: heuristic) → prometheus
+ * One batch per event-loop turn (as the ring buffer delivers them). Each scenario runs in its own process pinned
+ * to CPU 0; the figure is process CPU time (user + system, GC included) per span over the measured spans, after a
+ * warm-up. Scenarios: `receiver` (decode + span only), `traces`, `metrics` (one pipeline each), `bench` (both).
+ *
+ *   node --import tsx bench/pipeline/span-cost.ts [--spans 600000] [--batch 64] [--target nginx|node|mixed]
+ *        [--runs 3] [--only bench] [--cpu-prof DIR]
+ */
+const args = process.argv.slice(2);
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : def;
+};
+
+export const SCENARIOS = ['receiver', 'traces', 'metrics', 'bench'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+interface Result {
+  scenario: Scenario;
+  spans: number;
+  cpuSeconds: number;
+  seconds: number;
+  usPerSpan: number;
+}
+
+const PROM_PORT = 19431;
+
+/** The receiver's per-batch work (receivers/kernel_socket/receiver.ts onBatch/toSpan), feeding `next`. */
+function receiverLoop(counter: (name: string) => Counter, next: (b: Batch) => void): (batch: Buffer) => void {
+  const clock = new MonotonicClock();
+  const service: Service = Object.freeze({
+    name: 'nginx', namespace: '', instanceId: 'bench-host:4242', attributes: Object.freeze({}),
+    process: Object.freeze({ pid: BENCH_TGID, exe: '/usr/sbin/nginx', cmdline: 'nginx: worker process', language: 'cpp' as const }),
+  });
+  const services = new Map<number, Service>([[BENCH_TGID, service]]);
+  const c = { records: counter('records'), spans: counter('spans'), malformed: counter('malformed'), parse: counter('parse'), unknown: counter('unknown') };
+  return (batch) => {
+    const spans: Span[] = [];
+    forEachRecord(batch, (view, off, len) => {
+      const rec = decodeRecord(view, batch, off, len);
+      if (!rec) return c.malformed.add();
+      c.records.add();
+      const svc = services.get(rec.tgid);
+      if (!svc) return c.unknown.add();
+      const span = recordToSpan(rec, svc, clock);
+      if (typeof span === 'string') return c.parse.add();
+      spans.push(span);
+    });
+    if (spans.length) {
+      c.spans.add(spans.length);
+      next(spanBatch(spans));
+    }
+  };
+}
+
+async function child(scenario: Scenario): Promise<void> {
+  const spans = Number(opt('spans', '600000'));
+  const perBatch = Number(opt('batch', '64'));
+  const target = opt('target', 'nginx') as Target;
+  const batches = ringBatches(target, 512, perBatch, process.hrtime.bigint() - 10_000_000_000n);
+  const warmBatches = Math.ceil(Math.min(150_000, spans / 2) / perBatch);
+  const measuredBatches = Math.ceil(spans / perBatch);
+  let feed: (batch: Buffer) => void;
+  let engine: Engine | undefined;
+  if (scenario === 'receiver') {
+    let sink = 0;
+    const counters = new Map<string, Counter>();
+    feed = receiverLoop((n) => counters.get(n) ?? (counters.set(n, { add: () => {} } as unknown as Counter), counters.get(n)!), (b) => { sink += b.items.length; });
+    void sink;
+  } else {
+    let emit!: (batch: Buffer) => void;
+    const fake: ReceiverFactory<Record<string, never>> = {
+      type: 'kernel_socket', kind: 'receiver', signals: ['traces', 'metrics'], schema: { type: 'object' }, defaultConfig: () => ({}),
+      create(_config, ctx) {
+        const subject = new Subject<Batch>();
+        emit = receiverLoop((n) => ctx.telemetry.counter(`lumen_bench_${n}_total`, n), (b) => subject.next(b));
+        return { output: subject.asObservable(), async start() {}, async shutdown() { subject.complete(); } };
+      },
+    };
+    const traces = 'traces: { receivers: [kernel_socket], processors: [routes], exporters: [print_traces] }';
+    const metrics = 'metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }';
+    const yaml = `receivers:
+  kernel_socket: {}
+processors:
+  routes: { unmatched: heuristic }
+exporters:
+  print_traces: { format: text }
+  prometheus: { endpoint: "127.0.0.1:${PROM_PORT}" }
+service:
+  pipelines:
+    ${scenario === 'traces' ? traces : scenario === 'metrics' ? metrics : `${traces}\n    ${metrics}`}
+`;
+    const registry = new FactoryRegistry([fake, routesProcessorFactory, printTracesExporterFactory, prometheusExporterFactory]);
+    const { config } = loadConfig({ yaml, file: 'span-cost.yaml', env: {} }, registry);
+    engine = await Engine.create(config, { registry, logger: noopLogger });
+    await engine.start();
+    feed = (b) => emit(b);
+  }
+  const turn = () => new Promise<void>((r) => setImmediate(r));
+  for (let i = 0; i < warmBatches; i++) {
+    feed(batches[i % batches.length]!);
+    await turn();
+  }
+  await turn();
+  const profiler = await startProfiler();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < measuredBatches; i++) {
+    feed(batches[i % batches.length]!);
+    await turn();
+  }
+  await turn();
+  const cpu = process.cpuUsage(cpu0);
+  const seconds = (performance.now() - t0) / 1000;
+  const n = measuredBatches * perBatch;
+  await profiler?.(`${scenario}.cpuprofile`);
+  if (engine) {
+    const accepted = (id: string) => engine!.metrics.value('lumen_exporter_accepted_items_total', { component: id });
+    const expected = (scenario === 'metrics' ? 0 : 1) * (n + warmBatches * perBatch);
+    if (scenario !== 'metrics' && accepted('print_traces') !== expected) throw new Error(`print_traces accepted ${accepted('print_traces')}, expected ${expected}`);
+    if (scenario !== 'traces' && accepted('prometheus') !== n + warmBatches * perBatch) throw new Error(`prometheus accepted ${accepted('prometheus')}`);
+    await engine.stop();
+  }
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const result: Result = { scenario, spans: n, cpuSeconds, seconds, usPerSpan: (cpuSeconds * 1e6) / n };
+  writeSync(3, `${JSON.stringify(result)}\n`);
+}
+
+/** --cpu-prof DIR: a V8 CPU profile of the measured spans only (not start-up or warm-up), DIR/<scenario>.cpuprofile. */
+async function startProfiler(): Promise<((name: string) => Promise<void>) | undefined> {
+  const dir = opt('cpu-prof', '');
+  if (!dir) return undefined;
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, name), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+function runChild(scenario: Scenario, pin: boolean): Promise<Result> {
+  const prof = opt('cpu-prof', '');
+  const cmd = [...(pin ? ['taskset', '-c', '0'] : []), process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', scenario, ...args];
+  const devnull = openSync('/dev/null', 'w');
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', devnull, 'inherit', 'pipe'] });
+    let out = '';
+    c.stdio[3]!.on('data', (d: Buffer) => (out += d.toString()));
+    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim())) : reject(new Error(`${scenario} exited ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const pin = spawnSync('taskset', ['--version']).status === 0;
+  const runs = Number(opt('runs', '3'));
+  const only = opt('only', '');
+  const scenarios = only ? (only.split(',') as Scenario[]) : [...SCENARIOS];
+  const by = new Map<Scenario, Result[]>();
+  for (let r = 0; r < runs; r++) {
+    for (const s of scenarios) {
+      const res = await runChild(s, pin);
+      by.set(s, [...(by.get(s) ?? []), res]);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`agent CPU per span, kernel_socket records (${opt('target', 'nginx')}, ${opt('batch', '64')} per batch) → engine; ` +
+    `pinned: ${pin ? 'CPU 0' : 'no'}; ${runs} run(s), median; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('  scenario   spans      µs CPU/span   spans/CPU-s   all runs (µs/span)');
+  for (const s of scenarios) {
+    const rs = by.get(s)!;
+    const us = median(rs.map((r) => r.usPerSpan));
+    console.log(`  ${s.padEnd(9)} ${rs[0]!.spans.toLocaleString('en-US').padStart(9)}   ${us.toFixed(2).padStart(11)}   ${Math.round(1e6 / us).toLocaleString('en-US').padStart(11)}   ${rs.map((r) => r.usPerSpan.toFixed(2)).join(' ')}`);
+  }
+}
+
+const ci = args.indexOf('--child');
+if (ci >= 0) await child(args[ci + 1] as Scenario);
+else await main();
