@@ -21,6 +21,48 @@ test('formatTime: UTC with nanoseconds', () => {
   assert.equal(formatTime(1_700_000_000_123_456_789n), '2023-11-14 22:13:20.123456789');
 });
 
+/** The plain BigInt formulations the fast paths of formatTime/goDuration must agree with. */
+function refTime(ns: bigint): string {
+  const iso = new Date(Number(ns / 1_000_000n)).toISOString();
+  const frac = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).toString().padStart(9, '0');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${frac}`;
+}
+function refDuration(ns: bigint): string {
+  const frac = (v: bigint, unit: bigint) => {
+    const rest = v % unit;
+    return rest === 0n ? `${v / unit}` : `${v / unit}.${rest.toString().padStart(unit.toString().length - 1, '0').replace(/0+$/, '')}`;
+  };
+  if (ns < 1_000n) return `${ns}ns`;
+  if (ns < 1_000_000n) return `${frac(ns, 1_000n)}µs`;
+  return `${frac(ns, 1_000_000n)}ms`;
+}
+
+test('formatTime and goDuration agree with the BigInt formulations (random and edge values)', () => {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const times = [0n, 1n, 999_999_999n, 1_000_000_000n, 1_700_000_000_999_999_999n, 1_700_000_001_000_000_000n, 9_200_000_000_000_000_000n, 2n ** 63n - 1n];
+  for (let i = 0; i < 20_000; i++) times.push(BigInt(Math.floor(rnd() * 2 ** 31)) * 1_000_000_000n + BigInt(Math.floor(rnd() * 1e9)));
+  for (let i = 0; i < 2_000; i++) times.push(1_763_900_000_000_000_000n + BigInt(i) * 999_999_937n + BigInt(i % 3) * 1_000_000_000n);
+  for (const t of times) assert.equal(formatTime(t), refTime(t), String(t));
+  const durations = [1n, 9n, 10n, 999n, 1_000n, 1_001n, 1_010n, 1_100n, 999_999n, 1_000_000n, 1_000_001n, 999_999_999n];
+  for (let i = 0; i < 20_000; i++) durations.push(BigInt(Math.floor(rnd() ** 3 * 1e9)));
+  for (const d of durations) assert.equal(goDuration(d), d === 0n ? '0s' : refDuration(d), String(d));
+});
+
+test('text: whitespace in method and path is escaped as before the ASCII fast path; non-ASCII kept', () => {
+  const span = testSpan(1);
+  const original = (v: string) => v.replace(/\s/g, (ch) => (ch === ' ' ? '%20' : JSON.stringify(ch).slice(1, -1)));
+  for (const path of ['/a b\tc\u00a0d/é/\u2028', '/ü/ok', '/x\ny\rz\u000b\u000c', '/\u3000\ufeff']) {
+    span.http = { ...span.http!, method: 'GET', path };
+    assert.ok(spanText(span).includes(` GET ${original(path)} [`), JSON.stringify(path));
+  }
+  assert.ok(spanText(span).includes(' GET /\u3000\ufeff ['));
+  span.http = { ...span.http!, method: 'GET', path: '/a b' };
+  assert.ok(spanText(span).includes(' GET /a%20b ['));
+  span.http = { ...span.http!, method: '', path: '' };
+  assert.match(spanText(span), / 200 - - \[/);
+});
+
 test('text: Beyla layout for server and client spans', () => {
   const server = testSpan(3, { trace: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', parentSpanId: '', flags: 1 } });
   assert.equal(

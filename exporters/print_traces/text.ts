@@ -12,15 +12,18 @@ const KIND_SUFFIX: Record<Span['kind'], string> = { server: '', client: 'Client'
  */
 export function spanText(s: Span): string {
   const c = s.connection;
-  const [from, to] = s.kind === 'server' || s.kind === 'consumer'
-    ? [`${c.peerAddress}:${c.peerPort}`, `${c.hostAddress}:${c.hostPort}`]
-    : [`${c.hostAddress}:${c.hostPort}`, `${c.peerAddress}:${c.peerPort}`];
+  const server = s.kind === 'server' || s.kind === 'consumer';
+  const from = server ? `${c.peerAddress}:${c.peerPort}` : `${c.hostAddress}:${c.hostPort}`;
+  const to = server ? `${c.hostAddress}:${c.hostPort}` : `${c.peerAddress}:${c.peerPort}`;
   const duration = goDuration(s.endUnixNano - s.startUnixNano);
   const t = s.trace;
   return `${formatTime(s.startUnixNano)} (${duration}[${duration}]) ${TYPE[s.protocol]}${KIND_SUFFIX[s.kind]} ${status(s)} ${token(method(s))} ${token(path(s))} ` +
     `[${from}]->[${to}] size:${s.http?.requestBodySize ?? 0}B svc=[${svc(s.service)}] ` +
-    `traceparent=[00-${t.traceId}-${t.spanId}[${t.parentSpanId || '0000000000000000'}]-${(t.flags & 0xff).toString(16).padStart(2, '0')}]`;
+    `traceparent=[00-${t.traceId}-${t.spanId}[${t.parentSpanId || '0000000000000000'}]-${HEX2[t.flags & 0xff]}]`;
 }
+
+/** "00".."ff" */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** One flow: `<start> (<window>) <direction> <transport> [<src>:<port>]->[<dst>:<port>] if=<iface> bytes:<n>B packets:<n> src_svc=[..] dst_svc=[..]`. */
 export function flowText(f: Flow): string {
@@ -29,12 +32,19 @@ export function flowText(f: Flow): string {
     `src_svc=[${f.srcService ? svc(f.srcService) : '-'}] dst_svc=[${f.dstService ? svc(f.dstService) : '-'}]`;
 }
 
+/** "<name> <language>", remembered per Service object (interned, read-only; checked anyway). */
+const svcText = new WeakMap<Service, { name: string; language: string; text: string }>();
+
 function svc(s: Service): string {
-  return `${s.name} ${s.process.language}`;
+  const c = svcText.get(s);
+  if (c !== undefined && c.name === s.name && c.language === s.process.language) return c.text;
+  const text = `${s.name} ${s.process.language}`;
+  svcText.set(s, { name: s.name, language: s.process.language, text });
+  return text;
 }
 
 function status(s: Span): string {
-  if (s.http) return String(s.http.status);
+  if (s.http) return s.http.status === 200 ? '200' : String(s.http.status);
   const a = s.attributes;
   return String(a['rpc.response.status_code'] ?? a['rpc.grpc.status_code'] ?? a['db.response.status_code'] ?? 0);
 }
@@ -56,11 +66,33 @@ function path(s: Span): string {
 /** Keeps the line splittable on spaces: empty becomes "-", whitespace is escaped. */
 function token(v: string): string {
   if (v === '') return '-';
-  return /\s/.test(v) ? v.replace(/\s/g, (ch) => (ch === ' ' ? '%20' : JSON.stringify(ch).slice(1, -1))) : v;
+  // Only control characters, space and non-ASCII characters can be whitespace (\s): scan, then the regex if needed.
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c <= 32 || c >= 128) return /\s/.test(v) ? v.replace(/\s/g, (ch) => (ch === ' ' ? '%20' : JSON.stringify(ch).slice(1, -1))) : v;
+  }
+  return v;
 }
 
 /** "2006-01-02 15:04:05.123456789" in UTC from Unix nanoseconds. */
 export function formatTime(ns: bigint): string {
+  if (ns < 0n) return formatTimeSlow(ns);
+  const nanos = Number(ns % 1_000_000_000n);
+  // Number(ns) is within ~1 µs of ns (below 2^63): rounding recovers the exact second.
+  const second = Math.round((Number(ns) - nanos) / 1e9);
+  if (second !== lastSecond) {
+    const iso = new Date(second * 1000).toISOString(); // 2006-01-02T15:04:05.000Z
+    lastPrefix = `${iso.slice(0, 10)} ${iso.slice(11, 19)}.`;
+    lastSecond = second;
+  }
+  return lastPrefix + (nanos >= 100_000_000 ? String(nanos) : String(nanos).padStart(9, '0'));
+}
+
+/** The date and time of the last second formatted (spans of a batch mostly start within the same second). */
+let lastSecond = NaN;
+let lastPrefix = '';
+
+function formatTimeSlow(ns: bigint): string {
   const ms = Number(ns / 1_000_000n);
   const iso = new Date(ms).toISOString(); // 2006-01-02T15:04:05.123Z
   const frac = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).toString().padStart(9, '0');
@@ -69,6 +101,13 @@ export function formatTime(ns: bigint): string {
 
 /** Go's time.Duration.String(): "0s", "850ns", "1.5µs", "5.045099ms", "1.2s", "1m30s", "2h0m0s". */
 export function goDuration(ns: bigint): string {
+  if (ns > 0n && ns < 1_000_000_000n) {
+    // Below a second (most spans): exact in a double, no BigInt arithmetic.
+    const d = Number(ns);
+    if (d < 1_000) return `${d}ns`;
+    if (d < 1_000_000) return `${fracNumber(d, 1_000, 3)}µs`;
+    return `${fracNumber(d, 1_000_000, 6)}ms`;
+  }
   if (ns === 0n) return '0s';
   if (ns < 0n) return `-${goDuration(-ns)}`;
   if (ns < 1_000n) return `${ns}ns`;
@@ -81,6 +120,18 @@ export function goDuration(ns: bigint): string {
   const hours = minutes / 60n;
   if (hours === 0n) return `${minutes}m${seconds}`;
   return `${hours}h${minutes % 60n}m${seconds}`;
+}
+
+/** value / unit as Go prints it: the fraction without trailing zeros (`digits` = log10(unit)). */
+function fracNumber(value: number, unit: number, digits: number): string {
+  const whole = Math.floor(value / unit);
+  let rest = value - whole * unit;
+  if (rest === 0) return String(whole);
+  while (rest % 10 === 0) {
+    rest /= 10;
+    digits--;
+  }
+  return `${whole}.${String(rest).padStart(digits, '0')}`;
 }
 
 function frac(value: bigint, unit: bigint): string {
