@@ -116,3 +116,42 @@ test('bucket overrides apply and bad ones are rejected up front', () => {
   assert.deepEqual(Array.from(d.series[0]!.counts), [0, 1, 0]);
   assert.throws(() => new MetricAggregator({ buckets: { duration_histogram: [1, 0.5] } }), /buckets.duration_histogram: boundaries must be strictly increasing, got 1 then 0.5/);
 });
+
+test('series keys reused between consecutive spans with equal values give the same series as keying each span afresh', async () => {
+  const { spanAttributeValue } = await import('./span-values.js');
+  const { spanMetrics } = await import('./sources.js');
+  let seed = 3;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const selA: AttributeSelection = { namesFor: (_m, defaults) => defaults.filter((n) => n !== 'http.route') };
+  const selB: AttributeSelection = { namesFor: () => ['service.name', 'http.request.method', 'x'] };
+  const agg = new MetricAggregator();
+  const expected = new Map<string, number>();
+  for (let b = 0; b < 200; b++) {
+    const selection = pick([undefined, undefined, selA, selB]);
+    const spans = Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => {
+      const s = sampleHttpSpan(pick([api, web]), { kind: pick(['server', 'client'] as const), method: pick(['GET', 'POST']), status: pick([200, 200, 404]), route: pick(['', '/a']) });
+      if (rnd() < 0.2) s.attributes = { x: pick([1, '1', 'y']), 'http.request.method': 'OWN' };
+      return s;
+    });
+    for (const s of spans) {
+      for (const m of spanMetrics(s)) {
+        const names = selection ? selection.namesFor(m.def.name, m.def.defaultAttributes, []) : m.def.defaultAttributes;
+        const k = `${m.def.name}|${s.service.name}|${JSON.stringify(names.map((n) => { const v = spanAttributeValue(s, n); return v === undefined ? null : String(v); }))}`;
+        expected.set(k, (expected.get(k) ?? 0) + 1);
+      }
+    }
+    const batch = spanBatch(spans);
+    if (selection) batch.selection = selection;
+    agg.consume(batch);
+  }
+  const got = new Map<string, number>();
+  for (const v of agg.collect()) {
+    for (const s of v.series) {
+      // Values are keyed by their text (1 and '1' share a series), so compare them as text.
+      const k = `${v.def.name}|${s.service!.name}|${JSON.stringify(s.values.map((x) => (x === undefined ? null : String(x))))}`;
+      got.set(k, (got.get(k) ?? 0) + s.count);
+    }
+  }
+  assert.deepEqual([...got].sort(), [...expected].sort());
+});

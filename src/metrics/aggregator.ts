@@ -10,7 +10,7 @@ import { boundsFor, type BucketOverrides } from './buckets.js';
 import { MetricState } from './metric-state.js';
 import type { Series } from './series.js';
 import { ALL_SPAN_METRICS, FLOW_ATTRIBUTES, flowAttributeValue, measurementAttributeValue, spanMetrics } from './sources.js';
-import { SPAN_METRIC_ATTRIBUTES, spanAttributeValue } from './span-values.js';
+import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, type SpanAttributeGetter } from './span-values.js';
 
 export interface AggregatorOptions {
   /** Series not updated for this long are dropped (Beyla's metrics TTL, default 5 minutes). */
@@ -30,6 +30,15 @@ export interface MetricView {
   readonly series: readonly Series[];
 }
 
+/** The value getters of a list of attribute names (lists are shared per metric and selection, so cached by identity). */
+const getterLists = new WeakMap<readonly string[], SpanAttributeGetter[]>();
+
+function gettersFor(names: readonly string[]): SpanAttributeGetter[] {
+  let g = getterLists.get(names);
+  if (g === undefined) getterLists.set(names, (g = names.map(spanAttributeGetter)));
+  return g;
+}
+
 const SEP = '\u0001';
 const MISSING = '\u0000';
 
@@ -47,6 +56,12 @@ export class MetricAggregator {
   private readonly dropped: Counter | undefined;
   private readonly unknown: Counter | undefined;
   private readonly expired: Counter | undefined;
+  /** The attribute values of the span being keyed, and those (with service and names) of the last key built. */
+  private readonly values: (AttributeValue | undefined)[] = [];
+  private readonly prevValues: (AttributeValue | undefined)[] = [];
+  private prevSid = '';
+  private prevNames: readonly string[] | undefined;
+  private prevKey = '';
 
   constructor(private readonly options: AggregatorOptions = {}) {
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
@@ -118,26 +133,44 @@ export class MetricAggregator {
 
   private spans(items: Span[], selection: AttributeSelection | undefined, now: number): void {
     for (const st of this.states.values()) st.select(selection);
+    const vals = this.values;
+    const prev = this.prevValues;
     for (let i = 0; i < items.length; i++) {
       const span = items[i]!;
       const metrics = spanMetrics(span);
       if (metrics.length === 0) continue;
       const sid = this.serviceKey(span.service);
-      let sig = '';
+      let sig: string | undefined;
       let key = '';
       for (let m = 0; m < metrics.length; m++) {
         const sm = metrics[m]!;
         const st = this.states.get(sm.def.name)!;
-        if (m === 0 || st.sig !== sig) {
+        if (st.sig !== sig) {
           sig = st.sig;
-          key = sid;
-          const names = st.names;
-          for (let n = 0; n < names.length; n++) {
-            const v = spanAttributeValue(span, names[n]!);
-            key += v === undefined ? SEP + MISSING : SEP + v;
+          const getters = gettersFor(st.names);
+          const n = getters.length;
+          // The key only depends on (service, values): spans of one endpoint share it, so compare the values with
+          // the previous span's and reuse its key (already hashed by the Map) instead of building a new string.
+          let same = sid === this.prevSid && st.names === this.prevNames;
+          for (let k = 0; k < n; k++) {
+            const v = getters[k]!(span);
+            vals[k] = v;
+            if (same && prev[k] !== v) same = false;
+          }
+          if (same) key = this.prevKey;
+          else {
+            key = sid;
+            for (let k = 0; k < n; k++) {
+              const v = vals[k];
+              key += v === undefined ? SEP + MISSING : SEP + v;
+            }
+            for (let k = 0; k < n; k++) prev[k] = vals[k];
+            this.prevSid = sid;
+            this.prevNames = st.names;
+            this.prevKey = key;
           }
         }
-        const s = st.seriesFor(key, span.service, () => st.names.map((n) => spanAttributeValue(span, n)), now);
+        const s = st.seriesForValues(key, span.service, vals, now);
         if (s === undefined) this.dropped?.add();
         else st.record(s, sm.value(span), now);
       }

@@ -40,7 +40,19 @@ export class MetricState {
     let s = this.series.get(key);
     if (s !== undefined) return s;
     if (this.series.size >= this.maxSeries) return undefined;
-    s = newSeries(service, this.names, values(), this.bounds ? this.bounds.length + 1 : 0, now);
+    return this.create(key, service, values(), now);
+  }
+
+  /** seriesFor() with the values at hand: `values` (aligned with `names`, may be longer) is copied when a series is created. */
+  seriesForValues(key: string, service: Service | undefined, values: readonly (AttributeValue | undefined)[], now: number): Series | undefined {
+    const s = this.series.get(key);
+    if (s !== undefined) return s;
+    if (this.series.size >= this.maxSeries) return undefined;
+    return this.create(key, service, values.slice(0, this.names.length), now);
+  }
+
+  private create(key: string, service: Service | undefined, values: (AttributeValue | undefined)[], now: number): Series {
+    const s = newSeries(service, this.names, values, this.bounds ? this.bounds.length + 1 : 0, now);
     this.series.set(key, s);
     return s;
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { spanAttributes } from '../model/span-attributes.js';
 import type { Span } from '../model/span.js';
-import { SPAN_METRIC_ATTRIBUTES, spanAttributeValue } from './span-values.js';
+import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, spanAttributeValue } from './span-values.js';
 import { sampleService } from '../../test/support/sample-spans.js';
 
 const service = sampleService('api', 7);
@@ -30,5 +30,11 @@ test('spanAttributeValue agrees with spanAttributes() for every attribute it pro
     const all = spanAttributes(span);
     for (const [k, v] of Object.entries(all)) assert.deepEqual(spanAttributeValue(span, k), v, k);
     for (const k of SPAN_METRIC_ATTRIBUTES) if (!(k in all)) assert.equal(spanAttributeValue(span, k), undefined, k);
+  }), { numRuns: 500 });
+});
+
+test('spanAttributeGetter(name)(span) equals spanAttributeValue(span, name)', () => {
+  fc.assert(fc.property(arbSpan, (span) => {
+    for (const k of [...SPAN_METRIC_ATTRIBUTES, 'db.system.name', 'rpc.method', 'no.such']) assert.deepEqual(spanAttributeGetter(k)(span), spanAttributeValue(span, k), k);
   }), { numRuns: 500 });
 });

@@ -41,6 +41,31 @@ const GETTERS: Readonly<Record<string, Getter>> = {
 /** The attribute names metrics can pick from a span, besides the span's own `attributes` keys. */
 export const SPAN_METRIC_ATTRIBUTES: readonly string[] = ['service.name', 'service.namespace', ...Object.keys(GETTERS)];
 
+export type SpanAttributeGetter = (span: Span) => AttributeValue | undefined;
+
+const serviceName: SpanAttributeGetter = (s) => s.service.name;
+const serviceNamespace: SpanAttributeGetter = (s) => s.service.namespace;
+const getterCache = new Map<string, SpanAttributeGetter>();
+
+/** `(span) => spanAttributeValue(span, name)` with the name resolved once (the metrics hot path calls it per span). */
+export function spanAttributeGetter(name: string): SpanAttributeGetter {
+  let g = getterCache.get(name);
+  if (g !== undefined) return g;
+  if (name === 'service.name') g = serviceName;
+  else if (name === 'service.namespace') g = serviceNamespace;
+  else {
+    const typed: SpanAttributeGetter | undefined = GETTERS[name];
+    g = typed
+      ? (s) => {
+        const own = s.attributes[name];
+        return own !== undefined ? own : typed(s);
+      }
+      : (s) => s.attributes[name];
+  }
+  if (getterCache.size < 10_000) getterCache.set(name, g);
+  return g;
+}
+
 /** `spanAttributes(span)[name]`, without building the whole object. */
 export function spanAttributeValue(span: Span, name: string): AttributeValue | undefined {
   if (name === 'service.name') return span.service.name;
