@@ -18,6 +18,8 @@ export class Router {
   readonly #patterns: RouteMatcher;
   readonly #ignored: RouteMatcher;
   readonly #heuristic: RouteHeuristic;
+  /** path → heuristic route: the heuristic is a pure function of the path, and a service sees the same paths again. */
+  readonly #classified = new BoundedCache<string, string>(4096);
   /** method → route → "<METHOD> <route>", so span names are interned, not rebuilt per span. */
   readonly #names = new Map<string, BoundedCache<string, string>>();
   readonly #tries = new WeakMap<Service, RouteTrie>();
@@ -66,7 +68,9 @@ export class Router {
   }
 
   #classify(path: string): string {
-    return this.#heuristic.classify(path);
+    let route = this.#classified.get(path);
+    if (route === undefined) this.#classified.set(path, (route = this.#heuristic.classify(path)));
+    return route;
   }
 
   #spanName(method: string, route: string): string {
