@@ -28,8 +28,13 @@ export class MonotonicClock {
   }
 
   toUnixNano(mono: bigint): bigint {
+    return mono + this.unixOffset();
+  }
+
+  /** Unix-epoch ns minus monotonic ns (refreshed when due): several times of one record share one check. */
+  unixOffset(): bigint {
     if (Date.now() - this.measuredAt > this.refreshMs) this.refresh();
-    return mono + this.offset;
+    return this.offset;
   }
 
   /** The current monotonic time in ns (the probes' clock). */

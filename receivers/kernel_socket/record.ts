@@ -1,6 +1,7 @@
 /**
  * Decoder of struct ks_record (bpf/include/kernel_socket.h) with DataView, no copies: captured bytes stay
- * views into the ring-buffer batch (or the slot value the sweeper read).
+ * views into the ring-buffer batch (or the slot value the sweeper read), and so do the fields read on demand:
+ * use a record while its bytes are unchanged (the receiver turns it into a span at once).
  */
 export const KS_HEADER_SIZE = 144;
 
@@ -20,8 +21,8 @@ export interface KsRecord {
   startNs: bigint;
   /** 0n when there was no response. */
   endNs: bigint;
-  respStartNs: bigint;
-  lastNs: bigint;
+  readonly respStartNs: bigint;
+  readonly lastNs: bigint;
   reqBytes: number;
   respBytes: number;
   reqHeadLen: number;
@@ -41,7 +42,7 @@ export interface KsRecord {
   laddrAt: number;
   raddrAt: number;
   request: Buffer;
-  response: Buffer;
+  readonly response: Buffer;
   bytes: Buffer;
 }
 
@@ -57,32 +58,79 @@ export function decodeRecord(view: DataView, bytes: Buffer, off: number, len: nu
   const reqStart = off + KS_HEADER_SIZE;
   const respStart = respAt === undefined ? reqStart + reqLen : off + respAt;
   if (reqStart + reqLen > off + len || respStart + respLen > off + len) return undefined;
-  return {
-    startNs: view.getBigUint64(off + KS_OFF.start, true),
-    endNs: view.getBigUint64(off + KS_OFF.end, true),
-    respStartNs: view.getBigUint64(off + KS_OFF.respStart, true),
-    lastNs: view.getBigUint64(off + KS_OFF.last, true),
-    reqBytes: u64(view, off + KS_OFF.reqBytes),
-    respBytes: u64(view, off + KS_OFF.respBytes),
-    reqHeadLen: view.getUint32(off + KS_OFF.reqHead, true),
-    respHeadLen: view.getUint32(off + KS_OFF.respHead, true),
-    tgid: view.getUint32(off + KS_OFF.tgid, true),
-    fd: view.getInt32(off + KS_OFF.fd, true),
-    seq: view.getUint32(off + KS_OFF.seq, true),
-    lport: view.getUint16(off + KS_OFF.lport, true),
-    rport: view.getUint16(off + KS_OFF.rport, true),
-    family: view.getUint16(off + KS_OFF.family, true),
-    status: view.getUint16(off + KS_OFF.status, true),
-    role: view.getUint8(off + KS_OFF.role),
-    reason: view.getUint8(off + KS_OFF.reason),
-    method: view.getUint8(off + KS_OFF.method),
-    flags: view.getUint8(off + KS_OFF.flags),
-    laddrAt: off + KS_OFF.laddr,
-    raddrAt: off + KS_OFF.raddr,
-    request: bytes.subarray(reqStart, reqStart + reqLen),
-    response: bytes.subarray(respStart, respStart + respLen),
-    bytes,
-  };
+  return new RecordView(view, bytes, off, reqStart, reqLen, respStart, respLen);
+}
+
+/**
+ * A decoded record. The fields every span needs are read at once; the rest (two timestamps, the response
+ * capture, which a span needs only when the probe did not see the response head) are read from the record
+ * bytes when asked for, saving a BigInt and a Buffer view per record.
+ */
+class RecordView implements KsRecord {
+  startNs: bigint;
+  endNs: bigint;
+  reqBytes: number;
+  respBytes: number;
+  reqHeadLen: number;
+  respHeadLen: number;
+  tgid: number;
+  fd: number;
+  seq: number;
+  lport: number;
+  rport: number;
+  family: number;
+  status: number;
+  role: number;
+  reason: number;
+  method: number;
+  flags: number;
+  laddrAt: number;
+  raddrAt: number;
+  request: Buffer;
+  #response: Buffer | undefined;
+
+  constructor(
+    private readonly view: DataView,
+    readonly bytes: Buffer,
+    private readonly off: number,
+    reqStart: number,
+    reqLen: number,
+    private readonly respStart: number,
+    private readonly respLen: number,
+  ) {
+    this.startNs = view.getBigUint64(off + KS_OFF.start, true);
+    this.endNs = view.getBigUint64(off + KS_OFF.end, true);
+    this.reqBytes = u64(view, off + KS_OFF.reqBytes);
+    this.respBytes = u64(view, off + KS_OFF.respBytes);
+    this.reqHeadLen = view.getUint32(off + KS_OFF.reqHead, true);
+    this.respHeadLen = view.getUint32(off + KS_OFF.respHead, true);
+    this.tgid = view.getUint32(off + KS_OFF.tgid, true);
+    this.fd = view.getInt32(off + KS_OFF.fd, true);
+    this.seq = view.getUint32(off + KS_OFF.seq, true);
+    this.lport = view.getUint16(off + KS_OFF.lport, true);
+    this.rport = view.getUint16(off + KS_OFF.rport, true);
+    this.family = view.getUint16(off + KS_OFF.family, true);
+    this.status = view.getUint16(off + KS_OFF.status, true);
+    this.role = view.getUint8(off + KS_OFF.role);
+    this.reason = view.getUint8(off + KS_OFF.reason);
+    this.method = view.getUint8(off + KS_OFF.method);
+    this.flags = view.getUint8(off + KS_OFF.flags);
+    this.laddrAt = off + KS_OFF.laddr;
+    this.raddrAt = off + KS_OFF.raddr;
+    this.request = bytes.subarray(reqStart, reqStart + reqLen);
+  }
+
+  get respStartNs(): bigint {
+    return this.view.getBigUint64(this.off + KS_OFF.respStart, true);
+  }
+
+  get lastNs(): bigint {
+    return this.view.getBigUint64(this.off + KS_OFF.last, true);
+  }
+
+  get response(): Buffer {
+    return (this.#response ??= this.bytes.subarray(this.respStart, this.respStart + this.respLen));
+  }
 }
 
 /** A u64 byte count as a number (exact below 2^53). */

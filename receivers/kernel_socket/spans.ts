@@ -11,19 +11,22 @@ import { KS_ROLE_CLIENT, type KsRecord } from './record.js';
  * its last activity.
  */
 export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicClock): Span | Http1Reject {
+  const start = r.startNs;
   const end = r.endNs !== 0n ? r.endNs : r.lastNs;
+  const offset = clock.unixOffset();
   return http1Span({
     kind: r.role === KS_ROLE_CLIENT ? 'client' : 'server',
     scheme: 'http',
     request: r.request,
-    response: r.status === 0 ? EMPTY : r.response,
+    // With the status and the head length from the probe, the parser does not read the response capture.
+    response: r.status === 0 || r.respHeadLen > 0 ? EMPTY : r.response,
     requestBytes: r.reqBytes,
     responseBytes: r.respBytes,
     requestHeadLength: r.reqHeadLen,
     responseHeadLength: r.respHeadLen,
     status: r.status,
-    startUnixNano: clock.toUnixNano(r.startNs),
-    endUnixNano: clock.toUnixNano(end > r.startNs ? end : r.startNs),
+    startUnixNano: start + offset,
+    endUnixNano: (end > start ? end : start) + offset,
     connection: {
       peerAddress: formatAddress(r.bytes, r.raddrAt, r.family),
       peerPort: r.rport,
