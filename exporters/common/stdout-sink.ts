@@ -3,6 +3,11 @@ import type { Logger } from '../../src/pipeline/logger.js';
 /** Where lines go: stdout in the agent; tests pass their own. Returns false when the text was not written. */
 export type LineSink = (text: string) => boolean;
 
+/** A LineSink that also takes lines already encoded as UTF-8 (saves the string encoding on the hot path). */
+export interface ByteLineSink extends LineSink {
+  bytes(utf8: Uint8Array): boolean;
+}
+
 /** Output buffered in the stream beyond this is a reader that does not keep up: lines are dropped (and counted by the caller). */
 const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
@@ -15,8 +20,8 @@ export function stdoutClosed(): boolean {
 }
 
 /** stdout, minding EPIPE and a stuck reader: never throws, never buffers without bound. */
-export function stdoutSink(logger: Logger): LineSink {
-  return (text) => {
+export function stdoutSink(logger: Logger): ByteLineSink {
+  const write = (data: string | Uint8Array): boolean => {
     if (!hooked) {
       hooked = true;
       process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -25,7 +30,10 @@ export function stdoutSink(logger: Logger): LineSink {
       });
     }
     if (closed || process.stdout.writableLength > MAX_PENDING_BYTES) return false;
-    process.stdout.write(text);
+    process.stdout.write(data);
     return !closed;
   };
+  const sink = (text: string) => write(text);
+  sink.bytes = (utf8: Uint8Array) => write(utf8);
+  return sink;
 }

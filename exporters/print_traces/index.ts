@@ -3,10 +3,10 @@ import { flowToJson } from '../../src/model/flow-json.js';
 import { spanToJsonLine } from '../../src/model/span-json.js';
 import type { ComponentContext, Exporter, ExporterFactory } from '../../src/pipeline/component.js';
 import { defaultPrintTracesConfig, printTracesSchema, type PrintTracesConfig } from './config.js';
-import { flowText, spanText } from './text.js';
-import { stdoutClosed, stdoutSink, type LineSink } from '../common/stdout-sink.js';
+import { flowText, spanLinesUtf8, spanText } from './text.js';
+import { stdoutClosed, stdoutSink, type ByteLineSink, type LineSink } from '../common/stdout-sink.js';
 
-export type { LineSink } from '../common/stdout-sink.js';
+export type { ByteLineSink, LineSink } from '../common/stdout-sink.js';
 
 /** Prints every span (traces pipelines) or flow (flows pipelines) on stdout, one line each. */
 export const printTracesExporterFactory: ExporterFactory<PrintTracesConfig> = {
@@ -23,14 +23,23 @@ export function createPrintTraces(config: PrintTracesConfig, ctx: ComponentConte
   const printed = ctx.telemetry.counter('lumen_print_traces_printed_items_total', 'Spans and flows printed.');
   const dropped = ctx.telemetry.counter('lumen_print_traces_dropped_items_total', 'Spans and flows not printed (output closed or not keeping up).');
   const json = config.format === 'json';
+  // Text lines of spans go to a byte-taking sink already encoded (the same bytes the string would give).
+  const byteSink = !json && 'bytes' in sink ? (sink as ByteLineSink) : undefined;
   let open = true;
   return {
     async start() {},
     consume(batch: Batch) {
       if (!open) return dropped.add(batch.items.length);
-      const text = render(batch, json);
-      if (text === '') return;
-      if (sink(text)) return printed.add(batch.items.length);
+      let written: boolean;
+      if (byteSink && batch.kind === 'spans') {
+        if (batch.items.length === 0) return;
+        written = byteSink.bytes(spanLinesUtf8(batch.items));
+      } else {
+        const text = render(batch, json);
+        if (text === '') return;
+        written = sink(text);
+      }
+      if (written) return printed.add(batch.items.length);
       dropped.add(batch.items.length);
       if (isClosed()) {
         open = false;

@@ -5,8 +5,8 @@ import type { Flow } from '../../src/model/flow.js';
 import { testContext } from '../../test/support/context.js';
 import { testService, testSpan } from '../../test/support/spans.js';
 import { parseSpanLines } from '../../receivers/replay/parse.js';
-import { createPrintTraces, printTracesExporterFactory, render } from './index.js';
-import { formatTime, goDuration, spanText } from './text.js';
+import { createPrintTraces, printTracesExporterFactory, render, type ByteLineSink } from './index.js';
+import { formatTime, goDuration, spanLinesUtf8, spanText } from './text.js';
 
 test('goDuration matches Go time.Duration.String()', () => {
   const cases: [bigint, string][] = [
@@ -147,4 +147,43 @@ test('exporter: an output that does not keep up drops and counts that batch, the
   assert.equal(ctx.metrics.value('lumen_print_traces_printed_items_total'), 2);
   assert.equal(ctx.metrics.value('lumen_print_traces_dropped_items_total'), 2);
   assert.equal(ctx.logs.filter((l) => l.level === 'warn').length, 0);
+});
+
+test('spanLinesUtf8: the UTF-8 bytes of the text lines, whatever the paths and durations hold', () => {
+  const paths = ['/small.txt', '/é', '/Âµ', '/a\u00b5b', '/€', '/😀', '/\ud800', '/x y', ''];
+  const durations = [0n, 999n, 1_500n, 41_500n, 2_500_000n, 1_200_000_000n, -2_000n];
+  for (const path of paths) {
+    const spans = durations.map((d, i) => {
+      const s = testSpan(i + 1);
+      s.http = { ...s.http!, path };
+      s.endUnixNano = s.startUnixNano + d;
+      return s;
+    });
+    for (const batch of [spans, spans.slice(2, 4), spans.slice(0, 1)]) {
+      assert.deepEqual(spanLinesUtf8(batch), Buffer.from(render(spanBatch(batch), false), 'utf8'), JSON.stringify(path));
+    }
+  }
+  const svc = testSpan(1, { service: testService('café', 5, 'go') });
+  svc.endUnixNano = svc.startUnixNano + 5_000n;
+  assert.deepEqual(spanLinesUtf8([svc]), Buffer.from(render(spanBatch([svc]), false), 'utf8'));
+});
+
+test('exporter: a sink taking bytes gets text span lines as UTF-8, flows and JSON as text', async () => {
+  const ctx = testContext('print_traces');
+  const got: (string | Buffer)[] = [];
+  const sink = Object.assign((t: string) => (got.push(t), true), { bytes: (b: Uint8Array) => (got.push(Buffer.from(b)), true) }) as ByteLineSink;
+  const text = createPrintTraces({ format: 'text' }, ctx, sink, () => false);
+  const spans = [testSpan(1), testSpan(2)];
+  spans[1]!.endUnixNano = spans[1]!.startUnixNano + 12_345n;
+  text.consume(spanBatch(spans), 'traces');
+  text.consume(spanBatch([]), 'traces');
+  text.consume(flowBatch([flow]), 'flows');
+  createPrintTraces({ format: 'json' }, ctx, sink, () => false).consume(spanBatch(spans), 'traces');
+  assert.equal(got.length, 3);
+  assert.ok(Buffer.isBuffer(got[0]));
+  assert.equal(got[0]!.toString(), render(spanBatch(spans), false));
+  assert.match(got[0]!.toString(), /\(12\.345µs\[12\.345µs\]\)/);
+  assert.equal(got[1], render(flowBatch([flow]), false));
+  assert.equal(got[2], render(spanBatch(spans), true));
+  assert.equal(ctx.metrics.value('lumen_print_traces_printed_items_total'), 5);
 });
