@@ -8,7 +8,19 @@ import type { AttributeValue, Span } from '../model/span.js';
  */
 type Getter = (span: Span) => AttributeValue | undefined;
 
+/** The last Host header seen and its address: a server's spans mostly carry the same Host, so no slice per span. */
+let lastHost = '';
+let lastAddress = '';
+
 function stripPort(host: string): string {
+  if (host === lastHost) return lastAddress;
+  const address = hostAddress(host);
+  lastHost = host;
+  lastAddress = address;
+  return address;
+}
+
+function hostAddress(host: string): string {
   if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
   const i = host.lastIndexOf(':');
   return i > 0 && host.indexOf(':') === i ? host.slice(0, i) : host;
