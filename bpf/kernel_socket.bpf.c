@@ -299,7 +299,15 @@ static __always_inline void ks_capture(struct ks_io *io, struct ks_slot *s, int 
 	if (!p || have >= cap || n == 0)
 		return;
 	if (inbuf && have == 0 && capture_bytes <= KS_SCAN_MAX && capture_bytes <= KS_CAPTURE_MAX) {
-		bpf_probe_read_kernel(resp ? s->resp : s->req, capture_bytes, io->buf);
+		/* plain word copies: cheaper than a probe_read_kernel call (bytes past n are never emitted) */
+		__u64 *dst = (__u64 *)(resp ? s->resp : s->req);
+		__u64 *src = (__u64 *)io->buf;
+		__u32 words = (capture_bytes + 7) / 8;
+		for (__u32 i = 0; i < KS_SCAN_MAX / 8 && i < KS_CAPTURE_MAX / 8; i++) {
+			if (i >= words)
+				break;
+			dst[i] = src[i];
+		}
 		__u32 k = n < cap ? n : cap;
 		if (resp)
 			s->r.resp_len = k;
@@ -310,6 +318,19 @@ static __always_inline void ks_capture(struct ks_io *io, struct ks_slot *s, int 
 	__u32 k = cap - have;
 	if (k > n)
 		k = n;
+	if (k <= 16 && have <= KS_CAPTURE_MAX - 16) {
+		/* a short tail (a small body after its headers): one fixed-size read, which may take bytes past
+		 * the message (never emitted); falls back to exact pieces if that crosses into unmapped memory */
+		__u32 at = have & (KS_CAPTURE_MAX - 1);
+		if (at <= KS_CAPTURE_MAX - 16 &&
+		    !bpf_probe_read_user((resp ? s->resp : s->req) + at, 16, p)) {
+			if (resp)
+				s->r.resp_len = have + k;
+			else
+				s->r.req_len = have + k;
+			return;
+		}
+	}
 	__u32 fault = 0;
 	__u32 got = ks_copy_user(io, resp ? s->resp : s->req, have, k, p, &fault);
 	if (fault)
@@ -332,8 +353,9 @@ static __always_inline int ks_port_ignored(__u16 port)
 /* Is sk a TCP socket over IPv4/IPv6? (The tracepoints fire for every socket family.) */
 static __always_inline int ks_sk_is_tcp(struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	return (family == AF_INET || family == AF_INET6) && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+	/* direct loads: sk is a tracepoint argument the verifier trusts (no probe_read calls) */
+	__u16 family = sk->__sk_common.skc_family;
+	return (family == AF_INET || family == AF_INET6) && sk->sk_protocol == IPPROTO_TCP;
 }
 
 /* Fills a connection entry from a TCP socket (state IGNORED when a port is configured away). */
@@ -475,49 +497,81 @@ struct ks_scan_ctx {
 	__u32 used; /* bytes up to and including the end of the header block, 0 if not reached */
 };
 
+/* Words a skip step may pass over in one callback (a header line is 20-50 bytes). */
+#define KS_SKIP_WORDS 6
+
+/* At a header line's start (H1S_NAME, nothing matched) with >= 8 bytes at pos: decides it from whole words
+ * (see h1_scan_line_start). Returns the bytes consumed (0: now skipping) or -1: byte by byte. */
+static __always_inline int ks_scan_line_start(struct ks_io *io, struct h1_scan *s, __u32 pos, __u32 n)
+{
+	KS_OPAQUE(pos);
+	pos &= KS_SCAN_MAX - 1;
+	__u64 w = *(__u64 *)(io->buf + pos);
+	int have2 = pos + 16 <= n;
+	__u64 w2 = have2 ? *(__u64 *)(io->buf + ((pos + 8) & (KS_SCAN_MAX - 1))) : 0;
+	return h1_scan_line_start(s, w, w2, have2);
+}
+
 /*
- * One step of the header scan: a whole 8-byte word when the scanner is skipping a line's content (a value it
- * does not need, or the request/status line) and the word holds no LF, else one byte through h1_scan_byte.
- * Most of a header block is values, so most bytes go 8 at a time. The position lives in map memory.
+ * One step of the header scan. Skipping a line's content (a value we do not need, or the request/status
+ * line), whole 8-byte words go at once up to the word holding the line's LF; the LF itself goes through
+ * h1_scan_byte, and the next line's start is decided from whole words in the same step — so a typical header
+ * line costs one callback. Header names that may be Content-Length/Transfer-Encoding, and their values, go
+ * byte by byte. The position lives in map memory.
  */
 static long ks_scan_cb(__u32 i, void *vctx)
 {
 	struct ks_scan_ctx *x = vctx;
 	struct ks_io *io = x->io;
-	__u32 pos = io->scan_pos;
-	if (pos >= x->n || pos >= KS_SCAN_MAX)
-		return 1;
-	KS_OPAQUE(pos);
-	pos &= KS_SCAN_MAX - 1;
 	struct h1_scan *s = &io->scan;
-	if (pos + 8 <= x->n) {
-		__u64 w = *(__u64 *)(io->buf + pos);
-		if (s->mode == H1S_SKIP || s->mode == H1S_LINE_FIRST) {
+	__u32 n = x->n;
+	__u32 pos = io->scan_pos;
+	if (pos >= n || pos >= KS_SCAN_MAX)
+		return 1;
+	if (s->mode == H1S_SKIP || s->mode == H1S_LINE_FIRST) {
+		for (int k = 0; k < KS_SKIP_WORDS; k++) { /* a bounded loop: the verifier walks it */
+			if (pos + 8 > n)
+				break;
+			KS_OPAQUE(pos);
+			pos &= KS_SCAN_MAX - 1;
+			__u64 w = *(__u64 *)(io->buf + pos);
 			if (!h1_word_has_lf(w)) {
 				h1_scan_skip_word(s, w);
-				io->scan_pos = pos + 8;
-				return 0;
+				pos += 8;
+				continue;
 			}
-			__u32 k = h1_word_first_lf(w);
-			if (k > 0) {
-				h1_scan_skip_bytes(s, w, k);
-				io->scan_pos = pos + k;
-				return 0;
+			__u32 lf = h1_word_first_lf(w);
+			if (lf > 0) {
+				h1_scan_skip_bytes(s, w, lf);
+				pos += lf;
 			}
-		} else if (s->mode == H1S_NAME && s->idx == 0 && s->line_len == 0) {
-			int have2 = pos + 16 <= x->n;
-			__u64 w2 = have2 ? *(__u64 *)(io->buf + ((pos + 8) & (KS_SCAN_MAX - 1))) : 0;
-			int r = h1_scan_line_start(s, w, w2, have2);
-			if (r >= 0) {
-				io->scan_pos = pos + r; /* r == 0: the same position again, now skipping */
-				return 0;
-			}
+			break;
+		}
+		if (pos >= n || pos >= KS_SCAN_MAX) {
+			io->scan_pos = pos;
+			return 1;
+		}
+	} else if (s->mode == H1S_NAME && s->idx == 0 && s->line_len == 0 && pos + 8 <= n) {
+		int r = ks_scan_line_start(io, s, pos, n);
+		if (r >= 0) {
+			io->scan_pos = pos + r; /* r == 0: the same position again, now skipping */
+			return 0;
 		}
 	}
-	io->scan_pos = pos + 1;
-	if (h1_scan_byte(s, io->buf[pos])) {
-		x->used = pos + 1;
+	KS_OPAQUE(pos);
+	pos &= KS_SCAN_MAX - 1;
+	__u8 c = io->buf[pos];
+	pos++;
+	io->scan_pos = pos;
+	if (h1_scan_byte(s, c)) {
+		x->used = pos;
 		return 1;
+	}
+	if (c == '\n' && pos + 8 <= n) {
+		/* the next line starts here: decide it now rather than in another callback */
+		int r = ks_scan_line_start(io, s, pos, n);
+		if (r > 0)
+			io->scan_pos = pos + r;
 	}
 	return 0;
 }
@@ -611,16 +665,22 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		}
 	}
 
+	struct ks_slot *started = NULL; /* the slot a message start below looked up: not looked up twice */
 	if (d->phase == KS_P_IDLE) {
 		if (!p)
 			return -1; /* sendfile / unread iovecs at a message boundary: nothing to recognise */
 		/* peek: carried bytes + up to 16 new ones */
 		__u32 cl = d->carry_len & 15;
 		__u32 take = n > 16 - cl ? 16 - cl : (__u32)n;
-		__builtin_memset(io->peek, 0, 16);
-		if (cl)
+		if (!cl) {
+			/* the common case: the message starts this call; whole words, bytes past `take` unused */
+			*(__u64 *)io->peek = *(__u64 *)io->buf;
+			*(__u64 *)(io->peek + 8) = *(__u64 *)(io->buf + 8);
+		} else {
+			__builtin_memset(io->peek, 0, 16);
 			bpf_probe_read_kernel(io->peek, cl, d->carry);
-		bpf_probe_read_kernel(io->peek + cl, take & 31, io->buf);
+			bpf_probe_read_kernel(io->peek + cl, take & 31, io->buf);
+		}
 		__u32 have = cl + take;
 		__u32 mlen = 0;
 		int r = is_req ? h1_detect_request(io->peek, have, &mlen) : h1_detect_response(io->peek, have);
@@ -706,6 +766,7 @@ __noinline int ks_step(__u32 seg, __u32 off)
 			h1_scan_init(&d->scan);
 			d->scan.head_len = cl;
 			d->phase = KS_P_HEADERS;
+			started = s;
 		} else {
 			/* A response start. */
 			__u32 seq = c->head;
@@ -743,6 +804,7 @@ __noinline int ks_step(__u32 seg, __u32 off)
 			d->phase = KS_P_HEADERS;
 			if (r >= 200 && c->req.phase == KS_P_OPEN)
 				c->req.phase = KS_P_IDLE; /* the request's unknown rest is over: the server answered */
+			started = s;
 		}
 	}
 
@@ -752,8 +814,11 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		d->phase = KS_P_IDLE;
 		return -1;
 	}
-	struct ks_slot_key sk = { .sk = io->sk, .slot = seq & (KS_SLOTS - 1) };
-	struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
+	struct ks_slot *s = started;
+	if (!s) {
+		struct ks_slot_key sk = { .sk = io->sk, .slot = seq & (KS_SLOTS - 1) };
+		s = bpf_map_lookup_elem(&ks_slots, &sk);
+	}
 	if (!s || s->r.start_ns == 0 || s->r.seq != seq) {
 		d->phase = KS_P_IDLE;
 		return -1;
@@ -902,13 +967,27 @@ static long ks_walk_cb(__u32 i, void *vctx)
 static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *iov, __u64 iovcnt, __u64 total)
 {
 	__u32 n = io->nseg;
+	/* iovecs are read two at a time (headers + body is the common writev): half the user reads */
+	struct iovec pair[2] = {};
+	int have_pair = 0;
 #pragma unroll
 	for (int i = 0; i < KS_MAX_SEGS - 1; i++) {
 		if (i >= iovcnt || total == 0 || n >= KS_MAX_SEGS - 1)
 			break;
 		struct iovec v = {};
-		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
-			break;
+		if (i & 1) {
+			if (have_pair) {
+				v = pair[1];
+			} else if (bpf_probe_read_user(&v, sizeof(v), &iov[i])) {
+				break;
+			}
+		} else {
+			have_pair = i + 1 < iovcnt && !bpf_probe_read_user(pair, sizeof(pair), &iov[i]);
+			if (have_pair)
+				v = pair[0];
+			else if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+				break;
+		}
 		__u64 l = v.iov_len < total ? v.iov_len : total;
 		if (l == 0)
 			continue;
@@ -1040,6 +1119,11 @@ SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(ks_send_start, struct sock *sk, struct msghdr *msg, struct sk_buff *skb, int size_goal)
 {
 	if (!ks_pid_wanted(lumen_tgid()))
+		return 0;
+	/* only a request's start matters (a response's end is the write's end): servers skip the clock */
+	struct ks_conn_key key = { .sk = (__u64)sk };
+	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
+	if (c && c->role == KS_ROLE_SERVER)
 		return 0;
 	struct ks_wstart *w = bpf_task_storage_get(&ks_wstart, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (w && w->sk != (__u64)sk) {

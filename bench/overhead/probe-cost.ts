@@ -1,0 +1,106 @@
+/**
+ * Where the saturating overhead goes, probe by probe, in one run:
+ *   node --import tsx bench/overhead/probe-cost.ts [--target nginx|node] [--seconds 6] [--rounds 2]
+ * wrk (2 threads, 50 keep-alive connections, as fast as it can) against the target in four modes:
+ *   none      no BPF at all (the baseline)
+ *   idle      kernel_socket.bpf.o attached, allow-list empty: what every process pays for the probes existing
+ *   probes    the target's pids allowed, records drained by a counting consumer (no agent): the probes' own cost
+ *   stats     as probes, with kernel.bpf_stats_enabled on for the run (restored after)
+ *   agent     the real `lumen run` (bench config of run.ts): probes + agent
+ * For `stats`, each program's run time is
+ * divided by the requests wrk completed: nanoseconds of probe time per request, which land in the server's and
+ * wrk's own syscalls. (bpf_stats adds ~20-40 ns per program run itself.)
+ */
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bpfObjectPath, forEachRecord, openObject } from '../../src/bpf/index.js';
+import { AgentProcess } from './agent.js';
+import { startNginx, startNode, stopTarget } from './targets.js';
+import { wrk } from './wrk.js';
+
+const { values: opt } = parseArgs({
+  options: {
+    target: { type: 'string', default: 'nginx' },
+    seconds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '2' },
+    modes: { type: 'string', default: 'none,idle,probes,stats,agent' },
+  },
+});
+const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
+const MODES = opt.modes!.split(',');
+const dir = mkdtempSync(join(tmpdir(), 'lumen-probe-cost-'));
+const target = opt.target === 'node' ? await startNode(19694) : await startNginx(join(dir, 'nginx'), 19693);
+/** The processes serving the requests: nginx's workers (children of its master), or the Node server. */
+const workerPids = (): number[] => opt.target === 'node'
+  ? [target.child.pid!]
+  : execSync(`pgrep -P ${target.child.pid}`).toString().trim().split('\n').map(Number);
+
+interface ProgStat { name: string; run_cnt: number; run_time_ns: number }
+const progStats = (): Map<string, ProgStat> => new Map((JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j']).toString()) as ProgStat[])
+  .filter((p) => p.name?.startsWith('ks_')).map((p) => [p.name, p]));
+
+const rps = new Map<string, number[]>();
+const perRequest = new Map<string, number[]>();
+const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const i = s.length >> 1; return s.length % 2 ? s[i]! : (s[i - 1]! + s[i]!) / 2; };
+const statsWas = readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim();
+
+try {
+  await wrk(target.url, { ...LOAD, seconds: 2 });
+  for (let round = 1; round <= Number(opt.rounds); round++) {
+    for (const mode of MODES) {
+      let stop = async () => {};
+      let stats = false;
+      if (mode === 'idle' || mode === 'probes' || mode === 'stats') {
+        const obj = openObject(bpfObjectPath('kernel_socket'), { rodata: { self_tgid: process.pid } });
+        let records = 0;
+        const sub = obj.ringBuffer('ks_events', { pollTimeoutMs: 50 }).subscribe((b) => { forEachRecord(b, () => { records++; }); });
+        if (mode !== 'idle') {
+          const pids = obj.map('ks_pids');
+          for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); }
+        }
+        for (const p of obj.programs) obj.attach(p);
+        stats = mode === 'stats';
+        stop = async () => { sub.unsubscribe(); obj.close(); void records; };
+      } else if (mode === 'agent') {
+        const agent = await AgentProcess.start(dir, opt.target === 'node' ? '19694' : '19693', '127.0.0.1:19695', false);
+        await new Promise((r) => setTimeout(r, 1500));
+        stop = () => agent.stop();
+      }
+      await wrk(target.url, { ...LOAD, seconds: 1 });
+      if (stats) writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
+      const before = stats ? progStats() : undefined;
+      const r = await wrk(target.url, LOAD);
+      if (stats) {
+        const after = progStats();
+        writeFileSync('/proc/sys/kernel/bpf_stats_enabled', statsWas);
+        let total = 0;
+        for (const [name, a] of after) {
+          const b = before!.get(name);
+          const ns = (a.run_time_ns - (b?.run_time_ns ?? 0)) / r.requests;
+          total += ns;
+          push(perRequest, name, ns);
+        }
+        push(perRequest, 'total', total);
+      }
+      push(rps, mode, r.rps);
+      console.error(`round ${round} ${mode}: ${r.rps.toFixed(0)} req/s`);
+      await stop();
+    }
+  }
+} finally {
+  writeFileSync('/proc/sys/kernel/bpf_stats_enabled', statsWas);
+  await stopTarget(target);
+}
+
+const base = median(rps.get('none') ?? [NaN]);
+console.log(`\nprobe cost, ${target.name}: wrk -t2 -c50 -d${opt.seconds}s saturating, ${opt.rounds} rounds (medians)`);
+console.table(MODES.map((m) => ({ mode: m, 'req/s': median(rps.get(m)!).toFixed(0), ratio: (median(rps.get(m)!) / base).toFixed(3) })));
+if (perRequest.size) {
+  console.log('probe time per request (bpf_stats, mode "stats"):');
+  console.table([...perRequest].map(([name, v]) => ({ program: name, 'ns / request': median(v).toFixed(0) })));
+}
+process.exit(0);
