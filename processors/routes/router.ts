@@ -18,7 +18,10 @@ export class Router {
   readonly #patterns: RouteMatcher;
   readonly #ignored: RouteMatcher;
   readonly #heuristic: RouteHeuristic;
-  /** path → heuristic route: the heuristic is a pure function of the path, and a service sees the same paths again. */
+  /**
+   * path → heuristic route for paths that are their own route (no id-like segment): the heuristic is a pure function
+   * of the path and such paths repeat. Paths with ids are mostly unique: caching them would only churn the cache.
+   */
   readonly #classified = new BoundedCache<string, string>(4096);
   /** method → route → "<METHOD> <route>", so span names are interned, not rebuilt per span. */
   readonly #names = new Map<string, BoundedCache<string, string>>();
@@ -69,7 +72,9 @@ export class Router {
 
   #classify(path: string): string {
     let route = this.#classified.get(path);
-    if (route === undefined) this.#classified.set(path, (route = this.#heuristic.classify(path)));
+    if (route !== undefined) return route;
+    route = this.#heuristic.classify(path);
+    if (route === path) this.#classified.set(path, path);
     return route;
   }
 
