@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bpfObjectPath, forEachRecord, openObject } from '../../src/bpf/index.js';
+import { RING_WAKEUP_EVERY } from '../../receivers/kernel_socket/receiver.js';
 import { AgentProcess } from './agent.js';
 import { startNginx, startNode, stopTarget } from './targets.js';
 import { wrk } from './wrk.js';
@@ -55,7 +56,7 @@ try {
       let stop = async () => {};
       let stats = false;
       if (mode === 'idle' || mode === 'probes' || mode === 'stats') {
-        const obj = openObject(bpfObjectPath('kernel_socket'), { rodata: { self_tgid: process.pid } });
+        const obj = openObject(bpfObjectPath('kernel_socket'), { rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });
         let records = 0;
         const sub = obj.ringBuffer('ks_events', { pollTimeoutMs: 50 }).subscribe((b) => { forEachRecord(b, () => { records++; }); });
         if (mode !== 'idle') {

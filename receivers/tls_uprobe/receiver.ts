@@ -11,6 +11,7 @@ import { MonotonicClock } from '../kernel_socket/clock.js';
 import { decodeRecord, type KsRecord } from '../kernel_socket/record.js';
 import { ServiceDirectory } from '../kernel_socket/services.js';
 import { SlotSweeper } from '../kernel_socket/sweeper.js';
+import { RING_WAKEUP_EVERY } from '../kernel_socket/receiver.js';
 import { TlsAttacher } from './attacher.js';
 import type { TlsUprobeConfig } from './config.js';
 import { KernelCounters } from './counters.js';
@@ -71,7 +72,7 @@ export class TlsUprobeReceiver implements Receiver {
     });
     const obj = openObject(path, {
       disabledPrograms: progs.disabled,
-      rodata: { self_tgid: process.pid, capture_bytes: this.config.capture_bytes, filter_pids: 1 },
+      rodata: { self_tgid: process.pid, capture_bytes: this.config.capture_bytes, filter_pids: 1, lumen_rb_wakeup_every: RING_WAKEUP_EVERY },
       mapSizes: {
         ks_events: this.config.ring_buffer_size,
         ks_conns: this.config.max_connections,
