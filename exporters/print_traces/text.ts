@@ -110,19 +110,20 @@ function token(v: string): string {
 /** "2006-01-02 15:04:05.123456789" in UTC from Unix nanoseconds. */
 export function formatTime(ns: bigint): string {
   if (ns < 0n) return formatTimeSlow(ns);
-  const nanos = Number(ns % 1_000_000_000n);
-  // Number(ns) is within ~1 µs of ns (below 2^63): rounding recovers the exact second.
-  const second = Math.round((Number(ns) - nanos) / 1e9);
-  if (second !== lastSecond) {
+  let nanos = Number(ns - lastSecondNs);
+  if (!(nanos >= 0 && nanos < 1e9)) {
+    nanos = Number(ns % 1_000_000_000n);
+    // Number(ns) is within ~1 µs of ns (below 2^63): rounding recovers the exact second.
+    const second = Math.round((Number(ns) - nanos) / 1e9);
     const iso = new Date(second * 1000).toISOString(); // 2006-01-02T15:04:05.000Z
     lastPrefix = `${iso.slice(0, 10)} ${iso.slice(11, 19)}.`;
-    lastSecond = second;
+    lastSecondNs = ns - BigInt(nanos);
   }
   return lastPrefix + (nanos >= 100_000_000 ? String(nanos) : String(nanos).padStart(9, '0'));
 }
 
-/** The date and time of the last second formatted (spans of a batch mostly start within the same second). */
-let lastSecond = NaN;
+/** The last second formatted, as Unix ns, and its date and time (spans of a batch mostly start within one second). */
+let lastSecondNs = -1_000_000_000n;
 let lastPrefix = '';
 
 function formatTimeSlow(ns: bigint): string {
