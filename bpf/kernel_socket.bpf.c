@@ -961,6 +961,22 @@ static long ks_walk_cb(__u32 i, void *vctx)
 	return 0;
 }
 
+/* Runs the message machine over every segment of io. A one-segment call whose first step consumes it (the
+ * common case: a request read, a response write) makes that step directly, without bpf_loop. */
+static __always_inline void ks_walk_all(struct ks_io *io)
+{
+	__u32 nseg = io->nseg;
+	__u32 off = 0;
+	if (nseg == 1) {
+		int next = ks_step(0, 0);
+		if (next < 0 || (__u64)next >= io->seg[0].len)
+			return;
+		off = next;
+	}
+	struct ks_walk w = { .seg = 0, .off = off, .nseg = nseg };
+	bpf_loop(KS_MAX_STEPS, ks_walk_cb, &w, 0);
+}
+
 /* ---- socket plumbing ---- */
 
 /* Fills io->seg from an iovec array, trimmed to `total` bytes. */
@@ -1097,8 +1113,7 @@ static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int e
 	io->tgid = tgid;
 	io->egress = egress;
 	ks_count(KS_C_SYSCALLS);
-	struct ks_walk w = { .seg = 0, .off = 0, .nseg = io->nseg };
-	bpf_loop(KS_MAX_STEPS, ks_walk_cb, &w, 0);
+	ks_walk_all(io);
 	return 0;
 }
 

@@ -22,8 +22,21 @@ LUMEN_COUNTERS(tls_stats, TLS_STAT_MAX);
 #define tls_count(slot) lumen_count(&tls_stats, slot)
 #define tls_count_n(slot, n) lumen_count_n(&tls_stats, slot, n)
 
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384); __type(key, __u64); __type(value, struct tls_call); } tls_calls SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384); __type(key, __u64); __type(value, struct tls_thread); } tls_threads SEC(".maps");
+/* Per-thread state lives in the thread's own storage: no hash update/delete per SSL call (an LRU hash update
+ * cost more than the rest of a call's work), and it goes away with the thread. */
+struct { __uint(type, BPF_MAP_TYPE_TASK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC); __type(key, int); __type(value, struct tls_call); } tls_calls SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_TASK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC); __type(key, int); __type(value, struct tls_thread); } tls_threads SEC(".maps");
+
+/* The SSL call in progress on this thread (start_ns != 0), created on demand. */
+static __always_inline struct tls_call *tls_call_of_thread(int create)
+{
+	return bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+static __always_inline struct tls_thread *tls_thread_of_thread(int create)
+{
+	return bpf_task_storage_get(&tls_threads, bpf_get_current_task_btf(), 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536); __type(key, struct tls_conn_key); __type(value, struct tls_conn); } tls_conns SEC(".maps");
 
 /* Ties ssl to a TCP socket (the caller checked it is one). */
@@ -40,9 +53,16 @@ static __always_inline struct tls_conn *tls_bind(__u32 tgid, __u64 ssl, __u64 sk
 
 static __always_inline int tls_enter(__u64 ssl, __u64 buf, __u64 len_ptr, __u8 dir, __u8 fn)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct tls_call c = { .ssl = ssl, .buf = buf, .len_ptr = len_ptr, .start_ns = bpf_ktime_get_ns(), .sk = 0, .dir = dir, .fn = fn };
-	bpf_map_update_elem(&tls_calls, &id, &c, BPF_ANY);
+	struct tls_call *c = tls_call_of_thread(1);
+	if (!c)
+		return 0;
+	c->ssl = ssl;
+	c->buf = buf;
+	c->len_ptr = len_ptr;
+	c->start_ns = bpf_ktime_get_ns();
+	c->sk = 0;
+	c->dir = dir;
+	c->fn = fn;
 	return 0;
 }
 
@@ -65,19 +85,17 @@ static __always_inline void tls_feed(__u32 tgid, __u64 sk, __u8 dir, __u64 start
 	io->seg[0].base = buf;
 	io->seg[0].len = len;
 	io->nseg = 1;
-	struct ks_walk w = { .seg = 0, .off = 0, .nseg = 1 };
-	bpf_loop(KS_MAX_STEPS, ks_walk_cb, &w, 0);
+	ks_walk_all(io);
 }
 
 static __always_inline int tls_return(long rc, int ex)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	struct tls_call *cp = bpf_map_lookup_elem(&tls_calls, &id);
-	if (!cp)
+	__u32 tgid = lumen_tgid();
+	struct tls_call *cp = tls_call_of_thread(0);
+	if (!cp || !cp->start_ns)
 		return 0;
 	struct tls_call c = *cp;
-	bpf_map_delete_elem(&tls_calls, &id);
+	cp->start_ns = 0; /* the call is over */
 
 	/* Bind first, even when the call failed: a handshake step still shows which socket the SSL object uses. */
 	struct tls_conn_key k = { .tgid = tgid, .ssl = c.ssl };
@@ -91,16 +109,14 @@ static __always_inline int tls_return(long rc, int ex)
 		/* Memory BIO (Node.js): the ciphertext moves outside the SSL call, on the same thread. A read takes
 		 * the socket read just before; a write the socket this thread both read and wrote last (a client's
 		 * first request follows its handshake), else it waits for the thread's next socket write. */
-		struct tls_thread *th = bpf_map_lookup_elem(&tls_threads, &id);
+		struct tls_thread *th = tls_thread_of_thread(0);
 		if (th && th->last_read_sk && (c.dir == TLS_DIR_READ || th->last_read_sk == th->last_write_sk))
 			conn = tls_bind(tgid, c.ssl, th->last_read_sk, 0);
 		if (!conn && c.dir == TLS_DIR_WRITE) {
-			if (th) {
+			if (!th)
+				th = tls_thread_of_thread(1);
+			if (th)
 				th->pending_ssl = c.ssl;
-			} else {
-				struct tls_thread nt = { .pending_ssl = c.ssl };
-				bpf_map_update_elem(&tls_threads, &id, &nt, BPF_ANY);
-			}
 		}
 	}
 
@@ -178,26 +194,22 @@ int BPF_KPROBE(tls_free, void *ssl)
  * outcome counts (a nested read that found nothing yet still names the socket). */
 static __always_inline int tls_sock(__u64 skv, struct sock *sk, __u8 dir)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
+	__u32 tgid = lumen_tgid();
 	if (!bpf_map_lookup_elem(&ks_pids, &tgid))
 		return 0;
 	if (!ks_sk_is_tcp(sk)) {
 		tls_count(TLS_STAT_NOT_SOCKET);
 		return 0;
 	}
-	struct tls_call *c = bpf_map_lookup_elem(&tls_calls, &id);
-	if (c) {
+	struct tls_call *c = tls_call_of_thread(0);
+	if (c && c->start_ns) {
 		if (!c->sk)
 			c->sk = skv;
 		return 0;
 	}
-	struct tls_thread *th = bpf_map_lookup_elem(&tls_threads, &id);
-	if (!th) {
-		struct tls_thread nt = { .last_read_sk = dir == TLS_DIR_READ ? skv : 0, .last_write_sk = dir == TLS_DIR_WRITE ? skv : 0 };
-		bpf_map_update_elem(&tls_threads, &id, &nt, BPF_ANY);
+	struct tls_thread *th = tls_thread_of_thread(1);
+	if (!th)
 		return 0;
-	}
 	if (dir == TLS_DIR_READ) {
 		th->last_read_sk = skv;
 		return 0;
