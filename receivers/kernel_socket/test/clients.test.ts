@@ -4,10 +4,14 @@
  * its connection tuple (mirrored) with the server span it hit.
  */
 import { test } from 'node:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { Span } from '../../../src/model/span.js';
 import {
-  clientServiceName, describe, instrumented, runClient, sleep, type Agent, type ClientKind, type Server, nodeServerFixture,
+  CLIENT_MARKER, clientServiceName, describe, instrumented, runClient, sleep, startProc, type Agent, type ClientKind, type Server,
+  nodeServerFixture,
 } from './support.js';
 
 let agent: Agent;
@@ -63,3 +67,34 @@ for (const kind of ['curl', 'python', 'node', 'go', 'java'] as ClientKind[]) {
     }
   });
 }
+
+// A connection's end is its process's own close (or an abort), not a shutdown of the write side alone: a client
+// that sends its request and then shuts down writing still reads the answer, and its span must have it.
+test('a client that half-closes after its request (shutdown SHUT_WR) still gets one client span with the response', async () => {
+  const code = [
+    'import socket, sys',
+    'sys.stdin.readline()',
+    `s = socket.create_connection(("127.0.0.1", ${PORT}))`,
+    's.sendall(b"GET /hello?who=halfclose HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")',
+    's.shutdown(socket.SHUT_WR)',
+    'data = b""',
+    'while True:',
+    '    d = s.recv(65536)',
+    '    if not d: break',
+    '    data += d',
+    'print("STATUS", data.split(b" ")[1].decode(), flush=True)',
+  ].join('\n');
+  const script = join(mkdtempSync(join(tmpdir(), 'lumen-halfclose-')), 'halfclose.py');
+  writeFileSync(script, code);
+  const p = startProc('python3', [script, CLIENT_MARKER], { stdin: true });
+  await agent.waitAdded(p.pid, 15_000);
+  p.child.stdin!.end('go\n');
+  assert.equal(await p.exited(), 0, p.stderr());
+  assert.match(p.stdout(), /STATUS 200/);
+  const isClient = (x: Span) => x.kind === 'client' && x.http?.query === 'who=halfclose';
+  const [c] = await agent.waitSpans(isClient, 1, 10_000);
+  await sleep(300);
+  assert.equal(agent.spans.filter(isClient).length, 1);
+  assert.equal(c!.http?.status, 200, describe(c!));
+  assert.equal(c!.http?.responseBodySize, 11);
+});
