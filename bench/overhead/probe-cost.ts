@@ -7,6 +7,9 @@
  *   probes    the target's pids allowed, records drained by a counting consumer (no agent): the probes' own cost
  *   stats     as probes, with kernel.bpf_stats_enabled on for the run (restored after)
  *   agent     the real `lumen run` (bench config of run.ts): probes + agent
+ *   floor0..2 bpf/bench_floor.bpf.c instead of kernel_socket: the least a per-request probe can do on the same
+ *             tracepoints — 0: pid check and timestamp; 1: + connection lookup and a 64-byte read of the buffer;
+ *             2: + one ring-buffer record per call (drained by a counting consumer). What no design can go below.
  * For `stats`, each program's run time is
  * divided by the requests wrk completed: nanoseconds of probe time per request, which land in the server's and
  * wrk's own syscalls. (bpf_stats adds ~20-40 ns per program run itself.)
@@ -27,7 +30,7 @@ const { values: opt } = parseArgs({
     target: { type: 'string', default: 'nginx' },
     seconds: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '2' },
-    modes: { type: 'string', default: 'none,idle,probes,stats,agent' },
+    modes: { type: 'string', default: 'none,idle,floor0,floor1,floor2,probes,stats,agent' },
   },
 });
 const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
@@ -66,6 +69,13 @@ try {
         for (const p of obj.programs) obj.attach(p);
         stats = mode === 'stats';
         stop = async () => { sub.unsubscribe(); obj.close(); void records; };
+      } else if (mode.startsWith('floor')) {
+        const obj = openObject(bpfObjectPath('bench_floor'), { rodata: { level: Number(mode.slice(5)), lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });
+        const sub = obj.ringBuffer('floor_events', { pollTimeoutMs: 50 }).subscribe((b) => { forEachRecord(b, () => {}); });
+        const pids = obj.map('floor_pids');
+        for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); }
+        for (const p of obj.programs) obj.attach(p);
+        stop = async () => { sub.unsubscribe(); obj.close(); };
       } else if (mode === 'agent') {
         const agent = await AgentProcess.start(dir, opt.target === 'node' ? '19694' : '19693', '127.0.0.1:19695', false);
         await new Promise((r) => setTimeout(r, 1500));
