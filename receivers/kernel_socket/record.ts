@@ -18,9 +18,9 @@ export const KS_ROLE_CLIENT = 2;
 export const KS_REASON = { complete: 1, nextRequest: 2, nextResponse: 3, close: 4, timeout: 5 } as const;
 
 export interface KsRecord {
-  startNs: bigint;
+  readonly startNs: bigint;
   /** 0n when there was no response. */
-  endNs: bigint;
+  readonly endNs: bigint;
   readonly respStartNs: bigint;
   readonly lastNs: bigint;
   reqBytes: number;
@@ -41,9 +41,15 @@ export interface KsRecord {
   /** Offsets into `bytes` of the two addresses (16 bytes each; IPv4 in the first 4). */
   laddrAt: number;
   raddrAt: number;
-  request: Buffer;
+  /** The request capture: a view of bytes[reqAt, reqAt + reqLen). */
+  readonly request: Buffer;
+  reqAt: number;
+  reqLen: number;
   readonly response: Buffer;
   bytes: Buffer;
+  /** The record's bytes as a DataView, the record at `off` (fields at KS_OFF, to read without a BigInt). */
+  readonly view: DataView;
+  readonly off: number;
 }
 
 /**
@@ -62,13 +68,11 @@ export function decodeRecord(view: DataView, bytes: Buffer, off: number, len: nu
 }
 
 /**
- * A decoded record. The fields every span needs are read at once; the rest (two timestamps, the response
- * capture, which a span needs only when the probe did not see the response head) are read from the record
- * bytes when asked for, saving a BigInt and a Buffer view per record.
+ * A decoded record. The numbers every span needs are read at once; the rest (the four timestamps, which
+ * recordToSpan reads as 32-bit halves, and the captures, which the HTTP parser reads in place) are read from
+ * the record bytes when asked for, saving BigInts and Buffer views per record.
  */
 class RecordView implements KsRecord {
-  startNs: bigint;
-  endNs: bigint;
   reqBytes: number;
   respBytes: number;
   reqHeadLen: number;
@@ -86,20 +90,17 @@ class RecordView implements KsRecord {
   flags: number;
   laddrAt: number;
   raddrAt: number;
-  request: Buffer;
   #response: Buffer | undefined;
 
   constructor(
-    private readonly view: DataView,
+    readonly view: DataView,
     readonly bytes: Buffer,
-    private readonly off: number,
-    reqStart: number,
-    reqLen: number,
+    readonly off: number,
+    public reqAt: number,
+    public reqLen: number,
     private readonly respStart: number,
     private readonly respLen: number,
   ) {
-    this.startNs = view.getBigUint64(off + KS_OFF.start, true);
-    this.endNs = view.getBigUint64(off + KS_OFF.end, true);
     this.reqBytes = u64(view, off + KS_OFF.reqBytes);
     this.respBytes = u64(view, off + KS_OFF.respBytes);
     this.reqHeadLen = view.getUint32(off + KS_OFF.reqHead, true);
@@ -117,7 +118,18 @@ class RecordView implements KsRecord {
     this.flags = view.getUint8(off + KS_OFF.flags);
     this.laddrAt = off + KS_OFF.laddr;
     this.raddrAt = off + KS_OFF.raddr;
-    this.request = bytes.subarray(reqStart, reqStart + reqLen);
+  }
+
+  get startNs(): bigint {
+    return this.view.getBigUint64(this.off + KS_OFF.start, true);
+  }
+
+  get endNs(): bigint {
+    return this.view.getBigUint64(this.off + KS_OFF.end, true);
+  }
+
+  get request(): Buffer {
+    return this.bytes.subarray(this.reqAt, this.reqAt + this.reqLen);
   }
 
   get respStartNs(): bigint {

@@ -96,3 +96,40 @@ test('decodeRecord: fields read on demand come from the record bytes', () => {
   assert.equal(r.response, r.response, 'one view');
   assert.equal(r.response.buffer, b.buffer, 'no copy');
 });
+
+/** A clock with a fixed offset (the arithmetic of recordToSpan's 32-bit halves against BigInt's). */
+class FixedClock extends MonotonicClock {
+  constructor(private readonly fixed: bigint) {
+    super(3_600_000);
+  }
+  override unixOffset(): bigint {
+    return this.fixed;
+  }
+}
+
+test('recordToSpan: times from 32-bit halves equal BigInt arithmetic (carries, > 2^53, past 2^64, offsets in a batch)', () => {
+  const head = 'HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n';
+  const base = { req: 'GET /t HTTP/1.1\r\nHost: x\r\n\r\n', resp: '', status: 200, respHead: head.length };
+  const times: Partial<Pick<Rec, 'start' | 'end' | 'last' | 'status'>>[] = [
+    { start: 0xffff_fff0n, end: 0x1_0000_0010n },
+    { start: 0x1_ffff_ffffn, end: 0x2_0000_0000n },
+    { start: (1n << 60n) + 12345n, end: (1n << 60n) + 99999n },
+    { start: 9_000_000_000_000_000n, end: 9_000_000_000_000_001n },
+    { start: 500n, end: 400n },
+    { start: 0xffff_ffffn, end: 0n, last: 0x1_0000_0000n, status: 0 },
+    { start: 0xffff_ffffn, end: 0n, last: 3n, status: 0 },
+    { start: 0xffff_ffff_ffff_fff0n, end: 0xffff_ffff_ffff_ffffn },
+  ];
+  const offsets = [0n, 1_763_940_000_000_000_000n, 0xffff_ffffn, 0x1_0000_0001n, 0xffff_ffff_ffff_ffffn, 1n << 64n, -5n, -(1n << 40n)];
+  for (const offset of offsets) {
+    const clock = new FixedClock(offset);
+    for (const t of times) {
+      const one = encode({ ...base, ...t });
+      const batch = Buffer.concat([Buffer.alloc(13), one]); // the record at an odd offset in its batch
+      const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+      const r = decodeRecord(view, batch, 13, one.length)!;
+      const got = recordToSpan(r, sampleService('api', 99), clock);
+      assert.deepEqual(withoutIds(got), withoutIds(reference(r, clock)), `${t.start} ${t.end} + ${offset}`);
+    }
+  }
+});

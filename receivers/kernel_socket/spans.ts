@@ -3,7 +3,7 @@ import type { Service } from '../../src/model/service.js';
 import { http1Span, type Http1Reject } from '../../src/protocols/http1/index.js';
 import { formatAddress } from './addr.js';
 import type { MonotonicClock } from './clock.js';
-import { KS_ROLE_CLIENT, type KsRecord } from './record.js';
+import { KS_OFF, KS_ROLE_CLIENT, type KsRecord } from './record.js';
 
 /**
  * A record → its Span: kind from the connection's role, the tuple from this process's side, wall-clock
@@ -11,13 +11,29 @@ import { KS_ROLE_CLIENT, type KsRecord } from './record.js';
  * its last activity.
  */
 export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicClock): Span | Http1Reject {
-  const start = r.startNs;
-  const end = r.endNs !== 0n ? r.endNs : r.lastNs;
   const offset = clock.unixOffset();
+  if (offset !== offsetBig) splitOffset(offset);
+  // The times as 32-bit halves: only the two results become BigInts (not the record's times and the sums too).
+  const v = r.view;
+  const o = r.off;
+  const sLo = v.getUint32(o + KS_OFF.start, true);
+  const sHi = v.getUint32(o + KS_OFF.start + 4, true);
+  let eLo = v.getUint32(o + KS_OFF.end, true);
+  let eHi = v.getUint32(o + KS_OFF.end + 4, true);
+  if (eLo === 0 && eHi === 0) {
+    eLo = v.getUint32(o + KS_OFF.last, true);
+    eHi = v.getUint32(o + KS_OFF.last + 4, true);
+  }
+  if (eHi < sHi || (eHi === sHi && eLo <= sLo)) {
+    eLo = sLo;
+    eHi = sHi;
+  }
   return http1Span({
     kind: r.role === KS_ROLE_CLIENT ? 'client' : 'server',
     scheme: 'http',
-    request: r.request,
+    request: r.bytes,
+    requestStart: r.reqAt,
+    requestEnd: r.reqAt + r.reqLen,
     // With the status and the head length from the probe, the parser does not read the response capture.
     response: r.status === 0 || r.respHeadLen > 0 ? EMPTY : r.response,
     requestBytes: r.reqBytes,
@@ -25,8 +41,8 @@ export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicCloc
     requestHeadLength: r.reqHeadLen,
     responseHeadLength: r.respHeadLen,
     status: r.status,
-    startUnixNano: start + offset,
-    endUnixNano: (end > start ? end : start) + offset,
+    startUnixNano: unixNano(sLo, sHi, offset),
+    endUnixNano: unixNano(eLo, eHi, offset),
     connection: {
       peerAddress: formatAddress(r.bytes, r.raddrAt, r.family),
       peerPort: r.rport,
@@ -38,3 +54,33 @@ export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicCloc
 }
 
 const EMPTY = Buffer.alloc(0);
+const TWO32 = 0x1_0000_0000;
+
+/** The clock offset as 32-bit halves (offsetFits: 0 <= offset < 2^64), recomputed when the offset changes. */
+let offsetBig = -1n;
+let offsetFits = false;
+let offsetLo = 0;
+let offsetHi = 0;
+
+function splitOffset(offset: bigint): void {
+  offsetBig = offset;
+  offsetFits = offset >= 0n && offset < 1n << 64n;
+  offsetLo = offsetFits ? Number(offset & 0xffff_ffffn) : 0;
+  offsetHi = offsetFits ? Number(offset >> 32n) : 0;
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** (hi * 2^32 + lo) + offset as a BigInt, equal to BigInt arithmetic (which it falls back to past 2^64). */
+function unixNano(lo: number, hi: number, offset: bigint): bigint {
+  let l = lo + offsetLo;
+  let h = hi + offsetHi;
+  if (l >= TWO32) {
+    l -= TWO32;
+    h++;
+  }
+  if (!offsetFits || h >= TWO32) return ((BigInt(hi) << 32n) | BigInt(lo)) + offset;
+  scratch.setUint32(0, l, true);
+  scratch.setUint32(4, h, true);
+  return scratch.getBigUint64(0, true);
+}

@@ -15,6 +15,9 @@ export interface Http1Exchange {
   scheme: 'http' | 'https';
   /** The first bytes of the request (at least its request line). */
   request: Uint8Array;
+  /** When given, the request is request[requestStart, requestEnd) (a larger buffer, read in place). */
+  requestStart?: number;
+  requestEnd?: number;
   /** The first bytes of the final response; empty when there was none. */
   response: Uint8Array;
   /** Request bytes seen in total (head + body); -1 when unknown. */
@@ -42,7 +45,7 @@ export interface Http1SpanOptions {
  * Returns why not when the request bytes are not an HTTP/1 request (no span must be made then).
  */
 export function http1Span(x: Http1Exchange, options: Http1SpanOptions = {}): Span | Http1Reject {
-  const req = parseRequestHead(x.request);
+  const req = parseRequestHead(x.request, x.requestStart ?? 0, x.requestEnd ?? x.request.length);
   if (typeof req === 'string') return req;
   // The capturer's status and head length make parsing the response unnecessary (the common, fast case).
   const known = x.status !== undefined && (x.status === 0 || (x.responseHeadLength ?? 0) > 0);

@@ -1,4 +1,8 @@
 import { COLON, CR, HT, LF, SP, equalsLower, parseDecimal, skipOws, trimOwsEnd } from './bytes.js';
+import { StringCache } from './strings.js';
+
+/** Host values repeat: decoded once per distinct recent value. */
+const hosts = new StringCache('latin1', 64);
 
 /** The header fields Lumen reads from an HTTP/1 message head; the rest are skipped without copying. */
 export interface HeadFields {
@@ -57,7 +61,7 @@ export function scanHeaders(b: Buffer, i: number, end: number, origin: number, o
 function readField(b: Buffer, ns: number, ne: number, vs: number, ve: number, out: HeadFields): void {
   switch (ne - ns) {
     case 4:
-      if (equalsLower(b, ns, ne, 'host')) out.host = b.toString('latin1', vs, ve);
+      if (equalsLower(b, ns, ne, 'host')) out.host = hosts.get(b, vs, ve);
       return;
     case 10:
       if (equalsLower(b, ns, ne, 'tracestate')) out.tracestate = b.toString('latin1', vs, ve);

@@ -158,3 +158,42 @@ test('property: any prefix of a valid request (past the method) parses to the sa
     assert.equal(h.method, m);
   }), { numRuns: 500 });
 });
+
+test('StringCache: always the string of the bytes (hits, slot collisions, long values, utf8 and latin1)', async () => {
+  const { StringCache } = await import('./strings.js');
+  for (const enc of ['utf8', 'latin1'] as const) {
+    const cache = new StringCache(enc, 4, 16);
+    const values = ['/a', '/b', '/a', '/small.txt', '/small.txu', '', '/ü/x', '/\xff\xfe', 'x'.repeat(16), 'y'.repeat(17), '/a', '/small.txt'];
+    for (let round = 0; round < 3; round++) {
+      for (const v of values) {
+        const b = Buffer.concat([Buffer.from('junk'), Buffer.from(v, enc === 'utf8' ? 'utf8' : 'latin1'), Buffer.from('tail')]);
+        const e = b.length - 4;
+        assert.equal(cache.get(b, 4, e), b.toString(enc, 4, e), `${enc} ${v}`);
+        assert.equal(cache.getHashed(b, 4, e, 7), b.toString(enc, 4, e), `${enc} ${v} (one slot for all)`);
+      }
+    }
+  }
+});
+
+test('http1Span: a request read in place from a larger buffer equals the request on its own; ids are fresh hex', () => {
+  const req = 'GET /in/place?q=1 HTTP/1.1\r\nHost: h:1\r\nContent-Length: 4\r\n\r\nbody';
+  const big = Buffer.concat([Buffer.from('xxxxxxx'), Buffer.from(req), Buffer.from('GET /other HTTP/1.1\r\n\r\n')]);
+  const base = {
+    kind: 'server' as const, scheme: 'http' as const, response: Buffer.alloc(0), requestBytes: req.length, responseBytes: 0,
+    status: 0, startUnixNano: 1n, endUnixNano: 2n, connection: { peerAddress: 'a', peerPort: 1, hostAddress: 'b', hostPort: 2 },
+    service,
+  };
+  const alone = http1Span({ ...base, request: Buffer.from(req) });
+  const inPlace = http1Span({ ...base, request: big, requestStart: 7, requestEnd: 7 + req.length });
+  assert.ok(typeof alone !== 'string' && typeof inPlace !== 'string');
+  assert.deepEqual({ ...inPlace, trace: { ...inPlace.trace, traceId: '', spanId: '' } }, { ...alone, trace: { ...alone.trace, traceId: '', spanId: '' } });
+  const ids = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    const s = http1Span({ ...base, request: Buffer.from(req) });
+    assert.ok(typeof s !== 'string');
+    assert.match(s.trace.traceId, /^[0-9a-f]{32}$/);
+    assert.match(s.trace.spanId, /^[0-9a-f]{16}$/);
+    ids.add(s.trace.traceId);
+  }
+  assert.equal(ids.size, 2000);
+});

@@ -1,6 +1,10 @@
 import { CR, LF, SP, asBuffer, isTargetByte, isTokenByte } from './bytes.js';
 import { scanHeaders, type HeadFields } from './headers.js';
 import { internMethod } from './methods.js';
+import { StringCache } from './strings.js';
+
+/** Paths repeat (the same endpoints): decoded once per distinct recent path. */
+const paths = new StringCache('utf8');
 
 /** Why bytes were not accepted as an HTTP/1 message head. */
 export type Http1Reject = 'not_http' | 'bad_request_line' | 'bad_status_line' | 'bad_header';
@@ -36,19 +40,21 @@ export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.lengt
   let te = ts;
   let q = -1;
   let hash = -1;
+  let h = 0; // hash of the bytes before the first '?' or '#' (the path in origin form)
   for (; te < end; te++) {
     const c = b[te]!;
     if (c === SP || c === CR || c === LF) break;
     if (!isTargetByte(c)) return 'bad_request_line';
     if (c === 63 && q < 0 && hash < 0) q = te; // '?'
     else if (c === 35 && hash < 0) hash = te; // '#'
+    else if (q < 0 && hash < 0) h = (h * 31 + c) | 0;
   }
   if (te === ts) return te >= end ? 'not_http' : 'bad_request_line';
   const head = newHead(method);
   if (b[ts] === 47 /* '/' */) {
     // origin-form, the common case: split without intermediate strings
     const pe = q >= 0 ? q : hash >= 0 ? hash : te;
-    head.path = b.toString('utf8', ts, pe);
+    head.path = paths.getHashed(b, ts, pe, h);
     head.query = q >= 0 ? b.toString('utf8', q + 1, hash >= 0 ? hash : te) : '';
     head.target = pe === te ? head.path : b.toString('utf8', ts, te);
   } else {
