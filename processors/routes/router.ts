@@ -27,6 +27,12 @@ export class Router {
   readonly #names = new Map<string, BoundedCache<string, string>>();
   readonly #tries = new WeakMap<Service, RouteTrie>();
   readonly #dropIgnored: boolean;
+  /** The last classification and span name (pure functions of their inputs): consecutive spans often repeat them. */
+  #lastPath: string | undefined;
+  #lastRoute = '';
+  #lastMethod: string | undefined;
+  #lastNameRoute = '';
+  #lastName = '';
 
   constructor(readonly config: RoutesConfig, signal: Signal) {
     this.#patterns = new RouteMatcher(config.patterns);
@@ -71,14 +77,27 @@ export class Router {
   }
 
   #classify(path: string): string {
+    if (path === this.#lastPath) return this.#lastRoute;
     let route = this.#classified.get(path);
-    if (route !== undefined) return route;
-    route = this.#heuristic.classify(path);
-    if (route === path) this.#classified.set(path, path);
+    if (route === undefined) {
+      route = this.#heuristic.classify(path);
+      if (route === path) this.#classified.set(path, path);
+    }
+    this.#lastPath = path;
+    this.#lastRoute = route;
     return route;
   }
 
   #spanName(method: string, route: string): string {
+    if (method === this.#lastMethod && route === this.#lastNameRoute) return this.#lastName;
+    const name = this.#internName(method, route);
+    this.#lastMethod = method;
+    this.#lastNameRoute = route;
+    this.#lastName = name;
+    return name;
+  }
+
+  #internName(method: string, route: string): string {
     let byRoute = this.#names.get(method);
     if (!byRoute) {
       if (this.#names.size >= 64) return `${method} ${route}`;

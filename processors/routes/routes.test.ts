@@ -97,3 +97,19 @@ test('schema rejects unknown policies, bad wildcard chars and patterns without a
     assert.equal(validate({ ...bad }), false, JSON.stringify(bad));
   }
 });
+
+test('repeated paths and names (remembered from the previous span) route as a fresh processor per span does', async () => {
+  const paths = ['/small.txt', '/small.txt', '/users/1', '/users/1', '/users/2', '/small.txt', '/a/b', '/a/b', '/small.txt', '/hello', '/hello'];
+  const methods = ['GET', 'GET', 'POST', 'GET', 'GET', 'HEAD', 'HEAD', 'GET', 'GET', 'GET', 'PUT'];
+  const mk = () => paths.map((p, i) => span(p, { method: methods[i]! }));
+  for (const c of [config(), config({ unmatched: 'low-cardinality' }), config({ patterns: ['/users/:id'] })]) {
+    const { out } = await run(c, [mk().slice(0, 4), mk().slice(4)]);
+    const together = out.flatMap((b) => b.items).map((s) => [s.http!.route, s.name]);
+    const alone: string[][] = [];
+    for (const s of mk()) {
+      const { out: one } = await run(c, [[s]]);
+      alone.push([one[0]!.items[0]!.http!.route, one[0]!.items[0]!.name]);
+    }
+    assert.deepEqual(together, alone, c.unmatched);
+  }
+});
