@@ -7,6 +7,7 @@
  *   level 1: + a connection lookup by socket and a 64-byte read of the caller's buffer (read/recvfrom/write/
  *            sendto/writev first iovec), i.e. enough to recognise a request or status line
  *   level 2: + one 96-byte ring-buffer record per call (timestamp, socket, size, the 64 bytes)
+ * plus empty uprobe/uretprobe programs: the trap cost of TLS probes alone (bench/overhead/tls-floor.ts).
  */
 #include "lumen_common.h"
 #include "lumen_ringbuf.h"
@@ -77,3 +78,10 @@ int BPF_PROG(floor_recv, struct sock *sk, int ret, int flags) { return floor_io(
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(floor_send, struct sock *sk, int ret, int flags) { return floor_io(sk, ctx, ret, 1); }
+
+/* bench/overhead/tls-floor.ts: the cost of the uprobe traps alone (nothing done in them). */
+SEC("uprobe")
+int floor_uprobe(void *ctx) { return 0; }
+
+SEC("uretprobe")
+int floor_uretprobe(void *ctx) { return 0; }

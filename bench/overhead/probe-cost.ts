@@ -10,7 +10,9 @@
  *   floor0..2 bpf/bench_floor.bpf.c instead of kernel_socket: the least a per-request probe can do on the same
  *             tracepoints — 0: pid check and timestamp; 1: + connection lookup and a 64-byte read of the buffer;
  *             2: + one ring-buffer record per call (drained by a counting consumer). What no design can go below.
- * For `stats`, each program's run time is
+ * Per mode also the serving processes' own CPU per request (utime+stime): with the server saturated, req/s follows
+ * 1 / (its CPU per request), and that figure moves less with other load on the machine ("CPU ratio" = baseline
+ * µs / mode µs). For `stats`, each program's run time is
  * divided by the requests wrk completed: nanoseconds of probe time per request, which land in the server's and
  * wrk's own syscalls. (bpf_stats adds ~20-40 ns per program run itself.)
  */
@@ -42,11 +44,20 @@ const workerPids = (): number[] => opt.target === 'node'
   ? [target.child.pid!]
   : execSync(`pgrep -P ${target.child.pid}`).toString().trim().split('\n').map(Number);
 
+/** utime + stime of the serving processes, in seconds: their own CPU per request moves less with the machine's
+ * other load than throughput does. */
+const serverCpu = (): number => workerPids().reduce((t, p) => {
+  const f = readFileSync(`/proc/${p}/stat`, 'latin1');
+  const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return t + (Number(x[11]) + Number(x[12])) / 100;
+}, 0);
+
 interface ProgStat { name: string; run_cnt: number; run_time_ns: number }
 const progStats = (): Map<string, ProgStat> => new Map((JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j']).toString()) as ProgStat[])
   .filter((p) => p.name?.startsWith('ks_')).map((p) => [p.name, p]));
 
 const rps = new Map<string, number[]>();
+const serverUs = new Map<string, number[]>();
 const perRequest = new Map<string, number[]>();
 const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const i = s.length >> 1; return s.length % 2 ? s[i]! : (s[i - 1]! + s[i]!) / 2; };
@@ -74,7 +85,7 @@ try {
         const sub = obj.ringBuffer('floor_events', { pollTimeoutMs: 50 }).subscribe((b) => { forEachRecord(b, () => {}); });
         const pids = obj.map('floor_pids');
         for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); }
-        for (const p of obj.programs) obj.attach(p);
+        for (const p of ['floor_recv', 'floor_send']) obj.attach(p);
         stop = async () => { sub.unsubscribe(); obj.close(); };
       } else if (mode === 'agent') {
         const agent = await AgentProcess.start(dir, opt.target === 'node' ? '19694' : '19693', '127.0.0.1:19695', false);
@@ -84,7 +95,9 @@ try {
       await wrk(target.url, { ...LOAD, seconds: 1 });
       if (stats) writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
       const before = stats ? progStats() : undefined;
+      const cpu0 = serverCpu();
       const r = await wrk(target.url, LOAD);
+      push(serverUs, mode, ((serverCpu() - cpu0) * 1e6) / r.requests);
       if (stats) {
         const after = progStats();
         writeFileSync('/proc/sys/kernel/bpf_stats_enabled', statsWas);
@@ -98,7 +111,7 @@ try {
         push(perRequest, 'total', total);
       }
       push(rps, mode, r.rps);
-      console.error(`round ${round} ${mode}: ${r.rps.toFixed(0)} req/s`);
+      console.error(`round ${round} ${mode}: ${r.rps.toFixed(0)} req/s, server ${serverUs.get(mode)!.at(-1)!.toFixed(2)} µs CPU/request`);
       await stop();
     }
   }
@@ -109,7 +122,11 @@ try {
 
 const base = median(rps.get('none') ?? [NaN]);
 console.log(`\nprobe cost, ${target.name}: wrk -t2 -c50 -d${opt.seconds}s saturating, ${opt.rounds} rounds (medians)`);
-console.table(MODES.map((m) => ({ mode: m, 'req/s': median(rps.get(m)!).toFixed(0), ratio: (median(rps.get(m)!) / base).toFixed(3) })));
+const baseUs = median(serverUs.get('none') ?? [NaN]);
+console.table(MODES.map((m) => ({
+  mode: m, 'req/s': median(rps.get(m)!).toFixed(0), ratio: (median(rps.get(m)!) / base).toFixed(3),
+  'server µs CPU/request': median(serverUs.get(m)!).toFixed(2), 'CPU ratio': (baseUs / median(serverUs.get(m)!)).toFixed(3),
+})));
 if (perRequest.size) {
   console.log('probe time per request (bpf_stats, mode "stats"):');
   console.table([...perRequest].map(([name, v]) => ({ program: name, 'ns / request': median(v).toFixed(0) })));
