@@ -155,3 +155,17 @@ test('series keys reused between consecutive spans with equal values give the sa
   }
   assert.deepEqual([...got].sort(), [...expected].sort());
 });
+
+test('a series expired between two spans with the same key is created afresh (the remembered last series is dropped)', () => {
+  let now = 1_000_000;
+  const agg = new MetricAggregator({ ttlMs: 60_000, now: () => now });
+  agg.consume(spanBatch([sampleHttpSpan(api, { route: '/a' }), sampleHttpSpan(api, { route: '/a' })]));
+  assert.equal(view(agg, 'http.server.request.duration')!.series[0]!.count, 2);
+  now += 61_000;
+  agg.expire();
+  agg.consume(spanBatch([sampleHttpSpan(api, { route: '/a' })]));
+  const series = view(agg, 'http.server.request.duration')!.series;
+  assert.equal(series.length, 1);
+  assert.equal(series[0]!.count, 1);
+  assert.equal(agg.seriesCount(), 3);
+});

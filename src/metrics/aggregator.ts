@@ -9,7 +9,7 @@ import type { Counter, SelfTelemetry } from '../pipeline/self-telemetry.js';
 import { boundsFor, type BucketOverrides } from './buckets.js';
 import { MetricState } from './metric-state.js';
 import type { Series } from './series.js';
-import { ALL_SPAN_METRICS, FLOW_ATTRIBUTES, flowAttributeValue, measurementAttributeValue, spanMetrics } from './sources.js';
+import { ALL_SPAN_METRICS, FLOW_ATTRIBUTES, flowAttributeValue, measurementAttributeValue, spanMetrics, type SpanMetric } from './sources.js';
 import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, type SpanAttributeGetter } from './span-values.js';
 
 export interface AggregatorOptions {
@@ -62,6 +62,9 @@ export class MetricAggregator {
   private prevSid = '';
   private prevNames: readonly string[] | undefined;
   private prevKey = '';
+  /** The states of the last list of span metrics (states are created in the constructor and never removed). */
+  private prevMetrics: readonly SpanMetric[] | undefined;
+  private prevStates: MetricState[] = [];
 
   constructor(private readonly options: AggregatorOptions = {}) {
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
@@ -140,11 +143,16 @@ export class MetricAggregator {
       const metrics = spanMetrics(span);
       if (metrics.length === 0) continue;
       const sid = this.serviceKey(span.service);
+      if (metrics !== this.prevMetrics) {
+        this.prevStates = metrics.map((sm) => this.states.get(sm.def.name)!);
+        this.prevMetrics = metrics;
+      }
+      const states = this.prevStates;
       let sig: string | undefined;
       let key = '';
       for (let m = 0; m < metrics.length; m++) {
         const sm = metrics[m]!;
-        const st = this.states.get(sm.def.name)!;
+        const st = states[m]!;
         if (st.sig !== sig) {
           sig = st.sig;
           const getters = gettersFor(st.names);

@@ -16,6 +16,9 @@ export class MetricState {
   /** Identifies `names`: metrics with equal signatures share one key computation per record. */
   sig: string;
   private selection: AttributeSelection | undefined;
+  /** The last series looked up by seriesForValues and its key (consecutive spans mostly share one): always equal to series.get(lastKey). */
+  private lastKey: string | undefined;
+  private lastSeries: Series | undefined;
 
   constructor(
     readonly def: MetricDefinition,
@@ -45,10 +48,15 @@ export class MetricState {
 
   /** seriesFor() with the values at hand: `values` (aligned with `names`, may be longer) is copied when a series is created. */
   seriesForValues(key: string, service: Service | undefined, values: readonly (AttributeValue | undefined)[], now: number): Series | undefined {
-    const s = this.series.get(key);
-    if (s !== undefined) return s;
-    if (this.series.size >= this.maxSeries) return undefined;
-    return this.create(key, service, values.slice(0, this.names.length), now);
+    if (key === this.lastKey) return this.lastSeries;
+    let s = this.series.get(key);
+    if (s === undefined) {
+      if (this.series.size >= this.maxSeries) return undefined;
+      s = this.create(key, service, values.slice(0, this.names.length), now);
+    }
+    this.lastKey = key;
+    this.lastSeries = s;
+    return s;
   }
 
   private create(key: string, service: Service | undefined, values: (AttributeValue | undefined)[], now: number): Series {
@@ -79,6 +87,8 @@ export class MetricState {
 
   /** Drops series not updated since `cutoff` (ms); returns how many. */
   expire(cutoff: number): number {
+    this.lastKey = undefined;
+    this.lastSeries = undefined;
     let n = 0;
     for (const [k, s] of this.series) {
       if (s.lastMs < cutoff) {
