@@ -10,7 +10,7 @@ import { boundsFor, type BucketOverrides } from './buckets.js';
 import { MetricState } from './metric-state.js';
 import type { Series } from './series.js';
 import { ALL_SPAN_METRICS, FLOW_ATTRIBUTES, flowAttributeValue, measurementAttributeValue, spanMetrics, type SpanMetric } from './sources.js';
-import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, type SpanAttributeGetter } from './span-values.js';
+import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, spanTypedGetter, type SpanAttributeGetter } from './span-values.js';
 
 export interface AggregatorOptions {
   /** Series not updated for this long are dropped (Beyla's metrics TTL, default 5 minutes). */
@@ -37,6 +37,21 @@ function gettersFor(names: readonly string[]): SpanAttributeGetter[] {
   let g = getterLists.get(names);
   if (g === undefined) getterLists.set(names, (g = names.map(spanAttributeGetter)));
   return g;
+}
+
+/** The getters for spans without attributes (spanTypedGetter), cached the same way. */
+const typedLists = new WeakMap<readonly string[], SpanAttributeGetter[]>();
+
+function typedGettersFor(names: readonly string[]): SpanAttributeGetter[] {
+  let g = typedLists.get(names);
+  if (g === undefined) typedLists.set(names, (g = names.map(spanTypedGetter)));
+  return g;
+}
+
+/** No own enumerable key (the common case: receivers create spans with `attributes: {}`). */
+function hasNoKeys(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 const SEP = '\u0001';
@@ -148,6 +163,7 @@ export class MetricAggregator {
         this.prevMetrics = metrics;
       }
       const states = this.prevStates;
+      const plain = hasNoKeys(span.attributes);
       let sig: string | undefined;
       let key = '';
       for (let m = 0; m < metrics.length; m++) {
@@ -155,7 +171,7 @@ export class MetricAggregator {
         const st = states[m]!;
         if (st.sig !== sig) {
           sig = st.sig;
-          const getters = gettersFor(st.names);
+          const getters = plain ? typedGettersFor(st.names) : gettersFor(st.names);
           const n = getters.length;
           // The key only depends on (service, values): spans of one endpoint share it, so compare the values with
           // the previous span's and reuse its key (already hashed by the Map) instead of building a new string.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { spanAttributes } from '../model/span-attributes.js';
 import type { Span } from '../model/span.js';
-import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, spanAttributeValue } from './span-values.js';
+import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, spanAttributeValue, spanTypedGetter } from './span-values.js';
 import { sampleService } from '../../test/support/sample-spans.js';
 
 const service = sampleService('api', 7);
@@ -36,5 +36,12 @@ test('spanAttributeValue agrees with spanAttributes() for every attribute it pro
 test('spanAttributeGetter(name)(span) equals spanAttributeValue(span, name)', () => {
   fc.assert(fc.property(arbSpan, (span) => {
     for (const k of [...SPAN_METRIC_ATTRIBUTES, 'db.system.name', 'rpc.method', 'no.such']) assert.deepEqual(spanAttributeGetter(k)(span), spanAttributeValue(span, k), k);
+  }), { numRuns: 500 });
+});
+
+test('spanTypedGetter(name)(span) equals spanAttributeValue(span, name) for spans whose attributes are empty', () => {
+  fc.assert(fc.property(arbSpan, (generated) => {
+    const span = { ...generated, attributes: {} };
+    for (const k of [...SPAN_METRIC_ATTRIBUTES, 'db.system.name', 'rpc.method', 'no.such']) assert.deepEqual(spanTypedGetter(k)(span), spanAttributeValue(span, k), k);
   }), { numRuns: 500 });
 });

@@ -78,6 +78,23 @@ export function spanAttributeGetter(name: string): SpanAttributeGetter {
   return g;
 }
 
+const typedCache = new Map<string, SpanAttributeGetter>();
+
+/**
+ * The getter of `name` for a span whose `attributes` has no keys: spanAttributeGetter(name) without the look-up
+ * in `attributes` (a keyed load with a varying name per attribute, megamorphic) — the same value for such spans.
+ * Names read only from `attributes` keep that read.
+ */
+export function spanTypedGetter(name: string): SpanAttributeGetter {
+  let g = typedCache.get(name);
+  if (g !== undefined) return g;
+  if (name === 'service.name') g = serviceName;
+  else if (name === 'service.namespace') g = serviceNamespace;
+  else g = GETTERS[name] ?? spanAttributeGetter(name);
+  if (typedCache.size < 10_000) typedCache.set(name, g);
+  return g;
+}
+
 /** `spanAttributes(span)[name]`, without building the whole object. */
 export function spanAttributeValue(span: Span, name: string): AttributeValue | undefined {
   if (name === 'service.name') return span.service.name;
