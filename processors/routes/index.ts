@@ -15,6 +15,8 @@ export const routesProcessorFactory: ProcessorFactory<RoutesConfig> = {
   signals: ['traces', 'metrics'],
   schema: routesSchema,
   defaultConfig: defaultRoutesConfig,
+  // Router.apply writes http.route and the span name, nothing else (it may drop spans: ignored routes).
+  spanWrites: ['name', 'http.route'],
   create(config, ctx) {
     const router = new Router(config, ctx.signal);
     const ignored = ctx.telemetry.counter('lumen_processor_dropped_spans_total', 'Spans a processor dropped on purpose, by reason.', { reason: 'ignored_route' });

@@ -8,10 +8,10 @@ import type { Span } from '../model/span.js';
  * pipeline gets a shallow clone (the item objects and their mutable parts — http, connection, trace,
  * attributes — are copied; the interned Service is shared, it is read-only).
  */
-export function cloneBatch(batch: Batch): Batch {
+export function cloneBatch(batch: Batch, spanCopy: (s: Span) => Span = cloneSpan): Batch {
   switch (batch.kind) {
     case 'spans':
-      return withSelection({ kind: 'spans', items: batch.items.map(cloneSpan) }, batch);
+      return withSelection({ kind: 'spans', items: batch.items.map(spanCopy) }, batch);
     case 'flows':
       return withSelection({ kind: 'flows', items: batch.items.map(cloneFlow) }, batch);
     case 'measurements':
@@ -21,6 +21,17 @@ export function cloneBatch(batch: Batch): Batch {
 
 export function cloneSpan(s: Span): Span {
   const c: Span = { ...s, connection: { ...s.connection }, trace: { ...s.trace }, attributes: { ...s.attributes } };
+  if (s.http) c.http = { ...s.http };
+  return c;
+}
+
+/**
+ * The copy for pipelines whose processors write nothing but the span's name and http.route
+ * (ProcessorFactory.spanWrites): the span and its http object are copied; connection, trace and attributes,
+ * which nothing downstream writes then, are shared.
+ */
+export function cloneSpanNameAndRoute(s: Span): Span {
+  const c: Span = { ...s };
   if (s.http) c.http = { ...s.http };
   return c;
 }

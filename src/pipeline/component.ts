@@ -54,8 +54,18 @@ export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {
   create(config: C, ctx: ComponentContext): Receiver;
 }
 
+/** Span fields a processor may declare as the only ones it writes (ProcessorFactory.spanWrites). */
+export type SpanWritableField = 'name' | 'http.route';
+
 export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
   readonly kind: 'processor';
+  /**
+   * When declared: the only span fields this processor ever writes (it may still drop spans from a batch's items).
+   * When every pipeline a batch fans out to declares this, the engine's copies share the span's connection, trace
+   * and attributes objects (only the span and its http object are copied). Undeclared: the processor may write
+   * anything in a span it receives.
+   */
+  readonly spanWrites?: readonly SpanWritableField[];
   /** A processor is a pure operator; state (e.g. a route trie) lives in the closure. */
   create(config: C, ctx: ProcessorContext): OperatorFunction<Batch, Batch>;
 }

@@ -8,7 +8,7 @@ import type { ConfigSource } from '../config/source.js';
 import { VERSION } from '../version.js';
 import type { Exporter, Receiver, Signal } from './component.js';
 import { componentContext, processorContext, type ContextDeps } from './context.js';
-import { cloneBatch } from './clone.js';
+import { cloneBatch, cloneSpan, cloneSpanNameAndRoute } from './clone.js';
 import { InternalMetrics } from './internal-metrics.js';
 import type { Logger } from './logger.js';
 import { Pipeline, type PipelineProcessor } from './pipeline.js';
@@ -71,6 +71,8 @@ export class Engine {
   private readonly exporters = new Map<string, Exporter>();
   private readonly receivers: ReceiverNode[] = [];
   private readonly pipelines: Pipeline[] = [];
+  /** Pipelines whose processors all declare writing only span names and http.route (or that have none). */
+  private readonly writesNameAndRouteOnly = new Set<string>();
   private discoveryInstance?: Discovery;
   private discoveryStart?: Promise<void>;
   private phase: EngineState = 'created';
@@ -157,12 +159,15 @@ export class Engine {
     for (const [name, p] of pipelines) {
       const signal = pipelineSignal(name);
       const processors: PipelineProcessor[] = [];
+      let nameAndRoute = true;
       for (const id of p.processors) {
         const factory = opts.registry.get('processor', componentType(id))!;
+        if (!factory.spanWrites?.every((f) => f === 'name' || f === 'http.route')) nameAndRoute = false;
         const operator = attempt(['processors', id], () => factory.create(config.processors[id], processorContext(id, name, signal, deps)));
         if (operator) processors.push({ id, operator });
       }
       const exporters = p.exporters.filter((id) => this.exporters.has(id)).map((id) => ({ id, exporter: this.exporters.get(id)! }));
+      if (nameAndRoute) this.writesNameAndRouteOnly.add(name);
       this.pipelines.push(new Pipeline({
         name, signal, processors, exporters, queueSize: config.service.queue_size, metrics: this.metrics,
         logger: opts.logger.child({ pipeline: name }),
@@ -246,13 +251,15 @@ export class Engine {
     let shared: Batch | undefined;
     const mutating = (p: Pipeline) => this.config.service.pipelines[p.name]!.processors.length > 0;
     const anyMutating = targets.some((p) => p.accepts(batch.kind) && mutating(p));
+    // Copies may share a span's connection, trace and attributes only if no pipeline of this batch writes them.
+    const copy = targets.every((p) => !p.accepts(batch.kind) || this.writesNameAndRouteOnly.has(p.name)) ? cloneSpanNameAndRoute : cloneSpan;
     for (const p of targets) {
       if (!p.accepts(batch.kind)) continue;
       if (mutating(p)) {
-        p.push(originalTaken ? cloneBatch(batch) : batch, receiver);
+        p.push(originalTaken ? cloneBatch(batch, copy) : batch, receiver);
         originalTaken = true;
       } else {
-        shared ??= anyMutating ? cloneBatch(batch) : batch;
+        shared ??= anyMutating ? cloneBatch(batch, copy) : batch;
         p.push(shared, receiver);
       }
     }
