@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../config/load.js';
+import { spanBatch, type SpanBatch } from '../model/batch.js';
+import { routesProcessorFactory } from '../../processors/routes/index.js';
+import { memoryExporterFactory, pushReceiverFactory, tagProcessorFactory } from '../../test/support/factories.js';
+import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
+import type { AnyFactory } from './component.js';
+import { Engine } from './engine.js';
+import { FactoryRegistry } from './registry.js';
+import { InternalMetrics } from './internal-metrics.js';
+import { createMemoryLogger } from './memory-logger.js';
+
+async function engineFor(yaml: string, factories: AnyFactory[]) {
+  const registry = new FactoryRegistry(factories);
+  const { config, source } = loadConfig({ yaml, file: 'fanout.yaml', env: {} }, registry);
+  const { logger } = createMemoryLogger();
+  const engine = await Engine.create(config, { registry, logger, metrics: new InternalMetrics(), source, hostName: 'test-host' });
+  return { engine };
+}
+
+test('fan-out: pipelines whose processors only write names and routes share connection, trace and attributes', async () => {
+  const setup = async (extra: string) => {
+    const push = pushReceiverFactory();
+    const mem = memoryExporterFactory();
+    const { engine } = await engineFor(
+      [
+        'receivers: { push: }',
+        'processors: { routes: , routes/b: { unmatched: wildcard }, tag: }',
+        'exporters: { memory: , memory/raw: }',
+        'service:',
+        '  pipelines:',
+        '    traces: { receivers: [push], processors: [routes], exporters: [memory] }',
+        '    metrics: { receivers: [push], processors: [routes/b], exporters: [memory] }',
+        '    traces/raw: { receivers: [push], exporters: [memory/raw] }',
+        extra,
+      ].join('\n'),
+      [push.factory, mem.factory, routesProcessorFactory, tagProcessorFactory().factory],
+    );
+    await engine.start();
+    const original = spanBatch([sampleHttpSpan(sampleService('shop', 1), { path: '/users/123', route: '' })]);
+    push.instances.get('push')!.subject.next(original);
+    await engine.stop();
+    const spans = [...mem.instances.get('memory')!.batches, ...mem.instances.get('memory/raw')!.batches].map((e) => (e.batch as SpanBatch).items[0]!);
+    return { spans, original: original.items[0]! };
+  };
+  const light = await setup('');
+  assert.equal(light.spans.length, 3);
+  assert.equal(new Set(light.spans).size, 3, 'distinct spans');
+  assert.equal(new Set(light.spans.map((s) => s.http)).size, 3, 'distinct http objects');
+  assert.deepEqual(light.spans.map((s) => s.http!.route).sort(), ['', '/**', '/users/*']);
+  assert.deepEqual(light.spans.map((s) => s.name).sort(), ['', 'GET /**', 'GET /users/*']);
+  assert.ok(light.spans.every((s) => s.connection === light.original.connection && s.trace === light.original.trace && s.attributes === light.original.attributes), 'shared');
+  // One pipeline with a processor that declares nothing: every copy is a full one again.
+  const full = await setup('    traces/tag: { receivers: [push], processors: [tag], exporters: [memory] }');
+  assert.equal(full.spans.length, 4);
+  assert.equal(new Set(full.spans.map((s) => s.attributes)).size, 4, 'attributes copied per pipeline');
+  assert.equal(new Set(full.spans.map((s) => s.connection)).size, 4);
+  assert.equal(new Set(full.spans.map((s) => s.trace)).size, 4);
+  assert.deepEqual(full.spans.map((s) => s.attributes['tag'] ?? '').sort(), ['', '', '', 'v:traces']);
+});
