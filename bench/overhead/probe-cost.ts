@@ -5,7 +5,7 @@
  *   none      no BPF at all (the baseline)
  *   idle      kernel_socket.bpf.o attached, allow-list empty: what every process pays for the probes existing
  *   probes    the target's pids allowed, records drained by a counting consumer (no agent): the probes' own cost
- *   stats     as probes, with kernel.bpf_stats_enabled on for the run (restored after)
+ *   stats     as probes, with kernel.bpf_stats_enabled on for the run (restored after); `floorN+stats` likewise
  *   agent     the real `lumen run` (bench config of run.ts): probes + agent
  *   floor0..2 bpf/bench_floor.bpf.c instead of kernel_socket: the least a per-request probe can do on the same
  *             tracepoints — 0: pid check and timestamp; 1: + connection lookup and a 64-byte read of the buffer;
@@ -54,7 +54,7 @@ const serverCpu = (): number => workerPids().reduce((t, p) => {
 
 interface ProgStat { name: string; run_cnt: number; run_time_ns: number }
 const progStats = (): Map<string, ProgStat> => new Map((JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j']).toString()) as ProgStat[])
-  .filter((p) => p.name?.startsWith('ks_')).map((p) => [p.name, p]));
+  .filter((p) => p.name?.startsWith('ks_') || p.name?.startsWith('floor_')).map((p) => [p.name, p]));
 
 const rps = new Map<string, number[]>();
 const serverUs = new Map<string, number[]>();
@@ -81,7 +81,8 @@ try {
         stats = mode === 'stats';
         stop = async () => { sub.unsubscribe(); obj.close(); void records; };
       } else if (mode.startsWith('floor')) {
-        const obj = openObject(bpfObjectPath('bench_floor'), { rodata: { level: Number(mode.slice(5)), lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });
+        const obj = openObject(bpfObjectPath('bench_floor'), { rodata: { level: parseInt(mode.slice(5), 10), lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });
+        stats = mode.endsWith('+stats');
         const sub = obj.ringBuffer('floor_events', { pollTimeoutMs: 50 }).subscribe((b) => { forEachRecord(b, () => {}); });
         const pids = obj.map('floor_pids');
         for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); }
@@ -104,11 +105,13 @@ try {
         let total = 0;
         for (const [name, a] of after) {
           const b = before!.get(name);
+          if (!a.run_cnt) continue; // not attached in this mode
           const ns = (a.run_time_ns - (b?.run_time_ns ?? 0)) / r.requests;
+          if (!(ns > 0)) continue;
           total += ns;
-          push(perRequest, name, ns);
+          push(perRequest, `${mode}: ${name}`, ns);
         }
-        push(perRequest, 'total', total);
+        push(perRequest, `${mode}: total`, total);
       }
       push(rps, mode, r.rps);
       console.error(`round ${round} ${mode}: ${r.rps.toFixed(0)} req/s, server ${serverUs.get(mode)!.at(-1)!.toFixed(2)} µs CPU/request`);
@@ -128,7 +131,7 @@ console.table(MODES.map((m) => ({
   'server µs CPU/request': median(serverUs.get(m)!).toFixed(2), 'CPU ratio': (baseUs / median(serverUs.get(m)!)).toFixed(3),
 })));
 if (perRequest.size) {
-  console.log('probe time per request (bpf_stats, mode "stats"):');
+  console.log('probe time per request (bpf_stats; programs\' own run time, not the tracepoint dispatch around them):');
   console.table([...perRequest].map(([name, v]) => ({ program: name, 'ns / request': median(v).toFixed(0) })));
 }
 process.exit(0);
