@@ -84,7 +84,7 @@ struct ks_dir {
 struct ks_conn {
 	__u64 sk;
 	__u32 tgid;     /* the process that last used the connection */
-	__s32 fd;
+	__u32 _pad0;
 	__u8 laddr[16];
 	__u8 raddr[16];
 	__u16 lport;
@@ -359,12 +359,11 @@ static __always_inline int ks_sk_is_tcp(struct sock *sk)
 }
 
 /* Fills a connection entry from a TCP socket (state IGNORED when a port is configured away). */
-static __always_inline void ks_conn_fill(struct ks_conn *c, struct sock *sk, __u32 tgid, __s32 fd, __u8 role, __u8 fresh)
+static __always_inline void ks_conn_fill(struct ks_conn *c, struct sock *sk, __u32 tgid, __u8 role, __u8 fresh)
 {
 	__builtin_memset(c, 0, sizeof(*c));
 	c->sk = (__u64)sk;
 	c->tgid = tgid;
-	c->fd = fd;
 	c->role = role;
 	c->fresh = fresh;
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -460,7 +459,7 @@ __noinline int ks_conn_end(__u64 sock)
 
 /* The connection entry of a TCP socket: cached, or created (with the role and freshness the state change
  * to ESTABLISHED left, if it was seen). */
-static __always_inline struct ks_conn *ks_conn_get(struct sock *sk, __u32 tgid, __s32 fd)
+static __always_inline struct ks_conn *ks_conn_get(struct sock *sk, __u32 tgid)
 {
 	struct ks_conn_key key = { .sk = (__u64)sk };
 	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
@@ -479,7 +478,7 @@ static __always_inline struct ks_conn *ks_conn_get(struct sock *sk, __u32 tgid, 
 		fresh = 1;
 		bpf_map_delete_elem(&ks_fresh, &skv);
 	}
-	ks_conn_fill(&io->conn_tmp, sk, tgid, fd, role, fresh);
+	ks_conn_fill(&io->conn_tmp, sk, tgid, role, fresh);
 	if (bpf_map_update_elem(&ks_conns, &key, &io->conn_tmp, BPF_ANY)) {
 		ks_count(KS_C_CONN_ALLOC_FAIL);
 		return NULL;
@@ -979,6 +978,15 @@ static __always_inline void ks_walk_all(struct ks_io *io)
 
 /* ---- socket plumbing ---- */
 
+/* A tp_btf program's first argument (the struct sock *) as a plain number, read from the context: the typed
+ * pointer itself may not be passed to a global function nor stored as a scalar. */
+static __always_inline __u64 ks_ctx_sk_id(unsigned long long *ctx)
+{
+	__u64 skv = 0;
+	bpf_probe_read_kernel(&skv, sizeof(skv), &ctx[0]);
+	return skv;
+}
+
 /* Fills io->seg from an iovec array, trimmed to `total` bytes. */
 static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *iov, __u64 iovcnt, __u64 total)
 {
@@ -1086,8 +1094,7 @@ static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int e
 	__u32 tgid = lumen_tgid();
 	if (!ks_pid_wanted(tgid))
 		return 0;
-	__u64 now = bpf_ktime_get_ns();
-	__u64 start = now;
+	__u64 start = 0;
 	if (egress) {
 		/* taken whatever the outcome, so a failed write leaves no stale start behind */
 		struct ks_wstart *w = bpf_task_storage_get(&ks_wstart, bpf_get_current_task_btf(), 0, 0);
@@ -1100,14 +1107,16 @@ static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int e
 		return 0;
 	if (!ks_sk_is_tcp(sk))
 		return 0;
+	/* the clock and the user-memory reads only for connections that are followed */
+	struct ks_conn *c = ks_conn_get(sk, tgid);
+	if (!c || c->state != KS_CS_TCP)
+		return 0;
 	struct ks_io *io = ks_io_get();
 	if (!io)
 		return 0;
+	__u64 now = bpf_ktime_get_ns();
 	ks_segs_from_regs(io, ret);
-	struct ks_conn *c = ks_conn_get(sk, tgid, io->fd);
-	if (!c || c->state != KS_CS_TCP)
-		return 0;
-	io->ts_start = start;
+	io->ts_start = start ? start : now;
 	io->ts_end = now;
 	io->sk = (__u64)sk;
 	io->tgid = tgid;
@@ -1160,9 +1169,7 @@ int BPF_PROG(ks_send_start, struct sock *sk, struct msghdr *msg, struct sk_buff 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ks_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	/* the address as a plain number: a typed pointer may not be passed to a global function */
-	__u64 skv = 0;
-	bpf_probe_read_kernel(&skv, sizeof(skv), &ctx[0]);
+	__u64 skv = ks_ctx_sk_id(ctx);
 	if (newstate == KS_TCP_ESTABLISHED) {
 		if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 			return 0;

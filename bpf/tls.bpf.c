@@ -69,7 +69,7 @@ static __always_inline int tls_enter(__u64 ssl, __u64 buf, __u64 len_ptr, __u8 d
 /* Runs plaintext p[0..len) of connection sk through the HTTP/1 machine, like ks_sock_io does for a socket call. */
 static __always_inline void tls_feed(__u32 tgid, __u64 sk, __u8 dir, __u64 start_ns, __u64 buf, __u64 len)
 {
-	struct ks_conn *c = ks_conn_get((struct sock *)sk, tgid, -1);
+	struct ks_conn *c = ks_conn_get((struct sock *)sk, tgid);
 	if (!c || c->state != KS_CS_TCP)
 		return;
 	struct ks_io *io = ks_io_get();
@@ -225,24 +225,16 @@ static __always_inline int tls_sock(__u64 skv, struct sock *sk, __u8 dir)
 	return 0;
 }
 
-/* the socket's address as a plain number, for map values (read from the context, not the typed pointer) */
-static __always_inline __u64 tls_sk_id(unsigned long long *ctx)
-{
-	__u64 skv = 0;
-	bpf_probe_read_kernel(&skv, sizeof(skv), &ctx[0]);
-	return skv;
-}
-
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tls_sock_recv, struct sock *sk, int ret, int flags)
 {
 	if (flags & KS_MSG_PEEK)
 		return 0;
-	return tls_sock(tls_sk_id(ctx), sk, TLS_DIR_READ);
+	return tls_sock(ks_ctx_sk_id(ctx), sk, TLS_DIR_READ);
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tls_sock_send, struct sock *sk, int ret, int flags)
 {
-	return tls_sock(tls_sk_id(ctx), sk, TLS_DIR_WRITE);
+	return tls_sock(ks_ctx_sk_id(ctx), sk, TLS_DIR_WRITE);
 }
