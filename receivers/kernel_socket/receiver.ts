@@ -14,7 +14,8 @@ import { BpfCounters, DISCARDED_HELP } from './counters.js';
 import { decodeRecord, type KsRecord } from './record.js';
 import { ServiceDirectory } from './services.js';
 import { recordToSpan } from './spans.js';
-import { SlotSweeper } from './sweeper.js';
+import { forgetConnectionsOf } from './connections.js';
+import { SlotSweeper, expiryOutcome, type ExpiryOutcome } from './sweeper.js';
 
 /** Capture sizes each probe object is built for (KS_CAPTURE_MAX). */
 const SMALL_CAPTURE_MAX = 1024;
@@ -26,8 +27,6 @@ const LARGE_CAPTURE_MAX = 8192;
  * under load they are rare and at low rates the poll bounds the delay.
  */
 export const RING_WAKEUP_EVERY = 4096;
-/** Offset of `tgid` in struct ks_conn (bpf/kernel_socket.bpf.c): after the u64 socket pointer. */
-const KS_CONN_TGID_OFFSET = 8;
 
 /**
  * The kernel_socket receiver: loads bpf/kernel_socket.bpf.c, keeps its PID allow-list equal to the
@@ -42,6 +41,8 @@ export class KernelSocketReceiver implements Receiver {
   private readonly captureMax: number;
   private readonly c: Record<'records' | 'spans' | 'malformed' | 'parse' | 'unknownProcess' | 'incompleteTimeout'
     | 'timeouts' | 'exited' | 'idleEnded', Counter>;
+  /** The counter each sweeper outcome moves. */
+  private readonly expiryCounters: Record<ExpiryOutcome, Counter>;
   private obj?: BpfObject;
   private services?: ServiceDirectory;
   private sweeper?: SlotSweeper;
@@ -67,6 +68,7 @@ export class KernelSocketReceiver implements Receiver {
       exited: t.counter('lumen_kernel_socket_incomplete_total', '', { reason: 'process_exit' }),
       idleEnded: t.counter('lumen_kernel_socket_idle_ended_total', 'Responses of unknown length ended by the sweeper after request_timeout of silence.'),
     };
+    this.expiryCounters = { head_incomplete: this.c.incompleteTimeout, exited: this.c.exited, timeout: this.c.timeouts, idle_ended: this.c.idleEnded };
   }
 
   async start(): Promise<void> {
@@ -182,31 +184,19 @@ export class KernelSocketReceiver implements Receiver {
     try {
       services.expire();
       const removed = services.takeRemoved();
-      if (removed.length) this.forgetConnections(new Set(removed));
-      const { expired } = this.sweeper.sweep(this.clock.nowMono(), (pid) => services.gone(pid));
+      if (removed.length) forgetConnectionsOf(obj.map('ks_conns'), new Set(removed));
+      const gone = (pid: number) => services.gone(pid);
+      const { expired } = this.sweeper.sweep(this.clock.nowMono(), gone);
       const spans: Span[] = [];
       for (const rec of expired) {
-        if (rec.status === 0 && rec.reqHeadLen === 0) {
-          this.c.incompleteTimeout.add();
-          continue;
-        }
-        if (rec.status === 0) (services.gone(rec.tgid) ? this.c.exited : this.c.timeouts).add();
-        else this.c.idleEnded.add();
-        this.toSpan(rec, spans);
+        const outcome = expiryOutcome(rec, gone);
+        this.expiryCounters[outcome].add();
+        if (outcome !== 'head_incomplete') this.toSpan(rec, spans);
       }
       if (spans.length) this.emit(spans);
       this.bpfCounters?.poll();
     } catch (e) {
       this.ctx.logger.warn(`kernel_socket maintenance failed: ${(e as Error).message}`);
-    }
-  }
-
-  /** Drops the probes' connection entries of processes that are gone (their sockets' closes normally did). */
-  private forgetConnections(pids: Set<number>): void {
-    const conns = this.obj!.map('ks_conns');
-    for (const key of conns.keys()) {
-      const v = conns.lookup(key);
-      if (v && pids.has(v.readUInt32LE(KS_CONN_TGID_OFFSET))) conns.delete(key);
     }
   }
 }

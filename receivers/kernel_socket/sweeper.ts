@@ -1,6 +1,19 @@
 import type { BpfMap } from '../../src/bpf/types.js';
 import { KS_HEADER_SIZE, KS_OFF, KS_REASON, decodeRecord, type KsRecord } from './record.js';
 
+/**
+ * What an expired pending request becomes: dropped, when its request head never ended; otherwise reported as a
+ * span — with status 0 because its process exited or no response came within the timeout, or with its status
+ * when a response of unknown length went idle.
+ */
+export type ExpiryOutcome = 'head_incomplete' | 'exited' | 'timeout' | 'idle_ended';
+
+export function expiryOutcome(rec: KsRecord, gone: (pid: number) => boolean): ExpiryOutcome {
+  if (rec.status === 0 && rec.reqHeadLen === 0) return 'head_incomplete';
+  if (rec.status === 0) return gone(rec.tgid) ? 'exited' : 'timeout';
+  return 'idle_ended';
+}
+
 export interface SweepResult {
   /** Pending requests that timed out (or whose process is gone), to report. */
   expired: KsRecord[];

@@ -10,7 +10,8 @@ import type { Counter } from '../../src/pipeline/self-telemetry.js';
 import { MonotonicClock } from '../kernel_socket/clock.js';
 import { decodeRecord, type KsRecord } from '../kernel_socket/record.js';
 import { ServiceDirectory } from '../kernel_socket/services.js';
-import { SlotSweeper } from '../kernel_socket/sweeper.js';
+import { forgetConnectionsOf } from '../kernel_socket/connections.js';
+import { SlotSweeper, expiryOutcome, type ExpiryOutcome } from '../kernel_socket/sweeper.js';
 import { RING_WAKEUP_EVERY } from '../kernel_socket/receiver.js';
 import { TlsAttacher } from './attacher.js';
 import type { TlsUprobeConfig } from './config.js';
@@ -32,6 +33,8 @@ export class TlsUprobeReceiver implements Receiver {
   private readonly subject = new Subject<Batch>();
   readonly output = this.subject.asObservable();
   private state: 'new' | 'running' | 'stopped' = 'new';
+  /** The counter each sweeper outcome moves. */
+  private readonly expiryCounters: Record<ExpiryOutcome, Counter>;
   private obj: BpfObject | undefined;
   private links: BpfLink[] = [];
   private attacher: TlsAttacher | undefined;
@@ -61,6 +64,7 @@ export class TlsUprobeReceiver implements Receiver {
       idleEnded: t.counter('lumen_tls_idle_ended_total', 'Responses of unknown length ended after request_timeout of silence.'),
       incomplete: t.counter('lumen_tls_incomplete_heads_total', 'Requests whose head never completed, dropped after request_timeout.'),
     };
+    this.expiryCounters = { head_incomplete: this.c.incomplete, exited: this.c.exited, timeout: this.c.timeouts, idle_ended: this.c.idleEnded };
   }
 
   async start(): Promise<void> {
@@ -167,15 +171,12 @@ export class TlsUprobeReceiver implements Receiver {
       services.expire();
       const removed = services.takeRemoved();
       if (removed.length) this.forgetConnections(new Set(removed));
+      const gone = (pid: number) => services.gone(pid);
       const spans: Span[] = [];
-      for (const rec of sweeper.sweep(this.clock.nowMono(), (pid) => services.gone(pid)).expired) {
-        if (rec.status === 0 && rec.reqHeadLen === 0) {
-          this.c.incomplete.add();
-          continue;
-        }
-        if (rec.status === 0) (services.gone(rec.tgid) ? this.c.exited : this.c.timeouts).add();
-        else this.c.idleEnded.add();
-        this.toSpan(rec, spans);
+      for (const rec of sweeper.sweep(this.clock.nowMono(), gone).expired) {
+        const outcome = expiryOutcome(rec, gone);
+        this.expiryCounters[outcome].add();
+        if (outcome !== 'head_incomplete') this.toSpan(rec, spans);
       }
       this.emit(spans);
       this.kernelCounters?.poll();
@@ -184,14 +185,10 @@ export class TlsUprobeReceiver implements Receiver {
     }
   }
 
-  /** Drops this object's connection and SSL bindings of processes that are gone (tgid: ks_conns value at 8,
-   * tls_conns key at 0). Socket closes normally removed the connections already. */
+  /** Drops this object's connection and SSL bindings of processes that are gone (tls_conns: tgid first in the
+   * key). Socket closes normally removed the connections already. */
   private forgetConnections(pids: Set<number>): void {
-    const conns = this.obj!.map('ks_conns');
-    for (const key of conns.keys()) {
-      const v = conns.lookup(key);
-      if (v && pids.has(v.readUInt32LE(8))) conns.delete(key);
-    }
+    forgetConnectionsOf(this.obj!.map('ks_conns'), pids);
     const bindings = this.obj!.map('tls_conns');
     for (const key of bindings.keys()) if (pids.has(key.readUInt32LE(0))) bindings.delete(key);
   }
