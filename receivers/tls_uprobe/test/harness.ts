@@ -2,6 +2,7 @@
  * Runs the real tls_uprobe receiver with a real Discovery selecting the test's processes: TLS ports
  * 19800-19899 and any command line carrying the test's marker. Collects the spans it emits.
  */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createDiscovery } from '../../../src/discovery/index.js';
 import type { Discovery } from '../../../src/discovery/types.js';
@@ -64,4 +65,20 @@ export async function startHarness(config: Partial<TlsUprobeConfig> = {}): Promi
     },
   };
   return h;
+}
+
+/**
+ * Request i of `paths` (a GET of path?query) gave server[i] and client[i]: both HTTPS GETs of that path with
+ * statuses[i]. `more` adds a test's own checks for each span of the pair.
+ */
+export function assertHttpsGets(server: Span[], client: Span[], paths: string[], statuses: number[], more?: (s: Span, i: number) => void): void {
+  for (const [i, p] of paths.entries()) {
+    for (const s of [server[i]!, client[i]!]) {
+      assert.equal(s.http?.scheme, 'https');
+      assert.equal(s.http?.method, 'GET');
+      assert.equal(s.http?.path, p.split('?')[0]);
+      assert.equal(s.http?.status, statuses[i]);
+      more?.(s, i);
+    }
+  }
 }

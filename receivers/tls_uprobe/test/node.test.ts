@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanupAll, go, makeCerts, nodeClient, startNodeHttps } from './servers.js';
-import { startHarness } from './harness.js';
+import { assertHttpsGets, startHarness } from './harness.js';
 
 test('node https server and node https client: one span per request each, url.scheme=https, tuples agree', async (t) => {
   const h = await startHarness();
@@ -19,16 +19,8 @@ test('node https server and node https client: one span per request each, url.sc
   const show = (l: typeof server) => l.map((s) => `${s.kind} ${s.http?.method} ${s.http?.path} ${s.http?.status}`).join(', ');
   assert.equal(server.length, paths.length, show(h.spans));
   assert.equal(client.length, paths.length, show(client) + ' ' + JSON.stringify(h.ctx.metrics.collect().filter((m) => m.name.startsWith('lumen_tls')).map((m) => [m.name, m.value])));
-  for (const [i, p] of paths.entries()) {
-    const [path, query = ''] = p.split('?');
-    for (const s of [server[i]!, client[i]!]) {
-      assert.equal(s.http?.scheme, 'https');
-      assert.equal(s.http?.method, 'GET');
-      assert.equal(s.http?.path, path);
-      assert.equal(s.http?.query, query);
-      assert.equal(s.http?.status, p.startsWith('/status/') ? Number(p.slice(8)) : 200);
-    }
-  }
+  const statuses = paths.map((p) => (p.startsWith('/status/') ? Number(p.slice(8)) : 200));
+  assertHttpsGets(server, client, paths, statuses, (s, i) => assert.equal(s.http?.query, paths[i]!.split('?')[1] ?? ''));
   const sc = server[0]!.connection, cc = client[0]!.connection;
   assert.deepEqual([sc.hostAddress, sc.hostPort, sc.peerAddress, sc.peerPort], [cc.peerAddress, cc.peerPort, cc.hostAddress, cc.hostPort]);
   assert.equal(sc.hostPort, 19810);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Span } from '../../../src/model/span.js';
 import { cleanupAll, curlClient, curlConfig, go, makeCerts, startNginxTls, startOpensslServer } from './servers.js';
-import { startHarness } from './harness.js';
+import { assertHttpsGets, startHarness } from './harness.js';
 
 const show = (l: Span[]) => l.map((s) => `${s.kind}:${s.service.process.pid} ${s.http?.method} ${s.http?.path} ${s.http?.status}`).join(', ');
 
@@ -23,15 +23,7 @@ test('nginx (libssl.so.3) and curl (libssl.so.3): one server and one client span
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(server.length, paths.length, show(h.spans));
   assert.equal(client.length, paths.length, show(h.spans));
-  const statuses = [200, 200, 404, 404];
-  for (const [i, p] of paths.entries()) {
-    for (const s of [server[i]!, client[i]!]) {
-      assert.equal(s.http?.scheme, 'https');
-      assert.equal(s.http?.method, 'GET');
-      assert.equal(s.http?.path, p.split('?')[0]);
-      assert.equal(s.http?.status, statuses[i]);
-    }
-  }
+  assertHttpsGets(server, client, paths, [200, 200, 404, 404]);
   assert.equal(server[0]!.http?.responseBodySize, 'hello over tls\n'.length);
   assert.equal(server[0]!.connection.hostPort, 19820);
   assert.equal(client[0]!.connection.peerPort, 19820);

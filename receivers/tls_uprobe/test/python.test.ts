@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanupAll, curlPost, go, makeCerts, pythonClient, startPythonHttps } from './servers.js';
-import { startHarness } from './harness.js';
+import { assertHttpsGets, startHarness } from './harness.js';
 
 test('python http.server wrapped with ssl and python urllib: exactly one span per request on each side', async (t) => {
   const h = await startHarness();
@@ -19,16 +19,7 @@ test('python http.server wrapped with ssl and python urllib: exactly one span pe
   await new Promise((r) => setTimeout(r, 300));
   const all = h.spans.filter((s) => s.service.process.pid === srv.proc.pid || s.service.process.pid === cli.pid);
   assert.equal(all.length, 2 * paths.length, all.map((s) => `${s.kind} ${s.http?.path}`).join(', '));
-  const statuses = [200, 200, 500, 201];
-  for (const [i, p] of paths.entries()) {
-    for (const s of [server[i]!, client[i]!]) {
-      assert.equal(s.http?.scheme, 'https');
-      assert.equal(s.http?.method, 'GET');
-      assert.equal(s.http?.path, p.split('?')[0]);
-      assert.equal(s.http?.status, statuses[i]);
-      assert.equal(s.http?.responseBodySize, `python ${p}`.length);
-    }
-  }
+  assertHttpsGets(server, client, paths, [200, 200, 500, 201], (s, i) => assert.equal(s.http?.responseBodySize, `python ${paths[i]}`.length));
   assert.match(server[1]!.http!.query, /^token=[^s&]*&a=b$/, 'secret query values redacted');
   assert.equal(server[0]!.connection.hostPort, 19830);
   assert.equal(server[0]!.connection.peerPort, client[0]!.connection.hostPort);
