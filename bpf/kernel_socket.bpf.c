@@ -13,7 +13,9 @@
  *    first byte is written, not when the write returns;
  *  - inet_sock_set_state: a connection that just became ESTABLISHED is "fresh" (its first bytes are its
  *    protocol's first) with its role (SYN_RECV: server, SYN_SENT: client); our own close (FIN_WAIT1 or
- *    LAST_ACK with reads shut) or an abort (CLOSE) ends it and flushes what is pending;
+ *    LAST_ACK with reads shut) ends it and flushes what is pending, and so does CLOSE once no process holds
+ *    the socket; tcp_destroy_sock ends what a process held until its close (a reset, a peer FIN after a
+ *    write-side shutdown: queued bytes can still be read);
  *  - state is keyed by the socket, never by thread or fd: Python accepts on one thread and serves on
  *    another, Go reads and writes on different OS threads, an fd number is reused after close;
  *  - per connection: a request-direction and a response-direction HTTP/1 message parser (header block
@@ -1183,14 +1185,27 @@ int BPF_PROG(ks_set_state, struct sock *sk, int oldstate, int newstate)
 		bpf_map_update_elem(&ks_fresh, &skv, &role, BPF_ANY);
 		return 0;
 	}
-	int ends = newstate == KS_TCP_CLOSE;
-	if ((newstate == KS_TCP_FIN_WAIT1 || newstate == KS_TCP_LAST_ACK) &&
-	    (BPF_CORE_READ(sk, sk_shutdown) & KS_RCV_SHUTDOWN))
-		ends = 1; /* closed by its process (a shutdown of the write side alone still reads the answer) */
-	if (!ends)
-		return 0;
-	if (newstate == KS_TCP_CLOSE)
+	int ends = 0;
+	if (newstate == KS_TCP_CLOSE) {
 		bpf_map_delete_elem(&ks_fresh, &skv);
+		/* Reset, or the peer's FIN after our write-side shutdown: a socket its process still holds may still
+		 * be read (the response can be waiting in its queue), so it ends at tcp_destroy_sock instead. */
+		ends = BPF_CORE_READ(sk, sk_socket) == NULL;
+	} else if ((newstate == KS_TCP_FIN_WAIT1 || newstate == KS_TCP_LAST_ACK) &&
+		   (BPF_CORE_READ(sk, sk_shutdown) & KS_RCV_SHUTDOWN)) {
+		ends = 1; /* closed by its process (a shutdown of the write side alone still reads the answer) */
+	}
+	if (ends)
+		ks_conn_end(skv);
+	return 0;
+}
+
+/* The socket is freed (its process closed it, or it was an orphan): whatever is still pending ends here. */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(ks_destroy, struct sock *sk)
+{
+	__u64 skv = ks_ctx_sk_id(ctx);
+	bpf_map_delete_elem(&ks_fresh, &skv);
 	ks_conn_end(skv);
 	return 0;
 }

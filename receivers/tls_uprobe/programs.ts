@@ -1,7 +1,7 @@
 import { ElfFile } from '../../src/elf/index.js';
 
 /** kernel_socket programs this object runs: connection roles (new ESTABLISHED sockets) and ends (closes). */
-export const KEPT_KS_PROGRAMS = ['ks_set_state'] as const;
+export const KEPT_KS_PROGRAMS = ['ks_set_state', 'ks_destroy'] as const;
 
 export interface ObjectPrograms {
   /** Programs not to load: kernel_socket's read/write probes, which would see ciphertext here. */

@@ -86,7 +86,7 @@ test('a client that half-closes after its request (shutdown SHUT_WR) still gets 
   ].join('\n');
   const script = join(mkdtempSync(join(tmpdir(), 'lumen-halfclose-')), 'halfclose.py');
   writeFileSync(script, code);
-  const p = startProc('python3', [script, CLIENT_MARKER], { stdin: true });
+  const p = startProc('python3', [script, CLIENT_MARKER], { stdin: true, env: { OTEL_SERVICE_NAME: 'ks-client-halfclose' } });
   await agent.waitAdded(p.pid, 15_000);
   p.child.stdin!.end('go\n');
   assert.equal(await p.exited(), 0, p.stderr());
