@@ -108,6 +108,11 @@ test('bad input: missing file, not ELF, truncated, random corruption → ElfErro
   writeFileSync(join(dir, 'trunc'), lib.subarray(0, 4096));
   await assert.rejects(ElfFile.open(join(dir, 'trunc')), (e: ElfError) => e.code === 'LUMEN_ELF_MALFORMED' && /truncated|bad range/.test(e.message));
   const head = Buffer.from(lib.subarray(0, 64 * 1024));
+  // found by the property below: a zero program header entry size (e_phentsize, byte 54 of an ELF64 header)
+  const zeroPhentsize = Buffer.from(head);
+  zeroPhentsize.writeUInt16LE(0, 54);
+  writeFileSync(join(dir, 'phentsize'), zeroPhentsize);
+  await assert.rejects(ElfFile.open(join(dir, 'phentsize')), (e: ElfError) => e.code === 'LUMEN_ELF_MALFORMED' && /program header entries of 0 bytes/.test(e.message));
   await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(head.length - 1), fc.nat(255)), { minLength: 1, maxLength: 12 }), async (muts) => {
     const b = Buffer.from(head);
     for (const [at, v] of muts) b[at] = v;

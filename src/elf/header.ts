@@ -43,12 +43,21 @@ export function parseHeader(path: string, b: Buffer): ParsedIdent {
     class: is64 ? 64 : 32, littleEndian: f.le, type: f.u16(b, 16), machine: f.u16(b, 18), entry: f.word(b, 24),
   };
   const at = is64 ? { ph: 32, sh: 40, rest: 52 } : { ph: 28, sh: 32, rest: 40 };
-  return {
+  const id: ParsedIdent = {
     header, fields: f,
     phoff: f.word(b, at.ph), shoff: f.word(b, at.sh),
     phentsize: f.u16(b, at.rest + 2), phnum: f.u16(b, at.rest + 4),
     shentsize: f.u16(b, at.rest + 6), shnum: f.u16(b, at.rest + 8), shstrndx: f.u16(b, at.rest + 10),
   };
+  // Entries smaller than the structures they hold would make the table parsers read past their buffers.
+  const min = is64 ? { ph: 56, sh: 64 } : { ph: 32, sh: 40 };
+  if (id.phnum && id.phentsize < min.ph) {
+    throw new ElfError('LUMEN_ELF_MALFORMED', path, `program header entries of ${id.phentsize} bytes (at least ${min.ph})`);
+  }
+  if (id.shnum && id.shentsize < min.sh) {
+    throw new ElfError('LUMEN_ELF_MALFORMED', path, `section header entries of ${id.shentsize} bytes (at least ${min.sh})`);
+  }
+  return id;
 }
 
 /** Section headers without names (names need .shstrtab, resolved by the caller). */
