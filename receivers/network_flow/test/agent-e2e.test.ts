@@ -79,6 +79,9 @@ service:
     }
   }
   assert.ok(scrape().length > 0, `the agent did not serve metrics\n${stderr}`);
+  // The connection below is attributed to the server only once discovery has it: wait for that, not just the endpoint.
+  for (let i = 0; i < 50 && sample(scrape(), 'lumen_discovery_instrumented_processes', {}) < 1; i++) await sleep(200);
+  assert.ok(sample(scrape(), 'lumen_discovery_instrumented_processes', {}) >= 1, `discovery did not select the server\n${stderr}`);
 
   const before = counters(NS, 'lo');
   const got = inNs(NS, 'curl', ['-s', '-o', '/dev/null', '-w', '%{size_download}', `http://127.0.0.1:${HTTP_PORT}/blob`]);
