@@ -41,6 +41,26 @@ test('lifecycle: exporters start before receivers; receivers stop first, then fl
   assert.equal(engine.state, 'stopped');
 });
 
+test('the running engine reports its own process (lumen_process_*); stop ends the GC observation', async () => {
+  const push = pushReceiverFactory();
+  const mem = memoryExporterFactory();
+  const { engine, metrics } = await engineFor(
+    'receivers: { push: }\nexporters: { memory: }\nservice: { pipelines: { traces: { receivers: [push], exporters: [memory] } } }',
+    [push.factory, mem.factory],
+  );
+  assert.equal(metrics.value('lumen_process_cpu_seconds_total'), 0, 'registered only when the engine starts');
+  await engine.start();
+  assert.ok(metrics.value('lumen_process_cpu_seconds_total') > 0);
+  assert.ok(metrics.value('lumen_process_resident_memory_bytes') > 10 * 2 ** 20);
+  await engine.stop();
+  const runs = metrics.value('lumen_process_gc_runs_total');
+  let garbage: unknown[] = [];
+  for (let i = 0; i < 300_000; i++) garbage.push({ i });
+  garbage = [];
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(metrics.value('lumen_process_gc_runs_total'), runs, 'GC still observed after stop');
+});
+
 test('fan-out: each pipeline with processors gets its own copy; exporters are shared', async () => {
   const push = pushReceiverFactory();
   const mem = memoryExporterFactory();

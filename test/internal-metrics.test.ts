@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { InternalMetrics } from '../src/pipeline/internal-metrics.js';
+import { registerProcessMetrics } from '../src/pipeline/process-metrics.js';
 import { createLogger, formatText } from '../src/pipeline/pino-logger.js';
 import { createMemoryLogger, rateLimitedLog } from '../src/pipeline/memory-logger.js';
 import { testContext } from './support/context.js';
@@ -27,6 +29,46 @@ test('gauges are read at collect time; failing readers are skipped', () => {
   m.gauge('lumen_broken', 'Broken.', () => { throw new Error('x'); });
   fill = 7;
   assert.deepEqual(m.collect().map((p) => [p.name, p.value]), [['lumen_queue_items', 7]]);
+});
+
+/** utime + stime of this process from /proc (clock ticks of 10 ms), an independent source for the CPU counter. */
+function procCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+test('process metrics: CPU and resident memory agree with /proc, GC pauses are summed until stopped', async () => {
+  const m = new InternalMetrics();
+  const stop = registerProcessMetrics(m);
+  const burnUntil = Date.now() + 300;
+  let garbage: unknown[] = [];
+  while (Date.now() < burnUntil) {
+    garbage.push({ a: [1, 2, 3], s: `x${Math.random()}` });
+    if (garbage.length > 100_000) garbage = [];
+  }
+  await new Promise((r) => setTimeout(r, 50)); // GC entries are delivered asynchronously
+  const points = new Map(m.collect().map((p) => [p.name, p]));
+  const cpu = points.get('lumen_process_cpu_seconds_total')!;
+  assert.equal(cpu.type, 'counter');
+  const proc = procCpuSeconds();
+  assert.ok(cpu.value >= 0.3 && Math.abs(cpu.value - proc) < 0.1, `cpu ${cpu.value} s, /proc says ${proc} s`);
+  const vmRss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+  const rss = points.get('lumen_process_resident_memory_bytes')!.value;
+  assert.ok(Math.abs(rss - vmRss) / vmRss < 0.1, `rss ${rss}, VmRSS ${vmRss}`);
+  const heapUsed = points.get('lumen_process_heap_used_bytes')!.value;
+  assert.ok(heapUsed > 1e6 && heapUsed <= points.get('lumen_process_heap_total_bytes')!.value);
+  assert.ok(points.get('lumen_process_external_memory_bytes')!.value > 0);
+  const runs = points.get('lumen_process_gc_runs_total')!;
+  assert.equal(runs.type, 'counter');
+  assert.ok(runs.value >= 1, 'allocating ~300 ms of garbage ran no GC');
+  assert.ok(points.get('lumen_process_gc_seconds_total')!.value > 0);
+
+  stop();
+  for (let i = 0; i < 200_000; i++) garbage.push({ i });
+  garbage = [];
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(m.value('lumen_process_gc_runs_total'), runs.value, 'GC still observed after stop');
 });
 
 test('bad names and type clashes are refused', () => {

@@ -10,6 +10,7 @@ import type { Exporter, Receiver, Signal } from './component.js';
 import { componentContext, processorContext, type ContextDeps } from './context.js';
 import { cloneBatch, cloneSpan, cloneSpanNameAndRoute } from './clone.js';
 import { InternalMetrics } from './internal-metrics.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import type { Logger } from './logger.js';
 import { Pipeline, type PipelineProcessor } from './pipeline.js';
 import type { FactoryRegistry } from './registry.js';
@@ -74,6 +75,7 @@ export class Engine {
   /** Pipelines whose processors all declare writing only span names and http.route (or that have none). */
   private readonly writesNameAndRouteOnly = new Set<string>();
   private discoveryInstance?: Discovery;
+  private stopProcessMetrics?: () => void;
   private discoveryStart?: Promise<void>;
   private phase: EngineState = 'created';
   private stopping?: Promise<void>;
@@ -107,6 +109,7 @@ export class Engine {
     if (this.phase !== 'created') throw new StartError(`the agent cannot start: it is ${this.phase}`);
     this.phase = 'starting';
     const log = this.opts.logger;
+    this.stopProcessMetrics = registerProcessMetrics(this.metrics);
     try {
       await this.startAll([...this.exporters].map(([id, e]) => [`exporters.${id}`, () => e.start()]));
       for (const p of this.pipelines) p.connect();
@@ -282,6 +285,7 @@ export class Engine {
     if (wasRunning) await settle('exporter flush', [...this.exporters].map(([id, e]) => [id, () => e.forceFlush()]));
     await settle('exporter shutdown', [...this.exporters].map(([id, e]) => [id, () => e.shutdown()]));
     if (this.discoveryInstance) await settle('discovery shutdown', [['discovery', () => this.discoveryInstance!.shutdown()]]);
+    this.stopProcessMetrics?.();
     this.received$.complete();
     this.processed$.complete();
     this.allReceiversDone();

@@ -50,6 +50,11 @@ export class InternalMetrics implements InternalMetricsSource {
     this.series(name, help, 'gauge', labels).read = read;
   }
 
+  /** A counter whose running total is kept elsewhere (e.g. the process's CPU time), read at collect time. */
+  observedCounter(name: string, help: string, read: () => number, labels: Record<string, string> = {}): void {
+    this.series(name, help, 'counter', labels).read = read;
+  }
+
   collect(): InternalMetricPoint[] {
     const out: InternalMetricPoint[] = [];
     for (const name of [...this.families.keys()].sort()) {
