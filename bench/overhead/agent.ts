@@ -61,7 +61,7 @@ service:
     return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
   }
 
-  /** The agent's own counter (summed over series) from its Prometheus endpoint. */
+  /** One of the agent's own metrics (counter or gauge, summed over series) from its Prometheus endpoint. */
   async counter(name: string): Promise<number> {
     const text = await (await fetch(`http://${this.metricsEndpoint}/metrics`)).text();
     return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))

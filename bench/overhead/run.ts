@@ -8,7 +8,8 @@
  * `lumen run` (the real CLI as a separate process, a pipelines.yaml like the default one: print_traces to
  * /dev/null + Prometheus, discovery limited to the two ports), then the agent stops. Medians over rounds are
  * printed: requests/s with and without and their ratio (target >= 0.95), p50/p99 latency with and without, the
- * agent's CPU-seconds per 10,000 requests from /proc/PID/stat (target <= 0.25), its RSS, and spans / requests
+ * agent's CPU-seconds per 10,000 requests from /proc/PID/stat (target <= 0.25), its RSS, V8 heap and external
+ * memory at the end of the load (lumen_process_*), and spans / requests
  * (every request must be a span). The machine may be shared: the load average is printed; rerun to see the noise.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ const NGINX_PORT = 19690;
 const NODE_PORT = 19691;
 const METRICS = '127.0.0.1:19692';
 
-interface WithSample extends WrkResult { cpuPer10k: number; rssMiB: number; spans: number; drops: number }
+interface WithSample extends WrkResult { cpuPer10k: number; rssMiB: number; heapMiB: number; externalMiB: number; spans: number; drops: number }
 const base = new Map<string, WrkResult[]>();
 const withLumen = new Map<string, WithSample[]>();
 const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
@@ -67,11 +68,13 @@ try {
       const drops0 = await agent.counter('lumen_kernel_socket_ringbuf_drops_total');
       const cpu0 = agent.cpuSeconds();
       const r = await wrk(t.url, { ...LOAD, script: l.script });
+      const heapMiB = (await agent.counter('lumen_process_heap_used_bytes')) / 2 ** 20;
+      const externalMiB = (await agent.counter('lumen_process_external_memory_bytes')) / 2 ** 20;
       await new Promise((res) => setTimeout(res, 1000)); // the last batches drain
       const cpu = agent.cpuSeconds() - cpu0;
       const spans = (await agent.counter('lumen_kernel_socket_spans_total')) - spans0;
       const drops = (await agent.counter('lumen_kernel_socket_ringbuf_drops_total')) - drops0;
-      const s: WithSample = { ...r, cpuPer10k: cpu / (r.requests / 10_000), rssMiB: agent.memory().rssMiB, spans, drops };
+      const s: WithSample = { ...r, cpuPer10k: cpu / (r.requests / 10_000), rssMiB: agent.memory().rssMiB, heapMiB, externalMiB, spans, drops };
       push(withLumen, key, s);
       log(`round ${round} ${key} with Lumen:    ${r.rps.toFixed(0)} req/s p99 ${r.p99ms.toFixed(2)} ms, agent ${cpu.toFixed(2)} CPU-s for ${r.requests} requests, ${spans} spans, RSS ${s.rssMiB.toFixed(0)} MiB (load ${load()})`);
     }
@@ -104,6 +107,7 @@ function report(): void {
       'p99 ms without/with': `${median(b.map((x) => x.p99ms)).toFixed(2)} / ${median(w.map((x) => x.p99ms)).toFixed(2)}`,
       'agent CPU-s / 10k req': median(w.map((x) => x.cpuPer10k)).toFixed(3),
       'agent RSS MiB': median(w.map((x) => x.rssMiB)).toFixed(0),
+      'heap / external MiB': `${median(w.map((x) => x.heapMiB)).toFixed(0)} / ${median(w.map((x) => x.externalMiB)).toFixed(0)}`,
       'spans / requests': (spans / req).toFixed(4),
       drops: w.reduce((a, x) => a + x.drops, 0),
     };

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Subject } from 'rxjs';
 import { forEachRecord } from '../../src/bpf/records.js';
@@ -50,6 +51,8 @@ interface Result {
   cpuSeconds: number;
   seconds: number;
   usPerSpan: number;
+  /** Share of the CPU time spent in GC pauses (main-thread pause time / process CPU time). */
+  gcShare: number;
 }
 
 const PROM_PORT = 19431;
@@ -132,6 +135,9 @@ service:
   }
   await turn();
   const profiler = await startProfiler();
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration; });
+  gc.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < measuredBatches; i++) {
@@ -140,6 +146,8 @@ service:
   }
   await turn();
   const cpu = process.cpuUsage(cpu0);
+  await turn(); // GC entries arrive asynchronously
+  gc.disconnect();
   const seconds = (performance.now() - t0) / 1000;
   const n = measuredBatches * perBatch;
   await profiler?.(`${scenario}.cpuprofile`);
@@ -151,7 +159,7 @@ service:
     await engine.stop();
   }
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const result: Result = { scenario, spans: n, cpuSeconds, seconds, usPerSpan: (cpuSeconds * 1e6) / n };
+  const result: Result = { scenario, spans: n, cpuSeconds, seconds, usPerSpan: (cpuSeconds * 1e6) / n, gcShare: gcMs / 1000 / cpuSeconds };
   writeSync(3, `${JSON.stringify(result)}\n`);
 }
 
@@ -200,11 +208,11 @@ async function main(): Promise<void> {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`agent CPU per span, kernel_socket records (${opt('target', 'nginx')}, ${opt('batch', '64')} per batch) → engine; ` +
     `pinned: ${pin ? 'CPU 0' : 'no'}; ${runs} run(s), median; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('  scenario   spans      µs CPU/span   spans/CPU-s   all runs (µs/span)');
+  console.log('  scenario   spans      µs CPU/span   spans/CPU-s   GC %   all runs (µs/span)');
   for (const s of scenarios) {
     const rs = by.get(s)!;
     const us = median(rs.map((r) => r.usPerSpan));
-    console.log(`  ${s.padEnd(9)} ${rs[0]!.spans.toLocaleString('en-US').padStart(9)}   ${us.toFixed(2).padStart(11)}   ${Math.round(1e6 / us).toLocaleString('en-US').padStart(11)}   ${rs.map((r) => r.usPerSpan.toFixed(2)).join(' ')}`);
+    console.log(`  ${s.padEnd(9)} ${rs[0]!.spans.toLocaleString('en-US').padStart(9)}   ${us.toFixed(2).padStart(11)}   ${Math.round(1e6 / us).toLocaleString('en-US').padStart(11)}   ${(100 * median(rs.map((r) => r.gcShare))).toFixed(0).padStart(4)}   ${rs.map((r) => r.usPerSpan.toFixed(2)).join(' ')}`);
   }
 }
 
