@@ -17,41 +17,6 @@ export const KS_ROLE_CLIENT = 2;
 
 export const KS_REASON = { complete: 1, nextRequest: 2, nextResponse: 3, close: 4, timeout: 5 } as const;
 
-export interface KsRecord {
-  readonly startNs: bigint;
-  /** 0n when there was no response. */
-  readonly endNs: bigint;
-  readonly respStartNs: bigint;
-  readonly lastNs: bigint;
-  reqBytes: number;
-  respBytes: number;
-  reqHeadLen: number;
-  respHeadLen: number;
-  tgid: number;
-  fd: number;
-  seq: number;
-  lport: number;
-  rport: number;
-  family: number;
-  status: number;
-  role: number;
-  reason: number;
-  method: number;
-  flags: number;
-  /** Offsets into `bytes` of the two addresses (16 bytes each; IPv4 in the first 4). */
-  laddrAt: number;
-  raddrAt: number;
-  /** The request capture: a view of bytes[reqAt, reqAt + reqLen). */
-  readonly request: Buffer;
-  reqAt: number;
-  reqLen: number;
-  readonly response: Buffer;
-  bytes: Buffer;
-  /** The record's bytes as a DataView, the record at `off` (fields at KS_OFF, to read without a BigInt). */
-  readonly view: DataView;
-  readonly off: number;
-}
-
 /**
  * Decodes the record at `off` (`len` bytes). `respAt` is where the response capture starts: right after the
  * request bytes in ring records (undefined), at 144 + KS_CAPTURE_MAX in a ks_slots value.
@@ -64,40 +29,43 @@ export function decodeRecord(view: DataView, bytes: Buffer, off: number, len: nu
   const reqStart = off + KS_HEADER_SIZE;
   const respStart = respAt === undefined ? reqStart + reqLen : off + respAt;
   if (reqStart + reqLen > off + len || respStart + respLen > off + len) return undefined;
-  return new RecordView(view, bytes, off, reqStart, reqLen, respStart, respLen);
+  return new KsRecord(view, bytes, off, reqStart, reqLen, respStart, respLen);
 }
 
 /**
- * A decoded record. The numbers every span needs are read at once; the rest (the four timestamps, which
- * recordToSpan reads as 32-bit halves, and the captures, which the HTTP parser reads in place) are read from
- * the record bytes when asked for, saving BigInts and Buffer views per record.
+ * A decoded record (made by decodeRecord). The numbers every span needs are read at once; the rest (the four
+ * timestamps, which recordToSpan reads as 32-bit halves, and the captures, which the HTTP parser reads in place)
+ * are read from the record bytes when asked for, saving BigInts and Buffer views per record.
  */
-class RecordView implements KsRecord {
-  reqBytes: number;
-  respBytes: number;
-  reqHeadLen: number;
-  respHeadLen: number;
-  tgid: number;
-  fd: number;
-  seq: number;
-  lport: number;
-  rport: number;
-  family: number;
-  status: number;
-  role: number;
-  reason: number;
-  method: number;
-  flags: number;
-  laddrAt: number;
-  raddrAt: number;
+export class KsRecord {
+  readonly reqBytes: number;
+  readonly respBytes: number;
+  readonly reqHeadLen: number;
+  readonly respHeadLen: number;
+  readonly tgid: number;
+  readonly fd: number;
+  readonly seq: number;
+  readonly lport: number;
+  readonly rport: number;
+  readonly family: number;
+  readonly status: number;
+  readonly role: number;
+  readonly reason: number;
+  readonly method: number;
+  readonly flags: number;
+  /** Offsets into `bytes` of the two addresses (16 bytes each; IPv4 in the first 4). */
+  readonly laddrAt: number;
+  readonly raddrAt: number;
   #response: Buffer | undefined;
 
   constructor(
+    /** The record's bytes as a DataView, the record at `off` (fields at KS_OFF, to read without a BigInt). */
     readonly view: DataView,
     readonly bytes: Buffer,
     readonly off: number,
-    public reqAt: number,
-    public reqLen: number,
+    /** The request capture is bytes[reqAt, reqAt + reqLen). */
+    readonly reqAt: number,
+    readonly reqLen: number,
     private readonly respStart: number,
     private readonly respLen: number,
   ) {
@@ -124,12 +92,9 @@ class RecordView implements KsRecord {
     return this.view.getBigUint64(this.off + KS_OFF.start, true);
   }
 
+  /** 0n when there was no response. */
   get endNs(): bigint {
     return this.view.getBigUint64(this.off + KS_OFF.end, true);
-  }
-
-  get request(): Buffer {
-    return this.bytes.subarray(this.reqAt, this.reqAt + this.reqLen);
   }
 
   get respStartNs(): bigint {
@@ -138,6 +103,11 @@ class RecordView implements KsRecord {
 
   get lastNs(): bigint {
     return this.view.getBigUint64(this.off + KS_OFF.last, true);
+  }
+
+  /** The request capture: a view of bytes[reqAt, reqAt + reqLen). */
+  get request(): Buffer {
+    return this.bytes.subarray(this.reqAt, this.reqAt + this.reqLen);
   }
 
   get response(): Buffer {
