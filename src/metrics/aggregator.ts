@@ -30,22 +30,16 @@ export interface MetricView {
   readonly series: readonly Series[];
 }
 
-/** The value getters of a list of attribute names (lists are shared per metric and selection, so cached by identity). */
-const getterLists = new WeakMap<readonly string[], SpanAttributeGetter[]>();
+/**
+ * The value getters of a list of attribute names: `any` for every span, `plain` for spans without own attributes
+ * (spanTypedGetter). Lists are shared per metric and selection, so cached by identity.
+ */
+const getterLists = new WeakMap<readonly string[], { any: SpanAttributeGetter[]; plain: SpanAttributeGetter[] }>();
 
-function gettersFor(names: readonly string[]): SpanAttributeGetter[] {
+function gettersFor(names: readonly string[], plain: boolean): SpanAttributeGetter[] {
   let g = getterLists.get(names);
-  if (g === undefined) getterLists.set(names, (g = names.map(spanAttributeGetter)));
-  return g;
-}
-
-/** The getters for spans without attributes (spanTypedGetter), cached the same way. */
-const typedLists = new WeakMap<readonly string[], SpanAttributeGetter[]>();
-
-function typedGettersFor(names: readonly string[]): SpanAttributeGetter[] {
-  let g = typedLists.get(names);
-  if (g === undefined) typedLists.set(names, (g = names.map(spanTypedGetter)));
-  return g;
+  if (g === undefined) getterLists.set(names, (g = { any: names.map(spanAttributeGetter), plain: names.map(spanTypedGetter) }));
+  return plain ? g.plain : g.any;
 }
 
 /** No own enumerable key (the common case: receivers create spans with `attributes: {}`). */
@@ -171,7 +165,7 @@ export class MetricAggregator {
         const st = states[m]!;
         if (st.sig !== sig) {
           sig = st.sig;
-          const getters = plain ? typedGettersFor(st.names) : gettersFor(st.names);
+          const getters = gettersFor(st.names, plain);
           const n = getters.length;
           // The key only depends on (service, values): spans of one endpoint share it, so compare the values with
           // the previous span's and reuse its key (already hashed by the Map) instead of building a new string.

@@ -6,7 +6,7 @@ import type { AttributeValue, Span } from '../model/span.js';
  * reads just the few attributes it needs. span-values.test.ts checks these agree with spanAttributes() for
  * every attribute it produces.
  */
-type Getter = (span: Span) => AttributeValue | undefined;
+export type SpanAttributeGetter = (span: Span) => AttributeValue | undefined;
 
 /** The last Host header seen and its address: a server's spans mostly carry the same Host, so no slice per span. */
 let lastHost = '';
@@ -26,7 +26,7 @@ function hostAddress(host: string): string {
   return i > 0 && host.indexOf(':') === i ? host.slice(0, i) : host;
 }
 
-const GETTERS: Readonly<Record<string, Getter>> = {
+const GETTERS: Readonly<Record<string, SpanAttributeGetter>> = {
   'http.request.method': (s) => s.http?.method,
   'http.response.status_code': (s) => s.http?.status,
   'url.path': (s) => s.http?.path,
@@ -53,8 +53,6 @@ const GETTERS: Readonly<Record<string, Getter>> = {
 /** The attribute names metrics can pick from a span, besides the span's own `attributes` keys. */
 export const SPAN_METRIC_ATTRIBUTES: readonly string[] = ['service.name', 'service.namespace', ...Object.keys(GETTERS)];
 
-export type SpanAttributeGetter = (span: Span) => AttributeValue | undefined;
-
 const serviceName: SpanAttributeGetter = (s) => s.service.name;
 const serviceNamespace: SpanAttributeGetter = (s) => s.service.namespace;
 const getterCache = new Map<string, SpanAttributeGetter>();
@@ -78,21 +76,13 @@ export function spanAttributeGetter(name: string): SpanAttributeGetter {
   return g;
 }
 
-const typedCache = new Map<string, SpanAttributeGetter>();
-
 /**
  * The getter of `name` for a span whose `attributes` has no keys: spanAttributeGetter(name) without the look-up
  * in `attributes` (a keyed load with a varying name per attribute, megamorphic) — the same value for such spans.
- * Names read only from `attributes` keep that read.
+ * Names read only from `attributes`, and the service's, are spanAttributeGetter's.
  */
 export function spanTypedGetter(name: string): SpanAttributeGetter {
-  let g = typedCache.get(name);
-  if (g !== undefined) return g;
-  if (name === 'service.name') g = serviceName;
-  else if (name === 'service.namespace') g = serviceNamespace;
-  else g = GETTERS[name] ?? spanAttributeGetter(name);
-  if (typedCache.size < 10_000) typedCache.set(name, g);
-  return g;
+  return GETTERS[name] ?? spanAttributeGetter(name);
 }
 
 /** `spanAttributes(span)[name]`, without building the whole object. */
