@@ -137,7 +137,7 @@ export class TlsAttacher {
       }
     } catch (e) {
       for (const l of links) l.close();
-      if (firstBinary && !st.links.length) this.disallowPid(pid);
+      if (firstBinary) this.disallowPid(pid);
       const msg = (e as Error).message;
       if (/no process|ESRCH|No such file/.test(msg)) {
         this.log.debug('process exited while attaching', { pid, error: msg });
