@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-mapfile -t files < <(find src receivers processors exporters test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src distribution receivers processors exporters test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if ((${#files[@]} == 0)); then echo "no test files found" >&2; exit 1; fi
 # One file at a time: kernel tests share the kernel, ports and tracepoints.
 exec node --import tsx --test --test-concurrency=1 --test-timeout=300000 --test-reporter=spec "${files[@]}" "$@"

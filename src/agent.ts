@@ -9,21 +9,25 @@ import type { ConfigSource } from './config/source.js';
 import { validateConfig, type StageReport } from './config/validate.js';
 import type { Batch } from './model/batch.js';
 import type { Span } from './model/span.js';
-import type { AnyFactory, Signal } from './pipeline/component.js';
-import { builtinRegistry } from './pipeline/default-registry.js';
-import { Engine, type DiscoveryFactory, type EngineState, type ProcessedBatch, type ReceivedBatch } from './pipeline/engine.js';
-import { InternalMetrics } from './pipeline/internal-metrics.js';
-import type { Logger } from './pipeline/logger.js';
-import { createLogger } from './pipeline/pino-logger.js';
-import type { FactoryRegistry } from './pipeline/registry.js';
-import type { InternalMetricsSource } from './pipeline/self-telemetry.js';
+import type { AnyFactory, Signal } from './component/contract.js';
+import { Engine, type DiscoveryFactory, type EngineState, type ProcessedBatch, type ReceivedBatch } from './engine/engine.js';
+import { InternalMetrics } from './telemetry/internal-metrics.js';
+import type { Logger } from './telemetry/logger.js';
+import { createLogger } from './telemetry/pino-logger.js';
+import { FactoryRegistry } from './component/registry.js';
+import type { InternalMetricsSource } from './telemetry/self-telemetry.js';
 
 export interface AgentOptions {
   /** The configuration: an object in the pipelines.yaml shape, or YAML text. Omit to read `configPath`. */
   readonly config?: object | string;
   /** The file the configuration comes from: read when `config` is omitted, and named in error messages. */
   readonly configPath?: string;
-  /** Extra component factories (receivers, processors, exporters); they may replace a built-in of the same type. */
+  /**
+   * The component factories this agent knows. The core knows none: the distribution (`lumen`'s entry point)
+   * passes its built-ins; an embedding program may pass its own registry.
+   */
+  readonly registry?: FactoryRegistry;
+  /** Extra component factories (receivers, processors, exporters); they may replace one of `registry` of the same type. */
   readonly components?: readonly AnyFactory[];
   /** Where Lumen logs; default: pino on stderr at the config's service.telemetry.logs level and format. */
   readonly logger?: Logger;
@@ -82,7 +86,8 @@ interface Prepared {
 }
 
 function prepare(opts: AgentOptions): Prepared {
-  const registry = builtinRegistry(opts.components ?? []);
+  const registry = new FactoryRegistry(opts.registry?.all() ?? []);
+  for (const f of opts.components ?? []) registry.register(f, { replace: true });
   const file = opts.configPath ?? '';
   const env = opts.env ?? process.env;
   let input: Parameters<typeof validateConfig>[0];

@@ -1,5 +1,8 @@
 /**
- * Lumen as a library: `import { createAgent } from 'lumen'`.
+ * The core's library face: everything an embedding program or a custom component needs, without any built-in
+ * component. `import { createAgent } from 'lumen'` resolves to distribution/index.ts, which re-exports this
+ * and adds the built-ins (createAgent there defaults its registry to them); here createAgent knows only the
+ * factories passed in `registry` and `components`.
  *
  * createAgent() validates a configuration (object or YAML, the pipelines.yaml shape) and returns an Agent;
  * start() builds and starts the components, stop() stops them gracefully. Taps (spans$, received$, processed$)
@@ -8,8 +11,8 @@
  */
 export { createAgent, validateAgentConfig, installSignalHandlers } from './agent.js';
 export type { Agent, AgentOptions, SpanTap, ValidationReport } from './agent.js';
-export type { ReceivedBatch, ProcessedBatch, EngineState } from './pipeline/engine.js';
-export { StartError } from './pipeline/engine.js';
+export type { ReceivedBatch, ProcessedBatch, EngineState } from './engine/engine.js';
+export { StartError } from './engine/engine.js';
 
 // Configuration
 export { ConfigError, formatIssue } from './config/errors.js';
@@ -25,15 +28,14 @@ export { createAjv } from './config/ajv.js';
 export type {
   AnyFactory, ComponentContext, ComponentKind, Exporter, ExporterFactory, JsonSchema, ProcessorContext,
   ProcessorFactory, Receiver, ReceiverFactory, Signal,
-} from './pipeline/component.js';
-export type { Logger } from './pipeline/logger.js';
-export type { Counter, InternalMetricPoint, InternalMetricsSource, SelfTelemetry } from './pipeline/self-telemetry.js';
-export { createLogger, type LoggerOptions, type LogLevel, type LogFormat } from './pipeline/pino-logger.js';
-export { noopLogger, createMemoryLogger, type LogEntry } from './pipeline/memory-logger.js';
-export { BUILTIN_FACTORIES } from './pipeline/builtins.js';
-export { FactoryRegistry } from './pipeline/registry.js';
-export { cloneBatch, cloneSpan } from './pipeline/clone.js';
-export { ENGINE_METRICS } from './pipeline/telemetry-names.js';
+} from './component/contract.js';
+export type { Logger } from './telemetry/logger.js';
+export type { Counter, InternalMetricPoint, InternalMetricsSource, SelfTelemetry } from './telemetry/self-telemetry.js';
+export { createLogger, type LoggerOptions, type LogLevel, type LogFormat } from './telemetry/pino-logger.js';
+export { noopLogger, createMemoryLogger, type LogEntry } from './telemetry/memory-logger.js';
+export { FactoryRegistry } from './component/registry.js';
+export { cloneBatch, cloneSpan } from './model/clone.js';
+export { ENGINE_METRICS } from './telemetry/engine-metrics.js';
 
 // Data model
 export * from './model/index.js';

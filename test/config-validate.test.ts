@@ -4,7 +4,7 @@ import { validateConfig } from '../src/config/validate.js';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError, formatIssue } from '../src/config/errors.js';
 import { expandEnv } from '../src/config/env.js';
-import { FactoryRegistry } from '../src/pipeline/registry.js';
+import { FactoryRegistry } from '../src/component/registry.js';
 import { memoryExporterFactory, pushReceiverFactory, tagProcessorFactory } from './support/factories.js';
 
 const registry = () => new FactoryRegistry([

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { validateConfig } from '../src/config/validate.js';
 import { formatIssue } from '../src/config/errors.js';
-import { builtinRegistry } from '../src/pipeline/default-registry.js';
+import { builtinRegistry } from '../distribution/default-registry.js';
 
 const TEXT = readFileSync(new URL('../pipelines.yaml', import.meta.url), 'utf8');
 
@@ -26,7 +26,7 @@ test('pipelines.yaml validates against the registered components', (t) => {
     .filter(([kind, type]) => !registry.get(kind as 'receiver', type!))
     .map(([kind, type]) => `${kind} ${type}`);
   if (missing.length) {
-    t.skip(`not registered in src/pipeline/builtins.ts yet: ${missing.join(', ')}`);
+    t.skip(`not registered in distribution/builtins.ts yet: ${missing.join(', ')}`);
     return;
   }
   const r = validateConfig({ yaml: TEXT, file: 'pipelines.yaml', env: {} }, registry);

@@ -5,9 +5,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const ENTRY = join(ROOT, 'dist/src/index.js');
+const ENTRY = join(ROOT, 'dist/distribution/index.js');
 
-/** Newest mtime of the TypeScript the package entry is compiled from (src/, receivers/, processors/, exporters/). */
+/** Newest mtime of the TypeScript the package entry is compiled from (src/, distribution/, receivers/, processors/, exporters/). */
 function newestSource(): number {
   let newest = 0;
   const walk = (dir: string) => {
@@ -17,7 +17,7 @@ function newestSource(): number {
       else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
-  for (const d of ['src', 'receivers', 'processors', 'exporters']) if (existsSync(join(ROOT, d))) walk(join(ROOT, d));
+  for (const d of ['src', 'distribution', 'receivers', 'processors', 'exporters']) if (existsSync(join(ROOT, d))) walk(join(ROOT, d));
   return newest;
 }
 
@@ -26,7 +26,7 @@ test('examples/embed runs against the built package (import from "lumen") and pr
     // `npm test` builds first (scripts/setup.sh); a stale dist/ is rebuilt here so the example runs the current code.
     spawnSync('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
   }
-  assert.ok(existsSync(ENTRY), 'dist/src/index.js exists (npm run build)');
+  assert.ok(existsSync(ENTRY), 'dist/distribution/index.js exists (npm run build)');
   const out = execFileSync(process.execPath, ['examples/embed/main.mjs', '19150'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
   const result = JSON.parse(out.trim()) as { summary: Record<string, { count: number; errors: number; maxMs: number }>; tapped: number; internal: number[] };
   assert.deepEqual(Object.keys(result.summary).sort(), ['GET /', 'GET /fail', 'GET /users']);

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { InternalMetrics } from '../src/pipeline/internal-metrics.js';
-import { registerProcessMetrics } from '../src/pipeline/process-metrics.js';
-import { createLogger, formatText } from '../src/pipeline/pino-logger.js';
-import { createMemoryLogger, rateLimitedLog } from '../src/pipeline/memory-logger.js';
+import { InternalMetrics } from '../src/telemetry/internal-metrics.js';
+import { registerProcessMetrics } from '../src/telemetry/process-metrics.js';
+import { createLogger, formatText } from '../src/telemetry/pino-logger.js';
+import { createMemoryLogger } from '../src/telemetry/memory-logger.js';
+import { rateLimitedLog } from '../src/telemetry/rate-limited-log.js';
 import { testContext } from './support/context.js';
 
 test('counters are labelled with the component and shared by name+labels', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAgent, ConfigError, type AnyFactory, type ExporterFactory, type SpanTap, type Batch } from '../src/index.js';
-import { createMemoryLogger } from '../src/pipeline/memory-logger.js';
+import { createAgent, ConfigError, type AnyFactory, type ExporterFactory, type SpanTap, type Batch } from '../distribution/index.js';
+import { createMemoryLogger } from '../src/telemetry/memory-logger.js';
 import { memoryExporterFactory } from './support/factories.js';
 
 const SPANS = 'receivers/replay/testdata/spans.jsonl';

@@ -8,8 +8,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ProcessTable } from '../../src/discovery/table.js';
 import { createDiscovery } from '../../src/discovery/index.js';
-import { noopLogger } from '../../src/pipeline/memory-logger.js';
-import { InternalMetrics } from '../../src/pipeline/internal-metrics.js';
+import { noopLogger } from '../../src/telemetry/memory-logger.js';
+import { InternalMetrics } from '../../src/telemetry/internal-metrics.js';
 
 const idle = Number(process.argv[2] ?? 200);
 const seconds = Number(process.argv[3] ?? 10);

@@ -1,7 +1,7 @@
-import { Engine } from '../../src/pipeline/engine.js';
-import { FactoryRegistry } from '../../src/pipeline/registry.js';
+import { Engine } from '../../src/engine/engine.js';
+import { FactoryRegistry } from '../../src/component/registry.js';
 import { loadConfig } from '../../src/config/load.js';
-import { noopLogger } from '../../src/pipeline/memory-logger.js';
+import { noopLogger } from '../../src/telemetry/memory-logger.js';
 import { replayReceiverFactory } from '../../receivers/replay/index.js';
 import { routesProcessorFactory } from '../../processors/routes/index.js';
 import { prometheusExporterFactory } from '../../exporters/prometheus/index.js';

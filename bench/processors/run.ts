@@ -11,7 +11,7 @@ import os from 'node:os';
 import { Subject, type OperatorFunction } from 'rxjs';
 import { spanBatch, type Batch } from '../../src/model/batch.js';
 import type { Span } from '../../src/model/span.js';
-import type { ProcessorContext } from '../../src/pipeline/component.js';
+import type { ProcessorContext } from '../../src/component/contract.js';
 import { testContext } from '../../test/support/context.js';
 import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
 import { routesProcessorFactory } from '../../processors/routes/index.js';

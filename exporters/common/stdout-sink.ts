@@ -1,4 +1,4 @@
-import type { Logger } from '../../src/pipeline/logger.js';
+import type { Logger } from '../../src/component/index.js';
 
 /** Where lines go: stdout in the agent; tests pass their own. Returns false when the text was not written. */
 export type LineSink = (text: string) => boolean;

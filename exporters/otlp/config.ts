@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 import { BUCKETS_SCHEMA, type BucketOverrides } from '../../src/metrics/buckets.js';
 
 export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';

@@ -4,7 +4,7 @@ import { AggregationTemporality, DataPointType, type MetricData, type ResourceMe
 import type { MetricView } from '../../src/metrics/index.js';
 import type { Service } from '../../src/model/service.js';
 import { LUMEN_SCOPE, millisToHrTime, type ResourceCache } from '../../src/model/otel/index.js';
-import type { InternalMetricPoint } from '../../src/pipeline/self-telemetry.js';
+import type { InternalMetricPoint } from '../../src/component/index.js';
 import type { OtlpProtocol } from './config.js';
 
 type Owner = Service | undefined;

@@ -1,6 +1,6 @@
-import type { Logger } from '../../src/pipeline/logger.js';
-import type { Counter, SelfTelemetry } from '../../src/pipeline/self-telemetry.js';
-import { rateLimitedLog } from '../../src/pipeline/memory-logger.js';
+import type { Logger } from '../../src/component/index.js';
+import type { Counter, SelfTelemetry } from '../../src/component/index.js';
+import { rateLimitedLog } from '../../src/component/index.js';
 import { Backoff, type RetryPolicy } from './backoff.js';
 import type { OtlpSignal, Transport } from './transport.js';
 

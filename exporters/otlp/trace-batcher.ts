@@ -1,6 +1,6 @@
 import type { Span } from '../../src/model/span.js';
-import type { Counter } from '../../src/pipeline/self-telemetry.js';
-import type { Logger } from '../../src/pipeline/logger.js';
+import type { Counter } from '../../src/component/index.js';
+import type { Logger } from '../../src/component/index.js';
 import type { ExportQueue } from './export-queue.js';
 
 /**

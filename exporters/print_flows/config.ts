@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 export interface PrintFlowsConfig {
   /** `text`: one readable line per flow; `json`: one JSON object per flow (JSON Lines). */

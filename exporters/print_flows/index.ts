@@ -1,4 +1,4 @@
-import type { ComponentContext, Exporter, ExporterFactory } from '../../src/pipeline/component.js';
+import type { ComponentContext, Exporter, ExporterFactory } from '../../src/component/index.js';
 import { defaultPrintFlowsConfig, printFlowsSchema, type PrintFlowsConfig } from './config.js';
 import { flowJsonLine, flowLine } from './format.js';
 import { stdoutSink, type LineSink } from '../common/stdout-sink.js';

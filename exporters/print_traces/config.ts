@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 export interface PrintTracesConfig {
   /** `text`: Beyla's one-line layout; `json`: one JSON object per line (what the replay receiver reads). */

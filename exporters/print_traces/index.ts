@@ -1,7 +1,7 @@
 import type { Batch } from '../../src/model/batch.js';
 import { flowToJson } from '../../src/model/flow-json.js';
 import { spanToJsonLine } from '../../src/model/span-json.js';
-import type { ComponentContext, Exporter, ExporterFactory } from '../../src/pipeline/component.js';
+import type { ComponentContext, Exporter, ExporterFactory } from '../../src/component/index.js';
 import { defaultPrintTracesConfig, printTracesSchema, type PrintTracesConfig } from './config.js';
 import { flowText, spanLinesUtf8, spanText } from './text.js';
 import { stdoutClosed, stdoutSink, type ByteLineSink, type LineSink } from '../common/stdout-sink.js';

@@ -1,4 +1,4 @@
-import type { Exporter, ExporterFactory } from '../../src/pipeline/component.js';
+import type { Exporter, ExporterFactory } from '../../src/component/index.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { MetricAggregator } from '../../src/metrics/aggregator.js';
 import { defaultPrometheusConfig, prometheusSchema, type PrometheusConfig } from './config.js';

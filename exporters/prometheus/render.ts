@@ -2,7 +2,7 @@ import type { MetricView, Series } from '../../src/metrics/index.js';
 import type { Service } from '../../src/model/service.js';
 import { serviceResourceAttributes } from '../../src/model/span-attributes.js';
 import { LUMEN_VERSION } from '../../src/model/otel/version.js';
-import type { InternalMetricPoint } from '../../src/pipeline/self-telemetry.js';
+import type { InternalMetricPoint } from '../../src/component/index.js';
 import { escapeHelp, formatValue, jobLabel, labelName, renderLabels } from './names.js';
 
 /** The label set of a series: its attributes (as Prometheus names), then instance and job of its service. */

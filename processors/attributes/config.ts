@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 export interface InclusionLists {
   /** Attribute globs to report (instead of the metric's defaults). Dots and underscores are equivalent. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BoundedCache } from '../routes/bounded-cache.js';
+import { BoundedCache } from '../common/bounded-cache.js';
 
 const cache = new BoundedCache<string, string>(4096);
 

@@ -1,4 +1,4 @@
-import type { ProcessorFactory } from '../../src/pipeline/component.js';
+import type { ProcessorFactory } from '../../src/component/index.js';
 import { OverflowSelection } from '../common/overflow.js';
 import { map } from 'rxjs';
 import type { Batch } from '../../src/model/batch.js';

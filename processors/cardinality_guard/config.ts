@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 export interface CardinalityGuardConfig {
   /** Distinct attribute sets (series) each metric may have; the rest go to the overflow series. */

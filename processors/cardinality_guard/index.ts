@@ -1,8 +1,8 @@
 import { concatMap, type OperatorFunction } from 'rxjs';
 import { parseDuration } from '../../src/config/duration.js';
 import type { Batch } from '../../src/model/batch.js';
-import type { Counter } from '../../src/pipeline/self-telemetry.js';
-import type { ProcessorFactory } from '../../src/pipeline/component.js';
+import type { Counter } from '../../src/component/index.js';
+import type { ProcessorFactory } from '../../src/component/index.js';
 import { OVERFLOW_ATTRIBUTE, OVERFLOW_SELECTION } from '../common/overflow.js';
 import { retainInPlace } from '../common/span-operator.js';
 import { cardinalityGuardSchema, defaultCardinalityGuardConfig, type CardinalityGuardConfig } from './config.js';

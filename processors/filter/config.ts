@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 /** One test on one attribute; every test given must hold. */
 export interface Condition {

@@ -5,7 +5,7 @@ import { firstValueFrom, from, toArray } from 'rxjs';
 import { createAjv } from '../../src/config/ajv.js';
 import { spanBatch, type Batch, type SpanBatch } from '../../src/model/batch.js';
 import type { Span } from '../../src/model/span.js';
-import type { Signal } from '../../src/pipeline/component.js';
+import type { Signal } from '../../src/component/index.js';
 import { testContext } from '../../test/support/context.js';
 import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
 import { filterProcessorFactory, type FilterConfig } from './index.js';

@@ -1,6 +1,6 @@
 import { filter, map, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../../src/model/batch.js';
-import type { ProcessorFactory } from '../../src/pipeline/component.js';
+import type { ProcessorFactory } from '../../src/component/index.js';
 import { retainInPlace } from '../common/span-operator.js';
 import { defaultFilterConfig, filterSchema, type FilterConfig } from './config.js';
 import { canonicalFlowName, canonicalSpanName, flowValue, spanValue } from '../common/span-value.js';

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 export interface RedactionConfig {
   /** Extra query parameter names whose values are secrets (any case; matched after percent-decoding). */

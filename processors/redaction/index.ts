@@ -1,10 +1,10 @@
-import type { ProcessorFactory } from '../../src/pipeline/component.js';
+import type { ProcessorFactory } from '../../src/component/index.js';
 import { spanOperator } from '../common/span-operator.js';
 import { defaultRedactionConfig, redactionSchema, type RedactionConfig } from './config.js';
 import { spanRedactor } from './span.js';
 
 export type { RedactionConfig } from './config.js';
-export { redactQuery, secretNames, DEFAULT_SECRET_PARAMETERS, REDACTED } from './query.js';
+export { redactQuery, secretNames, DEFAULT_SECRET_PARAMETERS, REDACTED } from '../../src/protocols/redaction/index.js';
 export { obfuscateSql } from './sql.js';
 export { stripUrlCredentials } from './url.js';
 

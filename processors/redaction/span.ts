@@ -1,7 +1,7 @@
 import type { Attributes, Span } from '../../src/model/span.js';
-import { BoundedCache } from '../routes/bounded-cache.js';
+import { BoundedCache } from '../common/bounded-cache.js';
 import type { RedactionConfig } from './config.js';
-import { redactQuery, secretNames } from './query.js';
+import { redactQuery, secretNames } from '../../src/protocols/redaction/index.js';
 import { obfuscateSql } from './sql.js';
 import { stripAuthorityCredentials, stripUrlCredentials } from './url.js';
 

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 export const UNMATCHED_POLICIES = ['unset', 'path', 'wildcard', 'heuristic', 'low-cardinality'] as const;
 export const IGNORE_MODES = ['all', 'traces', 'metrics'] as const;

@@ -1,4 +1,4 @@
-import { BoundedCache } from './bounded-cache.js';
+import { BoundedCache } from '../common/bounded-cache.js';
 import { isGibberish } from './gibberish.js';
 
 export interface HeuristicOptions {

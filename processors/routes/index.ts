@@ -1,4 +1,4 @@
-import type { ProcessorFactory } from '../../src/pipeline/component.js';
+import type { ProcessorFactory } from '../../src/component/index.js';
 import { retainInPlace, spanOperator } from '../common/span-operator.js';
 import { defaultRoutesConfig, routesSchema, type RoutesConfig } from './config.js';
 import { Router } from './router.js';

@@ -1,7 +1,7 @@
 import type { Span } from '../../src/model/span.js';
 import type { Service } from '../../src/model/service.js';
-import type { Signal } from '../../src/pipeline/component.js';
-import { BoundedCache } from './bounded-cache.js';
+import type { Signal } from '../../src/component/index.js';
+import { BoundedCache } from '../common/bounded-cache.js';
 import type { RoutesConfig } from './config.js';
 import { RouteHeuristic } from './heuristic.js';
 import { RouteMatcher } from './matcher.js';

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 export const SAMPLERS = [
   'always_on', 'always_off', 'traceidratio',

@@ -1,4 +1,4 @@
-import type { ProcessorFactory } from '../../src/pipeline/component.js';
+import type { ProcessorFactory } from '../../src/component/index.js';
 import { retainInPlace, spanOperator } from '../common/span-operator.js';
 import { defaultSamplingConfig, resolveSampling, samplingSchema, type SamplingConfig } from './config.js';
 import { createSampler } from './sampler.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgent, createMemoryLogger } from '../../src/index.js';
+import { createAgent, createMemoryLogger } from '../../distribution/index.js';
 import type { Span } from '../../src/model/span.js';
 import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
 

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 /** The `kernel_socket` receiver's configuration, as written in pipelines.yaml. */
 export interface KernelSocketConfig {

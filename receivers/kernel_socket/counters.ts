@@ -1,6 +1,6 @@
 import type { BpfMap } from '../../src/bpf/types.js';
 import { sumPerCpuU64 } from '../../src/bpf/map.js';
-import type { Counter, SelfTelemetry } from '../../src/pipeline/self-telemetry.js';
+import type { Counter, SelfTelemetry } from '../../src/component/index.js';
 
 /** enum ks_counter in bpf/include/kernel_socket.h, index → where it is published. */
 const BPF_COUNTERS: ReadonlyArray<readonly [name: string, help: string, labels?: Record<string, string>]> = [

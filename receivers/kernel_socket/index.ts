@@ -1,4 +1,4 @@
-import type { ReceiverFactory } from '../../src/pipeline/component.js';
+import type { ReceiverFactory } from '../../src/component/index.js';
 import { defaultKernelSocketConfig, kernelSocketSchema, type KernelSocketConfig } from './config.js';
 import { KernelSocketReceiver } from './receiver.js';
 

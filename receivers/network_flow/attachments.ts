@@ -1,5 +1,5 @@
 import type { BpfLink, BpfObject } from '../../src/bpf/types.js';
-import type { Logger } from '../../src/pipeline/logger.js';
+import type { Logger } from '../../src/component/index.js';
 import { listInterfaces, type InterfaceSelector, type NetInterface } from './interfaces.js';
 
 export type FlowSource = 'socket_filter' | 'tc';

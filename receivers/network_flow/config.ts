@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 /** The `network_flow` receiver's configuration, as written in pipelines.yaml (snake_case like Beyla's `network:`). */
 export interface NetworkFlowConfig {

@@ -1,4 +1,4 @@
-import type { ReceiverFactory } from '../../src/pipeline/component.js';
+import type { ReceiverFactory } from '../../src/component/index.js';
 import { defaultNetworkFlowConfig, networkFlowSchema, type NetworkFlowConfig } from './config.js';
 import { NetworkFlowReceiver } from './receiver.js';
 

@@ -6,7 +6,7 @@ import { parseDuration } from '../../src/config/duration.js';
 import type { Discovery } from '../../src/discovery/types.js';
 import { flowBatch, measurementBatch, type Batch } from '../../src/model/batch.js';
 import type { Service } from '../../src/model/service.js';
-import type { ComponentContext, Receiver } from '../../src/pipeline/component.js';
+import type { ComponentContext, Receiver } from '../../src/component/index.js';
 import { AddressInterner } from './addr.js';
 import { CidrMatcher } from './cidr.js';
 import { MonotonicClock } from './clock.js';

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 
 export interface ReplayConfig {
   /** JSON Lines file of spans, as print_traces `format: json` writes it. Relative to the working directory. */

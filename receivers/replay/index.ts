@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Subject } from 'rxjs';
 import type { Batch } from '../../src/model/batch.js';
-import type { Receiver, ReceiverFactory } from '../../src/pipeline/component.js';
+import type { Receiver, ReceiverFactory } from '../../src/component/index.js';
 import { defaultReplayConfig, replaySchema, type ReplayConfig } from './config.js';
 import { parseSpanLines } from './parse.js';
 import { Player } from './player.js';

@@ -1,6 +1,6 @@
 import { spanBatch, type Batch } from '../../src/model/batch.js';
 import type { Span } from '../../src/model/span.js';
-import { cloneSpan } from '../../src/pipeline/clone.js';
+import { cloneSpan } from '../../src/model/clone.js';
 import type { ReplayConfig } from './config.js';
 
 const nowNanos = (): bigint => BigInt(Date.now()) * 1_000_000n;

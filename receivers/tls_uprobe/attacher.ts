@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { BpfLink, BpfObject } from '../../src/bpf/types.js';
-import type { Logger } from '../../src/pipeline/logger.js';
+import type { Logger } from '../../src/component/index.js';
 import { tlsCandidates, type Candidate } from './candidates.js';
 import { findTlsFunctions, type TlsFunctions } from './functions.js';
 import { hostPath, readMaps } from './maps.js';

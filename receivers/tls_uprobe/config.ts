@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/pipeline/component.js';
+import type { JsonSchema } from '../../src/component/index.js';
 import { connectionTrackingProperties } from '../kernel_socket/config.js';
 
 /** The `tls_uprobe` receiver's configuration, as written in pipelines.yaml (sizes named as kernel_socket's). */

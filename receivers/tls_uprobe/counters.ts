@@ -1,5 +1,5 @@
 import type { BpfObject } from '../../src/bpf/types.js';
-import type { Counter, SelfTelemetry } from '../../src/pipeline/self-telemetry.js';
+import type { Counter, SelfTelemetry } from '../../src/component/index.js';
 
 /** tls_stats slots (bpf/include/tls.h) → lumen_* counters. */
 const TLS_STATS: ReadonlyArray<readonly [number, string, string]> = [

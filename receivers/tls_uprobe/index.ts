@@ -1,4 +1,4 @@
-import type { ReceiverFactory } from '../../src/pipeline/component.js';
+import type { ReceiverFactory } from '../../src/component/index.js';
 import { defaultTlsUprobeConfig, tlsUprobeSchema, type TlsUprobeConfig } from './config.js';
 import { TlsUprobeReceiver } from './receiver.js';
 

@@ -1,5 +1,5 @@
-import type { ComponentKind, Signal } from '../pipeline/component.js';
-import type { FactoryRegistry } from '../pipeline/registry.js';
+import type { ComponentKind, Signal } from '../component/contract.js';
+import type { FactoryRegistry } from '../component/registry.js';
 import type { ConfigIssue, PathSegment } from './errors.js';
 import { SECTIONS, SECTION_KIND, componentType, pipelineSignal, type LumenConfig, type Section } from './schema.js';
 import type { ConfigSource } from './source.js';

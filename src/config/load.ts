@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { FactoryRegistry } from '../pipeline/registry.js';
+import type { FactoryRegistry } from '../component/registry.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import type { Env } from './env.js';
 import type { LumenConfig } from './schema.js';

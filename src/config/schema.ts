@@ -1,5 +1,5 @@
-import type { JsonSchema, Signal } from '../pipeline/component.js';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../pipeline/pino-logger.js';
+import type { JsonSchema, Signal } from '../component/contract.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../telemetry/pino-logger.js';
 
 /** The validated, defaulted, frozen configuration (what `lumen run` builds the agent from). */
 export interface LumenConfig {

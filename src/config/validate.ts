@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
-import type { AnyFactory, JsonSchema } from '../pipeline/component.js';
-import type { FactoryRegistry } from '../pipeline/registry.js';
+import type { AnyFactory, JsonSchema } from '../component/contract.js';
+import type { FactoryRegistry } from '../component/registry.js';
 import { discoverySchema } from '../discovery/config.js';
 import { createAjv } from './ajv.js';
 import { describeAjvErrors, suggest } from './ajv-messages.js';

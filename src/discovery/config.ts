@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../pipeline/component.js';
+import type { JsonSchema } from '../component/contract.js';
 import type { Language } from '../model/service.js';
 
 /**

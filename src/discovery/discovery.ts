@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Observable, Subject } from 'rxjs';
 import { parseDuration } from '../config/duration.js';
-import type { Logger } from '../pipeline/logger.js';
-import type { Counter } from '../pipeline/self-telemetry.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Counter } from '../telemetry/self-telemetry.js';
 import type { Service } from '../model/service.js';
 import type { Discovery, DiscoveryEvent, InstrumentedProcess } from './types.js';
 import { defaultDiscoveryConfig, type DiscoveryConfig } from './config.js';

@@ -1,5 +1,5 @@
-import type { Logger } from '../pipeline/logger.js';
-import type { SelfTelemetry } from '../pipeline/self-telemetry.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { SelfTelemetry } from '../telemetry/self-telemetry.js';
 import type { Discovery } from './types.js';
 import type { DiscoveryConfig } from './config.js';
 import { ProcessDiscovery } from './discovery.js';

@@ -1,7 +1,7 @@
 import type { Subscription } from 'rxjs';
 import type { BpfMap } from '../bpf/types.js';
-import type { Logger } from '../pipeline/logger.js';
-import type { SelfTelemetry } from '../pipeline/self-telemetry.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { SelfTelemetry } from '../telemetry/self-telemetry.js';
 import type { Discovery, InstrumentedProcess } from './types.js';
 
 export interface PidAllowlistOptions {

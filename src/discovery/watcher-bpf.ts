@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { BpfLink, BpfMap } from '../bpf/types.js';
-import type { Logger } from '../pipeline/logger.js';
+import type { Logger } from '../telemetry/logger.js';
 
 /** What the watcher reports; the discovery rescans /proc for the pids named. */
 export interface WatchHandler {

@@ -5,7 +5,7 @@ import type { Measurement } from '../model/measurement.js';
 import { METRICS, metricDefinition, type MetricDefinition } from '../model/metrics.js';
 import type { Service } from '../model/service.js';
 import type { AttributeValue, Span } from '../model/span.js';
-import type { Counter, SelfTelemetry } from '../pipeline/self-telemetry.js';
+import type { Counter, SelfTelemetry } from '../telemetry/self-telemetry.js';
 import { boundsFor, type BucketOverrides } from './buckets.js';
 import { MetricState } from './metric-state.js';
 import type { Series } from './series.js';

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { runDoctor } from '../../src/cli/doctor.js';
-import type { Io } from '../../src/cli/io.js';
+import { runDoctor } from '../../distribution/cli/doctor.js';
+import type { Io } from '../../distribution/cli/io.js';
 import { ensureBpfObject } from './support/kernel.js';
 
 for (const o of ['features', 'features_ringbuf', 'features_skmsg']) ensureBpfObject(o);
@@ -43,7 +43,7 @@ test('as nobody through the real CLI: a clear message listing the capabilities, 
   const dir = mkdtempSync(join(tmpdir(), 'lumen-doctor-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const script = join(dir, 'doctor.mts');
-  writeFileSync(script, `import { main } from ${JSON.stringify(join(root, 'src/cli/main.ts'))};\nprocess.exitCode = await main(['node', 'lumen', 'doctor']);\n`);
+  writeFileSync(script, `import { main } from ${JSON.stringify(join(root, 'distribution/cli/main.ts'))};\nprocess.exitCode = await main(['node', 'lumen', 'doctor']);\n`);
   chmodSync(dir, 0o755);
   chmodSync(script, 0o644);
   const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', script], {

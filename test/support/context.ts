@@ -1,8 +1,8 @@
-import type { ProcessorContext, Signal } from '../../src/pipeline/component.js';
+import type { ProcessorContext, Signal } from '../../src/component/contract.js';
 import type { Discovery } from '../../src/discovery/types.js';
-import { InternalMetrics } from '../../src/pipeline/internal-metrics.js';
-import { createMemoryLogger, type LogEntry } from '../../src/pipeline/memory-logger.js';
-import { processorContext, componentContext } from '../../src/pipeline/context.js';
+import { InternalMetrics } from '../../src/telemetry/internal-metrics.js';
+import { createMemoryLogger, type LogEntry } from '../../src/telemetry/memory-logger.js';
+import { processorContext, componentContext } from '../../src/component/context.js';
 
 export interface TestContextOptions {
   /** Pipeline signal for processors (default 'traces'). */

@@ -1,6 +1,6 @@
 import { Subject, map } from 'rxjs';
 import type { Batch } from '../../src/model/batch.js';
-import type { ExporterFactory, ProcessorFactory, ReceiverFactory, Signal } from '../../src/pipeline/component.js';
+import type { ExporterFactory, ProcessorFactory, ReceiverFactory, Signal } from '../../src/component/contract.js';
 
 /**
  * Small, real components for engine and config tests: a receiver whose batches the test pushes, an exporter that

@@ -1,8 +1,8 @@
 // The `lumen` CLI run from sources (node --import tsx test/support/lumen-cli.ts ARGS), as bin/lumen.js runs it
 // from dist/. It adds one test component, the way a program shipping its own `lumen` would: a `slow` exporter
 // whose shutdown takes `shutdown_delay` and which reports on stderr what it received.
-import type { ExporterFactory } from '../../src/pipeline/component.js';
-import { main } from '../../src/cli/main.js';
+import type { ExporterFactory } from '../../src/component/contract.js';
+import { main } from '../../distribution/cli/main.js';
 
 const slowExporterFactory: ExporterFactory<{ shutdown_delay: number }> = {
   type: 'slow',

@@ -15,10 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { createDiscovery, type DiscoveryConfig } from '../../../src/discovery/index.js';
 import type { Discovery, DiscoveryEvent } from '../../../src/discovery/types.js';
 import type { Span } from '../../../src/model/span.js';
-import { componentContext } from '../../../src/pipeline/context.js';
-import { InternalMetrics } from '../../../src/pipeline/internal-metrics.js';
-import { createMemoryLogger } from '../../../src/pipeline/memory-logger.js';
-import type { Receiver } from '../../../src/pipeline/component.js';
+import { componentContext } from '../../../src/component/index.js';
+import { InternalMetrics } from '../../../src/telemetry/internal-metrics.js';
+import { createMemoryLogger } from '../../../src/component/index.js';
+import type { Receiver } from '../../../src/component/index.js';
 import { kernelSocketReceiverFactory, type KernelSocketConfig } from '../index.js';
 
 export const PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs');

@@ -1,4 +1,4 @@
 /** The `lumen` command from sources (bin/lumen.js runs the compiled dist/): `node --import tsx lumen-cli.ts run -c FILE`. */
-import { main } from '../../../src/cli/main.js';
+import { main } from '../../../distribution/cli/main.js';
 
 process.exitCode = await main(process.argv);

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { validateConfig } from '../../config/validate.js';
 import { formatIssue } from '../../config/errors.js';
 import { createAjv } from '../../config/ajv.js';
-import { FactoryRegistry } from '../../pipeline/registry.js';
+import { FactoryRegistry } from '../../component/registry.js';
 import { memoryExporterFactory, pushReceiverFactory } from '../../../test/support/factories.js';
 import { defaultDiscoveryConfig, discoverySchema, DEFAULT_EXCLUDE_INSTRUMENT } from '../config.js';
 import { compileGlob, compileSelection, selectEntry, type Candidate } from '../selector.js';
 import { createDiscovery } from '../index.js';
-import { noopLogger } from '../../pipeline/memory-logger.js';
-import { InternalMetrics } from '../../pipeline/internal-metrics.js';
+import { noopLogger } from '../../telemetry/memory-logger.js';
+import { InternalMetrics } from '../../telemetry/internal-metrics.js';
 
 const DIR = new URL('../testdata/', import.meta.url).pathname;
 const registry = () => new FactoryRegistry([pushReceiverFactory().factory, memoryExporterFactory().factory]);

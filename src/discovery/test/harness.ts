@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createDiscovery, type DiscoveryConfig } from '../index.js';
 import type { Discovery, DiscoveryEvent } from '../types.js';
-import { createMemoryLogger } from '../../pipeline/memory-logger.js';
-import { InternalMetrics } from '../../pipeline/internal-metrics.js';
+import { createMemoryLogger } from '../../telemetry/memory-logger.js';
+import { InternalMetrics } from '../../telemetry/internal-metrics.js';
 
 export const HOST = hostname();
 

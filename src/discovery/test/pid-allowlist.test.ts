@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { cleanupAll, startNode, startPython } from './servers.js';
 import { addedPid, bpfWatcherAvailable, removedPid, startDiscovery } from './harness.js';
 import { pidKey, syncPidAllowlist } from '../pid-allowlist.js';
-import { createMemoryLogger } from '../../pipeline/memory-logger.js';
-import { InternalMetrics } from '../../pipeline/internal-metrics.js';
+import { createMemoryLogger } from '../../telemetry/memory-logger.js';
+import { InternalMetrics } from '../../telemetry/internal-metrics.js';
 
 after(cleanupAll);
 

@@ -1,5 +1,5 @@
 /**
- * Query-string redaction for captured URLs: the shared implementation of processors/redaction (a pure module),
- * so spans leave receivers with the same secret parameters redacted as the redaction processor would.
+ * Query-string redaction for captured URLs: spans leave receivers with the same secret parameters redacted as
+ * the redaction processor would (both use src/protocols/redaction).
  */
-export { redactQuery, REDACTED, DEFAULT_SECRET_PARAMETERS as DEFAULT_SECRET_PARAMS } from '../../../processors/redaction/query.js';
+export { redactQuery, REDACTED, DEFAULT_SECRET_PARAMETERS as DEFAULT_SECRET_PARAMS } from '../redaction/index.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../pipeline/pino-logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../src/telemetry/pino-logger.js';
 
 export interface CommonOptions {
   config?: string;

@@ -1,11 +1,11 @@
-import type { AnyFactory, ComponentKind, ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
+import type { AnyFactory, ComponentKind, ExporterFactory, ProcessorFactory, ReceiverFactory } from './contract.js';
 
 type FactoryOf<K extends ComponentKind> = K extends 'receiver' ? ReceiverFactory<any> : K extends 'processor' ? ProcessorFactory<any> : ExporterFactory<any>;
 
 const TYPE = /^[a-z][a-z0-9_]*$/;
 
 /**
- * The component factories an agent knows, by kind and type: the built-ins (src/pipeline/builtins.ts) plus
+ * The component factories an agent knows, by kind and type: for `lumen` the built-ins (distribution/builtins.ts), plus
  * whatever an embedding program registers. A type may exist once per kind.
  */
 export class FactoryRegistry {

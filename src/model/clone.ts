@@ -1,7 +1,7 @@
-import type { Batch } from '../model/batch.js';
-import type { Flow } from '../model/flow.js';
-import type { Measurement } from '../model/measurement.js';
-import type { Span } from '../model/span.js';
+import type { Batch } from './batch.js';
+import type { Flow } from './flow.js';
+import type { Measurement } from './measurement.js';
+import type { Span } from './span.js';
 
 /**
  * Fan-out copies: when one receiver feeds several pipelines whose processors may mutate spans, each extra

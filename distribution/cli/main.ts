@@ -1,13 +1,13 @@
 import { Command, CommanderError } from 'commander';
-import type { AnyFactory } from '../pipeline/component.js';
-import { VERSION } from '../version.js';
+import type { AnyFactory } from '../../src/component/contract.js';
+import { VERSION } from '../../src/version.js';
 import { processIo, type Io } from './io.js';
 import { addCommonOptions, type CommonOptions } from './options.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
 /**
- * Hook for `lumen doctor` (owned by the BPF engineer): if src/cli/doctor.ts exists and exports `doctorCommand`
+ * Hook for `lumen doctor` (owned by the BPF engineer): if distribution/cli/doctor.ts exists and exports `doctorCommand`
  * — a commander Command, or a function returning one — it is added as a subcommand. Its action should set
  * `process.exitCode` or return a number through `setExitCode` below.
  */

@@ -1,6 +1,6 @@
-import type { AnyFactory } from './component.js';
+import type { AnyFactory } from '../src/component/contract.js';
 import { BUILTIN_FACTORIES } from './builtins.js';
-import { FactoryRegistry } from './registry.js';
+import { FactoryRegistry } from '../src/component/registry.js';
 
 /** A registry with every built-in component plus `extra` (an embedding program's own factories, which may replace a built-in). */
 export function builtinRegistry(extra: Iterable<AnyFactory> = []): FactoryRegistry {

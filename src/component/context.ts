@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import type { ComponentContext, ProcessorContext, Signal } from './component.js';
+import type { ComponentContext, ProcessorContext, Signal } from './contract.js';
 import type { Discovery } from '../discovery/types.js';
-import type { Logger } from './logger.js';
-import type { InternalMetrics } from './internal-metrics.js';
-import type { InternalMetricsSource } from './self-telemetry.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { InternalMetrics } from '../telemetry/internal-metrics.js';
+import type { InternalMetricsSource } from '../telemetry/self-telemetry.js';
 
 export interface ContextDeps {
   readonly logger: Logger;

@@ -1,7 +1,7 @@
 import type { Observable, OperatorFunction } from 'rxjs';
 import type { Batch } from '../model/batch.js';
-import type { Logger } from './logger.js';
-import type { InternalMetricsSource, SelfTelemetry } from './self-telemetry.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { InternalMetricsSource, SelfTelemetry } from '../telemetry/self-telemetry.js';
 import type { Discovery } from '../discovery/types.js';
 
 /**

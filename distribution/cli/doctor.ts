@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { getFeatures, receiverSupport } from '../bpf/features/index.js';
+import { getFeatures, receiverSupport } from '../../src/bpf/features/index.js';
 import { formatDoctor, formatUnprivileged } from './doctor-format.js';
 import { processIo, type Io } from './io.js';
 

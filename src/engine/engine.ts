@@ -6,15 +6,15 @@ import { ConfigError, formatIssue, type ConfigIssue, type PathSegment } from '..
 import { componentType, pipelineSignal, type LumenConfig } from '../config/schema.js';
 import type { ConfigSource } from '../config/source.js';
 import { VERSION } from '../version.js';
-import type { Exporter, Receiver, Signal } from './component.js';
-import { componentContext, processorContext, type ContextDeps } from './context.js';
-import { cloneBatch, cloneSpan, cloneSpanNameAndRoute } from './clone.js';
-import { InternalMetrics } from './internal-metrics.js';
-import { registerProcessMetrics } from './process-metrics.js';
-import type { Logger } from './logger.js';
+import type { Exporter, Receiver, Signal } from '../component/contract.js';
+import { componentContext, processorContext, type ContextDeps } from '../component/context.js';
+import { cloneBatch, cloneSpan, cloneSpanNameAndRoute } from '../model/clone.js';
+import { InternalMetrics } from '../telemetry/internal-metrics.js';
+import { registerProcessMetrics } from '../telemetry/process-metrics.js';
+import type { Logger } from '../telemetry/logger.js';
 import { Pipeline, type PipelineProcessor } from './pipeline.js';
-import type { FactoryRegistry } from './registry.js';
-import { ENGINE_METRICS as M } from './telemetry-names.js';
+import type { FactoryRegistry } from '../component/registry.js';
+import { ENGINE_METRICS as M } from '../telemetry/engine-metrics.js';
 
 export type DiscoveryFactory = (config: Record<string, unknown>, deps: { logger: Logger; telemetry: ReturnType<InternalMetrics['forComponent']>; hostName: string }) => Discovery;
 

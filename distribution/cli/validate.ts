@@ -1,7 +1,7 @@
 import { validateAgentConfig } from '../agent.js';
-import { formatIssue } from '../config/errors.js';
-import type { AnyFactory } from '../pipeline/component.js';
-import { createLogger } from '../pipeline/pino-logger.js';
+import { formatIssue } from '../../src/config/errors.js';
+import type { AnyFactory } from '../../src/component/contract.js';
+import { createLogger } from '../../src/telemetry/pino-logger.js';
 import { configPath, type CommonOptions } from './options.js';
 import type { Io } from './io.js';
 

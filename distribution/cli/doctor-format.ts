@@ -1,4 +1,4 @@
-import type { FeatureReport, ProbeResult, ReceiverSupport } from '../bpf/features/index.js';
+import type { FeatureReport, ProbeResult, ReceiverSupport } from '../../src/bpf/features/index.js';
 
 const MARK = { yes: '✓', no: '✗', unknown: '?', full: '✓', degraded: '~', unavailable: '✗' } as const;
 

@@ -1,12 +1,13 @@
-import { parseDuration } from '../config/duration.js';
-import { ConfigError } from '../config/errors.js';
-import { readConfigFile } from '../config/load.js';
-import { validateConfig } from '../config/validate.js';
-import { createAgent, installSignalHandlers } from '../agent.js';
-import { StartError } from '../pipeline/engine.js';
-import type { AnyFactory } from '../pipeline/component.js';
-import { createLogger } from '../pipeline/pino-logger.js';
-import { builtinRegistry } from '../pipeline/default-registry.js';
+import { parseDuration } from '../../src/config/duration.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { readConfigFile } from '../../src/config/load.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { installSignalHandlers } from '../../src/agent.js';
+import { createAgent } from '../agent.js';
+import { StartError } from '../../src/engine/engine.js';
+import type { AnyFactory } from '../../src/component/contract.js';
+import { createLogger } from '../../src/telemetry/pino-logger.js';
+import { builtinRegistry } from '../default-registry.js';
 import { configPath, type CommonOptions } from './options.js';
 import type { Io } from './io.js';
 

@@ -1,12 +1,12 @@
 import { Subject, type Observable, type Subscription, retry, tap, timer } from 'rxjs';
 import type { Batch } from '../model/batch.js';
-import type { Exporter, Signal } from './component.js';
-import type { Counter } from './self-telemetry.js';
-import type { InternalMetrics } from './internal-metrics.js';
-import type { Logger } from './logger.js';
-import { rateLimitedLog } from './memory-logger.js';
+import type { Exporter, Signal } from '../component/contract.js';
+import type { Counter } from '../telemetry/self-telemetry.js';
+import type { InternalMetrics } from '../telemetry/internal-metrics.js';
+import type { Logger } from '../telemetry/logger.js';
+import { rateLimitedLog } from '../telemetry/rate-limited-log.js';
 import { BoundedQueue } from './queue.js';
-import { ENGINE_METRICS as M } from './telemetry-names.js';
+import { ENGINE_METRICS as M } from '../telemetry/engine-metrics.js';
 
 /** Which batch kinds each pipeline signal carries (a receiver's other kinds are not sent to it). */
 export const SIGNAL_KINDS: Readonly<Record<Signal, readonly Batch['kind'][]>> = {

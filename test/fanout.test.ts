@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../config/load.js';
-import { spanBatch, type SpanBatch } from '../model/batch.js';
-import { routesProcessorFactory } from '../../processors/routes/index.js';
-import { memoryExporterFactory, pushReceiverFactory, tagProcessorFactory } from '../../test/support/factories.js';
-import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
-import type { AnyFactory } from './component.js';
-import { Engine } from './engine.js';
-import { FactoryRegistry } from './registry.js';
-import { InternalMetrics } from './internal-metrics.js';
-import { createMemoryLogger } from './memory-logger.js';
+import { loadConfig } from '../src/config/load.js';
+import { spanBatch, type SpanBatch } from '../src/model/batch.js';
+import { routesProcessorFactory } from '../processors/routes/index.js';
+import { memoryExporterFactory, pushReceiverFactory, tagProcessorFactory } from './support/factories.js';
+import { sampleHttpSpan, sampleService } from './support/sample-spans.js';
+import type { AnyFactory } from '../src/component/contract.js';
+import { Engine } from '../src/engine/engine.js';
+import { FactoryRegistry } from '../src/component/registry.js';
+import { InternalMetrics } from '../src/telemetry/internal-metrics.js';
+import { createMemoryLogger } from '../src/telemetry/memory-logger.js';
 
 async function engineFor(yaml: string, factories: AnyFactory[]) {
   const registry = new FactoryRegistry(factories);
