@@ -23,12 +23,10 @@
  *     so user space still counts it (and evicts early); only when that ring is full too is it lost
  *     (NF_STAT_OVERFLOW_DROP).
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "lumen_common.h"
 #include "network_flow.h"
 
-char LICENSE[] SEC("license") = "GPL";
+LUMEN_LICENSE();
 
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
@@ -48,7 +46,7 @@ char LICENSE[] SEC("license") = "GPL";
 enum { NF_OK = 0, NF_NON_IP, NF_MALFORMED };
 
 /* Load-time settings (OpenOptions.rodata). */
-const volatile __u32 loopback_ifindex = LOOPBACK_IFINDEX;
+LUMEN_SETTING(__u32, loopback_ifindex, LOOPBACK_IFINDEX);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -57,17 +55,9 @@ struct {
 	__type(value, struct lumen_flow_val);
 } nf_flows SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} nf_overflow SEC(".maps");
+LUMEN_RINGBUF(nf_overflow, 256 * 1024);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NF_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} nf_stats SEC(".maps");
+LUMEN_COUNTERS(nf_stats, NF_STAT_MAX);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -76,12 +66,7 @@ struct {
 	__type(value, struct lumen_frag_ports);
 } nf_frags SEC(".maps");
 
-static __always_inline void stat_inc(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&nf_stats, &idx);
-	if (v)
-		*v += 1;
-}
+#define stat_inc(idx) lumen_count(&nf_stats, idx)
 
 /* Offset of the network header from skb->data, found once per packet (see net_offset()). */
 struct nf_pkt {

@@ -6,21 +6,15 @@
  * User space rescans /proc for the pids named here; a lost event (ring buffer full) is counted in
  * pw_lost and triggers a full rescan.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
+#include "lumen_common.h"
 #include "process_watch.h"
 
-char LICENSE[] SEC("license") = "GPL";
+LUMEN_LICENSE();
 
 /* Only report forks whose parent is in pw_fork_parents (1), or every fork (0). */
-const volatile __u8 fork_filter = 1;
+LUMEN_SETTING(__u8, fork_filter, 1);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} pw_events SEC(".maps");
+LUMEN_RINGBUF(pw_events, 256 * 1024);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -8,16 +8,11 @@
  *   - tp_btf/tcp_rcv_space_adjust: an RTT sample per socket at most every rtt_sample_ns (optional).
  * Events go to the th_events ring buffer (struct lumen_tcp_event).
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
+#include "lumen_common.h"
 #include "tcp_health.h"
 
-char LICENSE[] SEC("license") = "GPL";
+LUMEN_LICENSE();
 
-#define AF_INET 2
-#define AF_INET6 10
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_SYN_RECV 3
@@ -25,7 +20,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define TCP_LISTEN 10
 
 /* Load-time settings. */
-const volatile __u64 rtt_sample_ns = 10ULL * 1000 * 1000 * 1000;
+LUMEN_SETTING(__u64, rtt_sample_ns, 10ULL * 1000 * 1000 * 1000);
 
 /* What we know about a socket between its opening and its close. */
 struct th_sock {
@@ -43,24 +38,10 @@ struct {
 	__type(value, struct th_sock);
 } th_socks SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} th_events SEC(".maps");
+LUMEN_RINGBUF(th_events, 256 * 1024);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TH_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} th_stats SEC(".maps");
-
-static __always_inline void stat_inc(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&th_stats, &idx);
-	if (v)
-		*v += 1;
-}
+LUMEN_COUNTERS(th_stats, TH_STAT_MAX);
+#define stat_inc(idx) lumen_count(&th_stats, idx)
 
 /* Fills the tuple from the socket; returns false for sockets that are not TCP over IPv4/IPv6. */
 static __always_inline bool fill_tuple(struct lumen_tcp_event *e, const struct sock *sk)

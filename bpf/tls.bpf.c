@@ -4,19 +4,22 @@
  * (entry + return; or OpenSSL's internal read/write, which BIO_f_ssl users reach too) and SSL_free,
  * attached per process by receivers/tls_uprobe.
  *
- * The plaintext of each call is fed into kernel_socket's HTTP/1 machine — included below, not copied — as if
- * it had been read from / written to the SSL object's socket, so TLS gets the same request/response
- * assembly, records (struct ks_record) and TypeScript decoding as plain HTTP. In this object the machine's
- * socket read/write probes are not loaded (they would see ciphertext); its connection-state probe is, to learn
- * connection roles and flush requests when a connection ends. ks_pids lists the TLS processes.
+ * The plaintext of each call is fed into the shared connection machine (include/ks_machine.h, kernel_socket's
+ * too) as if it had been read from / written to the SSL object's socket, so TLS gets the same request/response
+ * assembly, records (struct ks_record) and TypeScript decoding as plain HTTP. This object has no socket
+ * read/write probes feeding the machine (they would see ciphertext); it has the machine's connection-state
+ * hooks, to learn connection roles and flush requests when a connection ends. ks_pids lists the TLS processes.
  *
  * SSL object → socket: the socket of a read/write nested in the SSL call (socket BIOs: nginx, curl, Python),
  * or, for memory BIOs (Node.js), the socket read just before SSL_read on the same thread or the socket write
  * just after an SSL_write. The socket layer's tracepoints (sock_recv_length/sock_send_length) give it
  * directly, without syscall tracepoints. The binding is kept in tls_conns until SSL_free.
  */
-#include "kernel_socket.bpf.c"
+#include "lumen_common.h"
+#include "ks_machine.h"
 #include "tls.h"
+
+LUMEN_LICENSE();
 
 LUMEN_COUNTERS(tls_stats, TLS_STAT_MAX);
 #define tls_count(slot) lumen_count(&tls_stats, slot)
@@ -237,4 +240,17 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(tls_sock_send, struct sock *sk, int ret, int flags)
 {
 	return tls_sock(ks_ctx_sk_id(ctx), sk, TLS_DIR_WRITE);
+}
+
+/* The connection machine's lifecycle: roles of new connections, pending requests flushed at a close. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ks_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	return ks_on_set_state(ks_ctx_sk_id(ctx), sk, oldstate, newstate);
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(ks_destroy, struct sock *sk)
+{
+	return ks_on_destroy(ks_ctx_sk_id(ctx));
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
 /*
  * HTTP/1.x detection and header scanning for BPF programs, independent of where the bytes come from
- * (socket syscalls in kernel_socket.bpf.c, decrypted TLS buffers in the uprobe receivers).
+ * (socket I/O in kernel_socket.bpf.c, decrypted TLS buffers in tls.bpf.c, both through include/ks_machine.h).
  *
  *  - h1_detect_request(): does a buffer start with "<METHOD> <target>"?
  *  - h1_detect_response(): does it start with "HTTP/1.x NNN"?

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
 /*
- * Records of the kernel_socket probe family (bpf/kernel_socket.bpf.c), decoded in TypeScript by
+ * Records of the connection machine (bpf/include/ks_machine.h: kernel_socket, tls), decoded in TypeScript by
  * receivers/kernel_socket/record.ts with DataView. Explicit padding, no packed structs: every field sits
  * at its natural alignment and the offsets below are part of the contract.
  */

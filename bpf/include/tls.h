@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
 /*
- * The tls_uprobe probe family (bpf/tls.bpf.c). TLS plaintext runs through the very HTTP/1 machine of
- * kernel_socket (tls.bpf.c includes kernel_socket.bpf.c), so its records are struct ks_record (see
- * kernel_socket.h) and are decoded by the same TypeScript. This header holds what is TLS-specific:
+ * The tls_uprobe probe family (bpf/tls.bpf.c). TLS plaintext runs through the connection machine shared with
+ * kernel_socket (include/ks_machine.h), so its records are struct ks_record (see kernel_socket.h) and are
+ * decoded by the same TypeScript. This header holds what is TLS-specific:
  * the SSL-object → socket binding and the counters.
  */
 #ifndef LUMEN_TLS_H

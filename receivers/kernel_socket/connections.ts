@@ -1,6 +1,6 @@
 import type { BpfMap } from '../../src/bpf/types.js';
 
-/** Offset of `tgid` in struct ks_conn (bpf/kernel_socket.bpf.c): after the u64 socket pointer. */
+/** Offset of `tgid` in struct ks_conn (bpf/include/ks_conn.h): after the u64 socket pointer. */
 const KS_CONN_TGID_OFFSET = 8;
 
 /**

@@ -1,10 +1,11 @@
 import { ElfFile } from '../../src/elf/index.js';
 
-/** kernel_socket programs this object runs: connection roles (new ESTABLISHED sockets) and ends (closes). */
+/** Connection-machine programs this object runs (bpf/include/ks_lifecycle.h): connection roles (new ESTABLISHED
+ * sockets) and ends (closes). */
 export const KEPT_KS_PROGRAMS = ['ks_set_state', 'ks_destroy'] as const;
 
 export interface ObjectPrograms {
-  /** Programs not to load: kernel_socket's read/write probes, which would see ciphertext here. */
+  /** Programs not to load: any other ks_ program (a socket read/write probe would see ciphertext here). */
   readonly disabled: string[];
   /** Tracepoint programs to attach by their SEC(): the TLS socket probes and the kept kernel_socket ones. */
   readonly tracepoints: string[];
@@ -12,8 +13,8 @@ export interface ObjectPrograms {
 
 /**
  * Lists the programs of tls.bpf.o from its ELF symbol table (program = global function in a non-.text
- * section). Everything kernel_socket adds later is disabled unless it is in KEPT_KS_PROGRAMS, so a new
- * read/write probe there can never parse ciphertext in this object.
+ * section). tls.bpf.c declares only its own hooks and the machine's lifecycle ones; any other ks_ program is
+ * still disabled, so a read/write probe can never parse ciphertext in this object.
  */
 export async function objectPrograms(objectPath: string): Promise<ObjectPrograms> {
   const elf = await ElfFile.open(objectPath);

@@ -22,7 +22,7 @@ import { tlsRecordToSpan } from './spans.js';
 /** Records of a process that just exited may still be in the ring buffer: its Service is kept this long. */
 const SERVICE_GRACE_MS = 10_000;
 const MAINTAIN_INTERVAL_MS = 1000;
-/** KS_CAPTURE_MAX of tls.bpf.o (kernel_socket.bpf.c's default, which it includes). */
+/** KS_CAPTURE_MAX of tls.bpf.o (bpf/include/kernel_socket.h's default). */
 const CAPTURE_MAX = 1024;
 
 /**

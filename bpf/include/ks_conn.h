@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
+/*
+ * The connection machine's state (see ks_machine.h): load-time settings, per-connection state keyed by the
+ * socket, the pending-request slots, per-CPU scratch, the record ring buffer and counters, and how a socket
+ * becomes a followed connection.
+ */
+#ifndef LUMEN_KS_CONN_H
+#define LUMEN_KS_CONN_H
+
+#include "lumen_common.h"
+#include "lumen_ringbuf.h"
+#include "http1_detect.h"
+#include "kernel_socket.h"
+
+/* ---- load-time settings ---- */
+LUMEN_SETTING(__u32, capture_bytes, 256);   /* bytes kept of each request and response, <= KS_CAPTURE_MAX */
+LUMEN_SETTING(__u32, filter_pids, 1);       /* 1: only processes in ks_pids; 0: every process (debugging) */
+LUMEN_SETTING(__u32, self_tgid, 0);         /* never trace this process (the agent) */
+LUMEN_SETTING(__u32, ignore_ports_on, 0);   /* 1: consult ks_ignore_ports */
+LUMEN_SETTING(__u32, max_head_bytes, 16384);/* give up following a header block longer than this */
+
+#define KS_SCAN_MAX 1024  /* header bytes scanned per step */
+#define KS_MAX_SEGS 8     /* iovec segments per syscall followed byte-wise (power of two) */
+#define KS_MAX_STEPS 48   /* message steps per syscall */
+#define KS_PEEK 32
+
+/* Hide a value from clang's range analysis so the bound check that follows stays in the code the verifier sees. */
+#define KS_OPAQUE(x) asm volatile("" : "+r"(x))
+
+/* ---- maps ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} ks_pids SEC(".maps");
+
+/* Ports whose connections are not followed: index = port, value 1 = ignore (used when ignore_ports_on). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} ks_ignore_ports SEC(".maps");
+
+#define KS_CS_TCP 1      /* a TCP socket we follow */
+#define KS_CS_OTHER 2    /* not a TCP socket (file, pipe, UDP, unix): cached negative */
+#define KS_CS_IGNORED 3  /* a port the configuration ignores */
+#define KS_CS_NOHTTP 4   /* a TCP connection that does not speak HTTP/1 (TLS, databases, upgraded) */
+
+#define KS_P_IDLE 0      /* between messages */
+#define KS_P_HEADERS 1   /* in the header block */
+#define KS_P_BODY 2      /* in a Content-Length body: `left` bytes to go */
+#define KS_P_CHUNKED 3   /* in a chunked body: until the tail shows the last chunk */
+#define KS_P_OPEN 4      /* length unknown: until the next message, close or the sweeper */
+
+struct ks_dir {
+	struct h1_scan scan; /* 32 */
+	__u64 left;
+	__u64 carry_ts;
+	__u8 carry[16];      /* a message start too short to recognise (e.g. Go's 1-byte read) */
+	__u8 phase;
+	__u8 carry_len;
+	__u8 _pad[6];
+};
+
+struct ks_conn {
+	__u64 sk;
+	__u32 tgid;     /* the process that last used the connection */
+	__u32 _pad0;
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__u16 lport;
+	__u16 rport;
+	__u16 family;
+	__u8 state;
+	__u8 role;
+	__u32 head;     /* oldest pending request's sequence number */
+	__u32 tail;     /* next request's sequence number */
+	__u32 nonhttp;  /* non-HTTP chunks seen at message boundaries */
+	__u8 fresh;     /* established under our eyes and no byte since: the first bytes are the protocol's first */
+	__u8 had_slots; /* ks_slots entries may exist for this connection */
+	__u8 _pad[2];
+	struct ks_dir req;
+	struct ks_dir resp;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ks_conn_key);
+	__type(value, struct ks_conn);
+} ks_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ks_slot_key);
+	__type(value, struct ks_slot);
+} ks_slots SEC(".maps");
+
+/* Connections that became ESTABLISHED and have not been used yet: sk -> KS_ROLE_*. Written for every TCP
+ * connection of the host (the state change happens in softirq, where the process is unknown), so small
+ * values in an LRU map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} ks_fresh SEC(".maps");
+
+struct ks_seg {
+	__u64 base; /* 0: no user buffer (sendfile, iovecs past KS_MAX_SEGS): counted, not read */
+	__u64 len;
+};
+
+/* Per-CPU scratch for the socket call being handled (programs do not nest on a CPU). */
+struct ks_io {
+	__u64 ts_start; /* start of the call (writes: tcp_sendmsg_locked) */
+	__u64 ts_end;   /* end of the call */
+	__u64 sk;       /* the connection (ks_conns key) */
+	__u32 tgid;
+	__s32 fd;
+	__u32 egress;   /* 1: write side, 0: read side */
+	__u32 nseg;
+	__u32 sendfile;
+	__u32 _pad;
+	struct ks_seg seg[KS_MAX_SEGS];
+	/* loop state kept in map memory, not on the stack: the verifier treats it as unknown on every
+	 * callback iteration, so bpf_loop callbacks verify in one pass instead of being simulated */
+	struct h1_scan scan;
+	__u64 cp_src;
+	__u32 cp_have;
+	__u32 cp_left;
+	__u32 cp_done;
+	__u32 cp_fault;
+	__u32 scan_pos;
+	__u32 _pad2;
+	__u8 peek[KS_PEEK];
+	__u8 buf[KS_SCAN_MAX + 8]; /* + 8: a word read at any in-range offset stays inside */
+	struct ks_conn conn_tmp;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ks_io);
+} ks_io_scratch SEC(".maps");
+
+/* Record assembly (header + request bytes + response bytes, compacted); also the source of new slots. */
+struct ks_out {
+	struct ks_record r;
+	__u8 data[2 * KS_CAPTURE_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ks_out);
+} ks_out_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ks_counters);
+} ks_counters SEC(".maps");
+
+LUMEN_RINGBUF(ks_events, 8 << 20);
+
+_Static_assert(sizeof(struct ks_record) == KS_RECORD_HEADER_SIZE, "ks_record header size");
+_Static_assert(sizeof(struct ks_out) == sizeof(struct ks_slot), "a new slot is copied from ks_out");
+
+/* ---- small helpers ---- */
+
+static __always_inline void ks_count(__u32 idx)
+{
+	__u32 zero = 0;
+	struct ks_counters *c = bpf_map_lookup_elem(&ks_counters, &zero);
+	if (c && idx < KS_COUNTERS_SLOTS)
+		c->c[idx]++;
+}
+
+static __always_inline struct ks_io *ks_io_get(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&ks_io_scratch, &zero);
+}
+
+static __always_inline int ks_pid_wanted(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return 0;
+	if (!filter_pids)
+		return 1;
+	return bpf_map_lookup_elem(&ks_pids, &tgid) != NULL;
+}
+
+/* ---- the connection behind a socket ---- */
+
+static __always_inline int ks_port_ignored(__u16 port)
+{
+	__u32 k = port;
+	__u8 *v = bpf_map_lookup_elem(&ks_ignore_ports, &k);
+	return v && *v;
+}
+
+/* Is sk a TCP socket over IPv4/IPv6? (The tracepoints fire for every socket family.) */
+static __always_inline int ks_sk_is_tcp(struct sock *sk)
+{
+	/* direct loads: sk is a tracepoint argument the verifier trusts (no probe_read calls) */
+	__u16 family = sk->__sk_common.skc_family;
+	return (family == AF_INET || family == AF_INET6) && sk->sk_protocol == IPPROTO_TCP;
+}
+
+/* Fills a connection entry from a TCP socket (state IGNORED when a port is configured away). */
+static __always_inline void ks_conn_fill(struct ks_conn *c, struct sock *sk, __u32 tgid, __u8 role, __u8 fresh)
+{
+	__builtin_memset(c, 0, sizeof(*c));
+	c->sk = (__u64)sk;
+	c->tgid = tgid;
+	c->role = role;
+	c->fresh = fresh;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	c->family = family;
+	c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	c->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET) {
+		__u32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(c->laddr, &l, 4);
+		__builtin_memcpy(c->raddr, &r, 4);
+	} else {
+		BPF_CORE_READ_INTO(&c->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&c->raddr, sk, __sk_common.skc_v6_daddr);
+	}
+	c->state = KS_CS_TCP;
+	if (ignore_ports_on && (ks_port_ignored(c->lport) || ks_port_ignored(c->rport)))
+		c->state = KS_CS_IGNORED;
+}
+
+/* The connection entry of a TCP socket: cached, or created (with the role and freshness the state change
+ * to ESTABLISHED left, if it was seen). */
+static __always_inline struct ks_conn *ks_conn_get(struct sock *sk, __u32 tgid)
+{
+	struct ks_conn_key key = { .sk = (__u64)sk };
+	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
+	if (c) {
+		c->tgid = tgid;
+		return c;
+	}
+	struct ks_io *io = ks_io_get();
+	if (!io)
+		return NULL;
+	__u64 skv = (__u64)sk;
+	__u8 role = 0, fresh = 0;
+	__u8 *f = bpf_map_lookup_elem(&ks_fresh, &skv);
+	if (f) {
+		role = *f;
+		fresh = 1;
+		bpf_map_delete_elem(&ks_fresh, &skv);
+	}
+	ks_conn_fill(&io->conn_tmp, sk, tgid, role, fresh);
+	if (bpf_map_update_elem(&ks_conns, &key, &io->conn_tmp, BPF_ANY)) {
+		ks_count(KS_C_CONN_ALLOC_FAIL);
+		return NULL;
+	}
+	if (io->conn_tmp.state == KS_CS_TCP)
+		ks_count(KS_C_CONNS);
+	return bpf_map_lookup_elem(&ks_conns, &key);
+}
+
+/* A tp_btf program's first argument (the struct sock *) as a plain number, read from the context: the typed
+ * pointer itself may not be passed to a global function nor stored as a scalar. */
+static __always_inline __u64 ks_ctx_sk_id(unsigned long long *ctx)
+{
+	__u64 skv = 0;
+	bpf_probe_read_kernel(&skv, sizeof(skv), &ctx[0]);
+	return skv;
+}
+
+#define KS_MSG_PEEK 2
+
+#endif /* LUMEN_KS_CONN_H */

@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
+/*
+ * The connection machine's HTTP/1 step, in its phases: a message start (recognise it, open or find its slot),
+ * its header block (scan for the framing), its body (Content-Length countdown, chunked end), then the
+ * accounting every step shares (bytes, capture, completion). ks_walk_all runs the steps over a call's segments.
+ */
+#ifndef LUMEN_KS_HTTP1_H
+#define LUMEN_KS_HTTP1_H
+
+#include "ks_conn.h"
+#include "ks_capture.h"
+#include "ks_slots.h"
+
+struct ks_scan_ctx {
+	struct ks_io *io;
+	__u32 n;
+	__u32 used; /* bytes up to and including the end of the header block, 0 if not reached */
+};
+
+/* Words a skip step may pass over in one callback (a header line is 20-50 bytes). */
+#define KS_SKIP_WORDS 6
+
+/* At a header line's start (H1S_NAME, nothing matched) with >= 8 bytes at pos: decides it from whole words
+ * (see h1_scan_line_start). Returns the bytes consumed (0: now skipping) or -1: byte by byte. */
+static __always_inline int ks_scan_line_start(struct ks_io *io, struct h1_scan *s, __u32 pos, __u32 n)
+{
+	KS_OPAQUE(pos);
+	pos &= KS_SCAN_MAX - 1;
+	__u64 w = *(__u64 *)(io->buf + pos);
+	int have2 = pos + 16 <= n;
+	__u64 w2 = have2 ? *(__u64 *)(io->buf + ((pos + 8) & (KS_SCAN_MAX - 1))) : 0;
+	return h1_scan_line_start(s, w, w2, have2);
+}
+
+/*
+ * One step of the header scan. Skipping a line's content (a value we do not need, or the request/status
+ * line), whole 8-byte words go at once up to the word holding the line's LF; the LF itself goes through
+ * h1_scan_byte, and the next line's start is decided from whole words in the same step — so a typical header
+ * line costs one callback. Header names that may be Content-Length/Transfer-Encoding, and their values, go
+ * byte by byte. The position lives in map memory.
+ */
+static long ks_scan_cb(__u32 i, void *vctx)
+{
+	struct ks_scan_ctx *x = vctx;
+	struct ks_io *io = x->io;
+	struct h1_scan *s = &io->scan;
+	__u32 n = x->n;
+	__u32 pos = io->scan_pos;
+	if (pos >= n || pos >= KS_SCAN_MAX)
+		return 1;
+	if (s->mode == H1S_SKIP || s->mode == H1S_LINE_FIRST) {
+		for (int k = 0; k < KS_SKIP_WORDS; k++) { /* a bounded loop: the verifier walks it */
+			if (pos + 8 > n)
+				break;
+			KS_OPAQUE(pos);
+			pos &= KS_SCAN_MAX - 1;
+			__u64 w = *(__u64 *)(io->buf + pos);
+			if (!h1_word_has_lf(w)) {
+				h1_scan_skip_word(s, w);
+				pos += 8;
+				continue;
+			}
+			__u32 lf = h1_word_first_lf(w);
+			if (lf > 0) {
+				h1_scan_skip_bytes(s, w, lf);
+				pos += lf;
+			}
+			break;
+		}
+		if (pos >= n || pos >= KS_SCAN_MAX) {
+			io->scan_pos = pos;
+			return 1;
+		}
+	} else if (s->mode == H1S_NAME && s->idx == 0 && s->line_len == 0 && pos + 8 <= n) {
+		int r = ks_scan_line_start(io, s, pos, n);
+		if (r >= 0) {
+			io->scan_pos = pos + r; /* r == 0: the same position again, now skipping */
+			return 0;
+		}
+	}
+	KS_OPAQUE(pos);
+	pos &= KS_SCAN_MAX - 1;
+	__u8 c = io->buf[pos];
+	pos++;
+	io->scan_pos = pos;
+	if (h1_scan_byte(s, c)) {
+		x->used = pos;
+		return 1;
+	}
+	if (c == '\n' && pos + 8 <= n) {
+		/* the next line starts here: decide it now rather than in another callback */
+		int r = ks_scan_line_start(io, s, pos, n);
+		if (r > 0)
+			io->scan_pos = pos + r;
+	}
+	return 0;
+}
+
+/* Reads the last min(n, 8) bytes of p[0..n) into the direction's tail window. */
+static __always_inline void ks_tail_update(struct ks_dir *d, struct ks_io *io, const __u8 *p, __u64 n)
+{
+	if (!p || n == 0)
+		return;
+	__u32 k = n >= 8 ? 8 : (__u32)n;
+	__u8 *t = io->peek + 16;
+	__builtin_memset(t, 0, 8);
+	if (k == 8) {
+		if (bpf_probe_read_user(t, 8, p + n - 8))
+			return;
+	} else if (bpf_probe_read_user(t, k & 7, p)) {
+		return;
+	}
+	d->scan.tail = h1_tail_push(d->scan.tail, t, k);
+}
+
+/* A phase's verdict: go on with this step (any other value is what ks_step returns: -1 ends the segment, an
+ * offset re-runs from there). */
+#define KS_STEP_ON (-2)
+
+/* Which message does a byte of this call belong to? (Unknown role: only a request line can set it.) */
+static __always_inline int ks_is_request(struct ks_conn *c, int egress)
+{
+	if (c->role == KS_ROLE_SERVER)
+		return !egress;
+	if (c->role == KS_ROLE_CLIENT)
+		return egress;
+	return 1;
+}
+
+/* Phase 1, a request starts: the previous open response is over, a slot opens (or the request is lost). */
+static __always_inline int ks_request_start(struct ks_io *io, struct ks_conn **cp, struct ks_dir **dp, __u8 method,
+					    __u32 cl, __u64 msg_ts, __u64 now, struct ks_slot **started)
+{
+	struct ks_conn *c = *cp;
+	struct ks_dir *d = *dp;
+	/* A new request while the previous response is still open: that response is over. */
+	if (c->head != c->tail && c->resp.phase != KS_P_IDLE) {
+		__u32 seq = c->head;
+		ks_resp_done(c, io, seq, KS_REASON_NEXT_REQUEST);
+		struct ks_conn_key key = { .sk = io->sk };
+		c = bpf_map_lookup_elem(&ks_conns, &key);
+		if (!c)
+			return -1;
+		d = &c->req;
+		*cp = c;
+		*dp = d;
+	}
+	if (c->tail - c->head >= KS_SLOTS) {
+		ks_count(KS_C_PIPELINE_OVERFLOW);
+		d->phase = KS_P_OPEN;
+		return -1;
+	}
+	__u32 seq = c->tail;
+	struct ks_slot *s = ks_slot_open(io, c, seq, method, msg_ts, now);
+	if (!s) {
+		d->phase = KS_P_OPEN;
+		return -1;
+	}
+	if (cl) {
+		bpf_probe_read_kernel(s->req, 16, io->peek);
+		s->r.req_len = cl < capture_bytes ? cl : capture_bytes;
+		s->r.req_bytes = cl;
+	}
+	c->tail = seq + 1;
+	h1_scan_init(&d->scan);
+	d->scan.head_len = cl;
+	d->phase = KS_P_HEADERS;
+	*started = s;
+	return KS_STEP_ON;
+}
+
+/* Phase 1, a response starts: it answers the oldest pending request. */
+static __always_inline int ks_response_start(struct ks_io *io, struct ks_conn *c, struct ks_dir *d, __u16 status,
+					     __u32 cl, __u64 msg_ts, __u32 off, struct ks_slot **started)
+{
+	__u32 seq = c->head;
+	struct ks_slot *s = ks_slot_find(io, seq);
+	if (!s) {
+		/* swept by user space (timeout) or never seen: skip the rest of this message */
+		ks_count(KS_C_UNSOLICITED_RESPONSE);
+		if (c->head != c->tail)
+			c->head++;
+		d->phase = KS_P_OPEN;
+		return -1;
+	}
+	if (s->r.status >= 200) {
+		/* the previous final response had no framing: it ended where this one starts */
+		ks_resp_done(c, io, seq, KS_REASON_NEXT_RESPONSE);
+		return off; /* re-run this start against the next pending request */
+	}
+	if (!s->r.resp_start_ns)
+		s->r.resp_start_ns = msg_ts;
+	else
+		s->r.flags |= KS_F_INTERIM;
+	s->r.status = status;
+	/* capture and count the final response, not an interim 1xx before it */
+	s->r.resp_len = 0;
+	s->r.resp_head_len = 0;
+	s->r.resp_bytes = 0;
+	if (cl) {
+		bpf_probe_read_kernel(s->resp, 16, io->peek);
+		s->r.resp_len = cl < capture_bytes ? cl : capture_bytes;
+		s->r.resp_bytes = cl;
+	}
+	h1_scan_init(&d->scan);
+	d->scan.head_len = cl;
+	d->phase = KS_P_HEADERS;
+	if (status >= 200 && c->req.phase == KS_P_OPEN)
+		c->req.phase = KS_P_IDLE; /* the request's unknown rest is over: the server answered */
+	*started = s;
+	return KS_STEP_ON;
+}
+
+/*
+ * Phase 1, at a message boundary: recognise a request or response start (bytes carried from a too-short
+ * call first), and hand it to the request or response start.
+ */
+static __always_inline int ks_msg_start(struct ks_io *io, struct ks_conn **cp, struct ks_dir **dp, int is_req, int fresh,
+					const __u8 *p, __u64 n, __u32 off, __u64 now, struct ks_slot **started)
+{
+	struct ks_conn *c = *cp;
+	struct ks_dir *d = *dp;
+	int egress = io->egress;
+	if (!p)
+		return -1; /* sendfile / unread iovecs at a message boundary: nothing to recognise */
+	/* peek: carried bytes + up to 16 new ones */
+	__u32 cl = d->carry_len & 15;
+	__u32 take = n > 16 - cl ? 16 - cl : (__u32)n;
+	if (!cl) {
+		/* the common case: the message starts this call; whole words, bytes past `take` unused */
+		*(__u64 *)io->peek = *(__u64 *)io->buf;
+		*(__u64 *)(io->peek + 8) = *(__u64 *)(io->buf + 8);
+	} else {
+		__builtin_memset(io->peek, 0, 16);
+		bpf_probe_read_kernel(io->peek, cl, d->carry);
+		bpf_probe_read_kernel(io->peek + cl, take & 31, io->buf);
+	}
+	__u32 have = cl + take;
+	__u32 mlen = 0;
+	int r = is_req ? h1_detect_request(io->peek, have, &mlen) : h1_detect_response(io->peek, have);
+	if (r == H1_NEED_MORE && have < 16) {
+		if (!cl)
+			d->carry_ts = egress ? io->ts_start : now;
+		bpf_probe_read_kernel(d->carry, 16, io->peek);
+		d->carry_len = have;
+		return -1;
+	}
+	__u64 msg_ts = cl ? d->carry_ts : (egress ? io->ts_start : now);
+	d->carry_len = 0;
+	if (r <= 0) {
+		/* Data at a message boundary that is not HTTP/1. */
+		if (!is_req && c->head == c->tail) {
+			ks_count(KS_C_UNSOLICITED_RESPONSE);
+			return -1;
+		}
+		ks_count(KS_C_NON_HTTP);
+		c->nonhttp++;
+		if ((fresh && c->head == c->tail) || c->nonhttp > 16) {
+			c->state = KS_CS_NOHTTP;
+			ks_count(KS_C_CONN_NON_HTTP);
+		}
+		return -1;
+	}
+	if (c->role == 0)
+		c->role = egress ? KS_ROLE_CLIENT : KS_ROLE_SERVER;
+	if (is_req)
+		return ks_request_start(io, cp, dp, r, cl, msg_ts, now, started);
+	return ks_response_start(io, c, d, r, cl, msg_ts, off, started);
+}
+
+/*
+ * Phase 2, in a header block: scan up to KS_SCAN_MAX bytes of io->buf for its end; at the end, the framing
+ * (Content-Length, chunked, no-body status, HEAD) decides the next phase. *used: bytes of this message
+ * consumed. Returns 1 when the response is complete.
+ */
+static __always_inline int ks_msg_headers(struct ks_io *io, struct ks_dir *d, struct ks_slot *s, int is_req,
+					  const __u8 *p, __u32 m, __u64 *used)
+{
+	if (!p) {
+		d->phase = KS_P_OPEN;
+		s->r.flags |= is_req ? KS_F_REQ_HEAD_TRUNCATED : KS_F_RESP_HEAD_TRUNCATED;
+		return 0;
+	}
+	if (m > KS_SCAN_MAX)
+		m = KS_SCAN_MAX;
+	struct ks_scan_ctx x = { .io = io, .n = m, .used = 0 };
+	__builtin_memcpy(&io->scan, &d->scan, sizeof(io->scan));
+	io->scan_pos = 0;
+	bpf_loop(m, ks_scan_cb, &x, 0);
+	__builtin_memcpy(&d->scan, &io->scan, sizeof(io->scan));
+	*used = x.used ? x.used : m;
+	if (!x.used) {
+		if (d->scan.head_len > max_head_bytes) {
+			ks_count(KS_C_HEAD_TRUNCATED);
+			s->r.flags |= is_req ? KS_F_REQ_HEAD_TRUNCATED : KS_F_RESP_HEAD_TRUNCATED;
+			d->phase = KS_P_OPEN;
+		}
+		return 0;
+	}
+	/* end of the header block */
+	__u8 hf = d->scan.flags;
+	__s64 clen = (hf & H1F_HAS_CL) && !(hf & H1F_BAD_CL) ? (__s64)d->scan.content_length : -1;
+	if (is_req) {
+		s->r.req_head_len = d->scan.head_len;
+		s->r.req_content_length = clen;
+		if (hf & H1F_CHUNKED) {
+			s->r.flags |= KS_F_REQ_CHUNKED;
+			d->phase = KS_P_CHUNKED;
+		} else if (clen > 0) {
+			d->left = clen;
+			d->phase = KS_P_BODY;
+		} else {
+			d->phase = KS_P_IDLE;
+		}
+		return 0;
+	}
+	s->r.resp_head_len = d->scan.head_len;
+	s->r.resp_content_length = clen;
+	int st = s->r.status;
+	if (st < 200 && st != 101) {
+		d->phase = KS_P_IDLE; /* interim: the final response follows */
+	} else if (st == 101 || h1_status_has_no_body(st) || s->r.method == H1_M_HEAD) {
+		return 1;
+	} else if (hf & H1F_CHUNKED) {
+		s->r.flags |= KS_F_RESP_CHUNKED;
+		d->phase = KS_P_CHUNKED;
+	} else if (clen >= 0) {
+		d->left = clen;
+		d->phase = KS_P_BODY;
+		if (clen == 0)
+			return 1;
+	} else {
+		d->phase = KS_P_OPEN;
+	}
+	return 0;
+}
+
+/* Phase 3, in a body: a Content-Length countdown or a chunked body's end. Returns 1 when the response is complete. */
+static __always_inline int ks_msg_body(struct ks_io *io, struct ks_dir *d, int is_req, const __u8 *p, __u64 n, __u64 *used)
+{
+	if (d->phase == KS_P_BODY) {
+		*used = ks_min(d->left, n);
+		d->left -= *used;
+		if (d->left != 0)
+			return 0;
+	} else if (d->phase == KS_P_CHUNKED) {
+		ks_tail_update(d, io, p, n);
+		if (!h1_tail_is_chunk_end(d->scan.tail))
+			return 0;
+	} else {
+		return 0; /* KS_P_OPEN: until the next message, close or the sweeper */
+	}
+	if (is_req) {
+		d->phase = KS_P_IDLE;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * One step over segment `seg` from byte `off`: recognises a message start, scans a header block window,
+ * or accounts body bytes. Returns the new offset; >= the segment length ends the segment.
+ * Global (verified once): scalars in, scalar out.
+ */
+__noinline int ks_step(__u32 seg, __u32 off)
+{
+	struct ks_io *io = ks_io_get();
+	if (!io || seg >= KS_MAX_SEGS)
+		return -1;
+	KS_OPAQUE(seg);
+	seg &= KS_MAX_SEGS - 1;
+	__u64 seglen = io->seg[seg].len;
+	if (off >= seglen)
+		return -1;
+	struct ks_conn_key key = { .sk = io->sk };
+	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
+	if (!c || c->state != KS_CS_TCP)
+		return -1;
+	const __u8 *base = (const __u8 *)io->seg[seg].base;
+	const __u8 *p = base ? base + off : NULL;
+	__u64 n = seglen - off;
+	__u64 now = io->ts_end;
+	int is_req = ks_is_request(c, io->egress);
+	struct ks_dir *d = is_req ? &c->req : &c->resp;
+	int fresh = c->fresh;
+	c->fresh = 0;
+
+	/* The bytes a message start or a header block needs are read from user memory once, into io->buf:
+	 * recognition, the header scan and the capture all use that copy. */
+	__u32 m = 0;
+	if (p && (d->phase == KS_P_IDLE || d->phase == KS_P_HEADERS)) {
+		m = n > KS_SCAN_MAX ? KS_SCAN_MAX : (__u32)n;
+		if (m > KS_SCAN_MAX)
+			m = KS_SCAN_MAX;
+		if (bpf_probe_read_user(io->buf, m, p)) {
+			ks_count(KS_C_READ_FAULT);
+			if (d->phase == KS_P_HEADERS)
+				d->phase = KS_P_OPEN;
+			return -1;
+		}
+	}
+
+	struct ks_slot *started = NULL; /* the slot a message start below opened or found: not looked up twice */
+	if (d->phase == KS_P_IDLE) {
+		int v = ks_msg_start(io, &c, &d, is_req, fresh, p, n, off, now, &started);
+		if (v != KS_STEP_ON)
+			return v;
+	}
+
+	/* The slot this message belongs to. */
+	__u32 seq = is_req ? c->tail - 1 : c->head;
+	if (c->head == c->tail) {
+		d->phase = KS_P_IDLE;
+		return -1;
+	}
+	struct ks_slot *s = started ? started : ks_slot_find(io, seq);
+	if (!s) {
+		d->phase = KS_P_IDLE;
+		return -1;
+	}
+	s->r.last_ns = now;
+	if (!is_req)
+		s->r.end_ns = now;
+
+	__u64 used = n;
+	int complete = d->phase == KS_P_HEADERS ? ks_msg_headers(io, d, s, is_req, p, m, &used)
+						: ks_msg_body(io, d, is_req, p, n, &used);
+	if (used > n)
+		used = n;
+	if (is_req)
+		s->r.req_bytes += used;
+	else
+		s->r.resp_bytes += used;
+	if (io->sendfile && !p && !is_req)
+		s->r.flags |= KS_F_SENDFILE;
+	ks_capture(io, s, !is_req, p, (__u32)ks_min(used, 0xffff), m > 0);
+	if (complete) {
+		int upgraded = s->r.status == 101;
+		ks_resp_done(c, io, seq, KS_REASON_COMPLETE);
+		if (upgraded) {
+			c = bpf_map_lookup_elem(&ks_conns, &key);
+			if (c)
+				c->state = KS_CS_NOHTTP;
+			return -1;
+		}
+	}
+	if (used >= n)
+		return -1;
+	return off + used;
+}
+
+struct ks_walk {
+	__u32 seg;
+	__u32 off;
+	__u32 nseg;
+};
+
+static long ks_walk_cb(__u32 i, void *vctx)
+{
+	struct ks_walk *w = vctx;
+	if (w->seg >= w->nseg || w->seg >= KS_MAX_SEGS)
+		return 1;
+	struct ks_io *io = ks_io_get();
+	if (!io)
+		return 1;
+	__u32 seg = w->seg;
+	__u64 len = io->seg[seg & (KS_MAX_SEGS - 1)].len;
+	int next = ks_step(seg, w->off);
+	if (next < 0 || (__u64)next >= len) {
+		w->seg = seg + 1;
+		w->off = 0;
+	} else {
+		w->off = next;
+	}
+	return 0;
+}
+
+/* Runs the message machine over every segment of io. A one-segment call whose first step consumes it (the
+ * common case: a request read, a response write) makes that step directly, without bpf_loop. */
+static __always_inline void ks_walk_all(struct ks_io *io)
+{
+	__u32 nseg = io->nseg;
+	__u32 off = 0;
+	if (nseg == 1) {
+		int next = ks_step(0, 0);
+		if (next < 0 || (__u64)next >= io->seg[0].len)
+			return;
+		off = next;
+	}
+	struct ks_walk w = { .seg = 0, .off = off, .nseg = nseg };
+	bpf_loop(KS_MAX_STEPS, ks_walk_cb, &w, 0);
+}
+
+#endif /* LUMEN_KS_HTTP1_H */

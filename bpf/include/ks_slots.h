@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
+/*
+ * The connection machine's request slots (ks_slots: up to KS_SLOTS pending requests per connection, in order)
+ * and their emission as ring-buffer records: a response done, a connection's end.
+ */
+#ifndef LUMEN_KS_SLOTS_H
+#define LUMEN_KS_SLOTS_H
+
+#include "ks_conn.h"
+
+/*
+ * Emits the pending request in slot (sock, seq % KS_SLOTS) as one ring-buffer record and frees the
+ * slot. Global (verified once): takes scalars only.
+ */
+__noinline int ks_emit(__u64 sock, __u32 seq, __u32 reason)
+{
+	struct ks_slot_key sk = { .sk = sock, .slot = seq & (KS_SLOTS - 1) };
+	struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
+	if (!s || s->r.start_ns == 0 || s->r.seq != seq)
+		return 0;
+	__u32 zero = 0;
+	struct ks_out *o = bpf_map_lookup_elem(&ks_out_scratch, &zero);
+	if (!o)
+		return 0;
+	__builtin_memcpy(&o->r, &s->r, sizeof(o->r));
+	o->r.reason = reason;
+	__u32 rl = s->r.req_len, ql = s->r.resp_len;
+	if (rl > KS_CAPTURE_MAX)
+		rl = KS_CAPTURE_MAX;
+	if (ql > KS_CAPTURE_MAX)
+		ql = KS_CAPTURE_MAX;
+	o->r.req_len = rl;
+	o->r.resp_len = ql;
+	if (rl)
+		bpf_probe_read_kernel(o->data, rl, s->req);
+	if (ql)
+		bpf_probe_read_kernel(o->data + rl, ql, s->resp);
+	s->r.start_ns = 0; /* free: the slot stays allocated for the connection's next request */
+	__u64 size = KS_RECORD_HEADER_SIZE + rl + ql;
+	if (lumen_rb_output(&ks_events, o, size))
+		ks_count(KS_C_RINGBUF_DROPS);
+	else
+		ks_count(KS_C_RECORDS);
+	return 1;
+}
+
+/* Emits or drops everything pending on a connection that ends, then forgets it. */
+__noinline int ks_conn_end(__u64 sock)
+{
+	struct ks_conn_key key = { .sk = sock };
+	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
+	if (!c)
+		return 0;
+	if (c->had_slots) {
+		__u32 head = c->head, tail = c->tail;
+		for (int i = 0; i < KS_SLOTS; i++) {
+			__u32 seq = head + i;
+			if (seq >= tail)
+				break;
+			struct ks_slot_key sk = { .sk = sock, .slot = seq & (KS_SLOTS - 1) };
+			struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
+			if (!s || s->r.start_ns == 0 || s->r.seq != seq)
+				continue;
+			if (s->r.resp_start_ns) {
+				ks_emit(sock, seq, KS_REASON_CLOSE);
+			} else if (s->r.req_head_len) {
+				ks_count(KS_C_CLOSED_NO_RESPONSE);
+				ks_emit(sock, seq, KS_REASON_CLOSE);
+			} else {
+				ks_count(KS_C_CLOSED_INCOMPLETE);
+			}
+		}
+		for (int i = 0; i < KS_SLOTS; i++) {
+			struct ks_slot_key sk = { .sk = sock, .slot = i };
+			bpf_map_delete_elem(&ks_slots, &sk);
+		}
+	}
+	bpf_map_delete_elem(&ks_conns, &key);
+	return 1;
+}
+
+static __always_inline __u64 ks_min(__u64 a, __u64 b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * Response finished: emit it and move the queue on. The connection is looked up again by the caller.
+ */
+static __always_inline void ks_resp_done(struct ks_conn *c, struct ks_io *io, __u32 seq, __u32 reason)
+{
+	c->resp.phase = KS_P_IDLE;
+	c->resp.carry_len = 0;
+	c->head = seq + 1;
+	if (c->head >= c->tail) {
+		c->head = 0;
+		c->tail = 0;
+	}
+	ks_emit(io->sk, seq, reason);
+}
+
+
+/*
+ * Opens the slot of request `seq` on connection c (allocated on the connection's first request, reused after),
+ * its record header filled from the connection. NULL (counted) when ks_slots is full.
+ */
+static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_conn *c, __u32 seq, __u8 method, __u64 start_ns, __u64 now)
+{
+	struct ks_slot_key sk = { .sk = io->sk, .slot = seq & (KS_SLOTS - 1) };
+	struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
+	if (!s) {
+		__u32 zero = 0;
+		struct ks_out *tmpl = bpf_map_lookup_elem(&ks_out_scratch, &zero);
+		if (!tmpl || bpf_map_update_elem(&ks_slots, &sk, tmpl, BPF_ANY)) {
+			ks_count(KS_C_SLOT_ALLOC_FAIL);
+			return NULL;
+		}
+		s = bpf_map_lookup_elem(&ks_slots, &sk);
+		if (!s)
+			return NULL;
+	}
+	c->had_slots = 1;
+	__builtin_memset(&s->r, 0, sizeof(s->r));
+	s->r.start_ns = start_ns;
+	s->r.last_ns = now;
+	s->r.req_content_length = -1;
+	s->r.resp_content_length = -1;
+	s->r.sk = c->sk;
+	s->r.tgid = io->tgid;
+	s->r.fd = io->fd;
+	s->r.seq = seq;
+	__builtin_memcpy(s->r.laddr, c->laddr, 16);
+	__builtin_memcpy(s->r.raddr, c->raddr, 16);
+	s->r.lport = c->lport;
+	s->r.rport = c->rport;
+	s->r.family = c->family;
+	s->r.role = c->role;
+	s->r.method = method;
+	return s;
+}
+
+/* The pending slot of request `seq` on the connection of io, or NULL when it was swept or never opened. */
+static __always_inline struct ks_slot *ks_slot_find(struct ks_io *io, __u32 seq)
+{
+	struct ks_slot_key sk = { .sk = io->sk, .slot = seq & (KS_SLOTS - 1) };
+	struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
+	if (!s || s->r.start_ns == 0 || s->r.seq != seq)
+		return NULL;
+	return s;
+}
+
+#endif /* LUMEN_KS_SLOTS_H */
