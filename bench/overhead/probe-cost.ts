@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bpfObjectPath, forEachRecord, openObject } from '../../src/bpf/index.js';
-import { RING_WAKEUP_EVERY } from '../../receivers/kernel_socket/receiver.js';
+import { RING_WAKEUP_EVERY } from '../../src/capture/machine.js';
 import { AgentProcess } from './agent.js';
 import { startNginx, startNode, stopTarget } from './targets.js';
 import { wrk } from './wrk.js';

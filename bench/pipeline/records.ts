@@ -1,4 +1,4 @@
-import { KS_HEADER_SIZE, KS_OFF, KS_REASON, KS_ROLE_SERVER } from '../../receivers/kernel_socket/record.js';
+import { KS_HEADER_SIZE, KS_OFF, KS_REASON, KS_ROLE_SERVER } from '../../src/capture/record.js';
 
 /**
  * kernel_socket ring-buffer batches as the native poll thread hands them to JS: `[u32 length][struct ks_record +

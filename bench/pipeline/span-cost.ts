@@ -4,20 +4,17 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Subject } from 'rxjs';
-import { forEachRecord } from '../../src/bpf/records.js';
+import { Subject, of } from 'rxjs';
 import { loadConfig } from '../../src/config/load.js';
-import { spanBatch, type Batch } from '../../src/model/batch.js';
+import type { Batch } from '../../src/model/batch.js';
 import type { Service } from '../../src/model/service.js';
-import type { Span } from '../../src/model/span.js';
 import { Engine } from '../../src/engine/engine.js';
 import { noopLogger } from '../../src/telemetry/memory-logger.js';
 import { FactoryRegistry } from '../../src/component/registry.js';
 import type { ReceiverFactory } from '../../src/component/contract.js';
 import type { Counter } from '../../src/telemetry/self-telemetry.js';
-import { MonotonicClock } from '../../receivers/kernel_socket/clock.js';
-import { decodeRecord } from '../../receivers/kernel_socket/record.js';
-import { recordToSpan } from '../../receivers/kernel_socket/spans.js';
+import { CaptureLoop, http1Protocol } from '../../src/capture/index.js';
+import type { Discovery } from '../../src/discovery/types.js';
 import { routesProcessorFactory } from '../../processors/routes/index.js';
 import { printTracesExporterFactory } from '../../exporters/print_traces/index.js';
 import { prometheusExporterFactory } from '../../exporters/prometheus/index.js';
@@ -25,7 +22,7 @@ import { BENCH_TGID, ringBatches, type Target } from './records.js';
 
 /**
  * Agent CPU per HTTP span, without BPF: kernel_socket ring-buffer batches (real record bytes, records.ts) go through
- * what the receiver does per record (decodeRecord → service lookup → recordToSpan, its counters) into the real
+ * what the receiver does per record (its capture loop: decodeRecord → service lookup → protocol → span, its counters) into the real
  * engine with the overhead benchmark's pipelines (bench/overhead/agent.ts):
  *   traces:  kernel_socket → routes (unmatched: heuristic) → print_traces (text, stdout = /dev/null)
  *   metrics: kernel_socket → routes (unmatched: heuristic) → prometheus
@@ -57,32 +54,25 @@ interface Result {
 
 const PROM_PORT = 19431;
 
-/** The receiver's per-batch work (receivers/kernel_socket/receiver.ts onBatch/toSpan), feeding `next`. */
+/** The receiver's per-batch work: the capture loop kernel_socket runs (src/capture/loop.ts receive), feeding `next`. */
 function receiverLoop(counter: (name: string) => Counter, next: (b: Batch) => void): (batch: Buffer) => void {
-  const clock = new MonotonicClock();
   const service: Service = Object.freeze({
     name: 'nginx', namespace: '', instanceId: 'bench-host:4242', attributes: Object.freeze({}),
     process: Object.freeze({ pid: BENCH_TGID, exe: '/usr/sbin/nginx', cmdline: 'nginx: worker process', language: 'cpp' as const }),
   });
-  const services = new Map<number, Service>([[BENCH_TGID, service]]);
-  const c = { records: counter('records'), spans: counter('spans'), malformed: counter('malformed'), parse: counter('parse'), unknown: counter('unknown') };
-  return (batch) => {
-    const spans: Span[] = [];
-    forEachRecord(batch, (view, off, len) => {
-      const rec = decodeRecord(view, batch, off, len);
-      if (!rec) return c.malformed.add();
-      c.records.add();
-      const svc = services.get(rec.tgid);
-      if (!svc) return c.unknown.add();
-      const span = recordToSpan(rec, svc, clock);
-      if (typeof span === 'string') return c.parse.add();
-      spans.push(span);
-    });
-    if (spans.length) {
-      c.spans.add(spans.length);
-      next(spanBatch(spans));
-    }
-  };
+  const loop = new CaptureLoop({
+    name: 'bench', logger: noopLogger, protocols: [http1Protocol('http')], captureMax: 1024,
+    requestTimeoutMs: 30_000, pollMs: 100, serviceGraceMs: 10_000, maintainMs: 1000,
+    counters: {
+      records: counter('records'), spans: counter('spans'), malformed: counter('malformed'), parse: counter('parse'),
+      unknownProcess: counter('unknown'),
+      expiry: { head_incomplete: counter('x'), timeout: counter('x'), exited: counter('x'), idle_ended: counter('x') },
+    },
+  });
+  const process_ = { info: service.process, service, ports: [] };
+  loop.serve({ events: of({ type: 'added', process: process_ }) } as unknown as Discovery);
+  loop.output.subscribe(next);
+  return (batch) => loop.receive(batch);
 }
 
 async function child(scenario: Scenario): Promise<void> {

@@ -26,7 +26,7 @@ interface ProcState {
   removed: boolean;
 }
 
-/** The pid allow-list shared with the included kernel_socket machine. */
+/** The pid allow-list of the connection machine (bpf/include/ks_conn.h). */
 const PID_MAP = 'ks_pids';
 
 const NO_COUNTERS: AttachCounters = { attached() {}, failed() {} };

@@ -1,5 +1,5 @@
 import type { JsonSchema } from '../../src/component/index.js';
-import { connectionTrackingProperties } from '../kernel_socket/config.js';
+import { connectionTrackingProperties } from '../../src/capture/config.js';
 
 /** The `tls_uprobe` receiver's configuration, as written in pipelines.yaml (sizes named as kernel_socket's). */
 export interface TlsUprobeConfig {

@@ -7,7 +7,7 @@ export const KEPT_KS_PROGRAMS = ['ks_set_state', 'ks_destroy'] as const;
 export interface ObjectPrograms {
   /** Programs not to load: any other ks_ program (a socket read/write probe would see ciphertext here). */
   readonly disabled: string[];
-  /** Tracepoint programs to attach by their SEC(): the TLS socket probes and the kept kernel_socket ones. */
+  /** Tracepoint programs to attach by their SEC(): the TLS socket probes and the kept connection-machine ones. */
   readonly tracepoints: string[];
 }
 

@@ -1,4 +1,4 @@
-import type { BpfMap } from '../../src/bpf/types.js';
+import type { BpfMap } from '../bpf/types.js';
 
 /** Offset of `tgid` in struct ks_conn (bpf/include/ks_conn.h): after the u64 socket pointer. */
 const KS_CONN_TGID_OFFSET = 8;

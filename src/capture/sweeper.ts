@@ -1,4 +1,4 @@
-import type { BpfMap } from '../../src/bpf/types.js';
+import type { BpfMap } from '../bpf/types.js';
 import { KS_HEADER_SIZE, KS_OFF, KS_REASON, decodeRecord, type KsRecord } from './record.js';
 
 /**

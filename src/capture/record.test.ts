@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { bpfObjectPath } from '../../src/bpf/paths.js';
+import { bpfObjectPath } from '../bpf/paths.js';
 import { KS_HEADER_SIZE, KS_OFF, decodeRecord } from './record.js';
 import { formatAddress, formatV6 } from './addr.js';
 import { MonotonicClock } from './clock.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { http1Span } from '../../src/protocols/http1/index.js';
-import type { Span } from '../../src/model/span.js';
+import { http1Span } from '../protocols/http1/index.js';
+import type { Span } from '../model/span.js';
 import { sampleService } from '../../test/support/sample-spans.js';
 import { formatAddress } from './addr.js';
 import { MonotonicClock } from './clock.js';

@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
-import type { Discovery } from '../../src/discovery/types.js';
-import type { Service } from '../../src/model/service.js';
+import type { Discovery } from '../discovery/types.js';
+import type { Service } from '../model/service.js';
 
 /**
  * The Service of each instrumented pid, from the discovery's events. A removed process is remembered for a

@@ -1,6 +1,6 @@
-import type { Span } from '../../src/model/span.js';
-import type { Service } from '../../src/model/service.js';
-import { http1Span, type Http1Reject } from '../../src/protocols/http1/index.js';
+import type { Span } from '../model/span.js';
+import type { Service } from '../model/service.js';
+import { http1Span, type Http1Reject } from '../protocols/http1/index.js';
 import { formatAddress } from './addr.js';
 import type { MonotonicClock } from './clock.js';
 import { KS_OFF, KS_ROLE_CLIENT, type KsRecord } from './record.js';
@@ -8,9 +8,9 @@ import { KS_OFF, KS_ROLE_CLIENT, type KsRecord } from './record.js';
 /**
  * A record → its Span: kind from the connection's role, the tuple from this process's side, wall-clock
  * times, and everything HTTP from the shared HTTP/1 parser. A record without a response (status 0) ends at
- * its last activity.
+ * its last activity. `scheme`: https for bytes a TLS receiver decrypted.
  */
-export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicClock): Span | Http1Reject {
+export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicClock, scheme: 'http' | 'https' = 'http'): Span | Http1Reject {
   const offset = clock.unixOffset();
   if (offset !== offsetBig) splitOffset(offset);
   // The times as 32-bit halves: only the two results become BigInts (not the record's times and the sums too).
@@ -30,7 +30,7 @@ export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicCloc
   }
   return http1Span({
     kind: r.role === KS_ROLE_CLIENT ? 'client' : 'server',
-    scheme: 'http',
+    scheme,
     request: r.bytes,
     requestStart: r.reqAt,
     requestEnd: r.reqAt + r.reqLen,
