@@ -94,9 +94,9 @@ enum ks_counter {
 	KS_C_NON_HTTP,             /* data at a message boundary that is neither a request nor a response */
 	KS_C_CONN_NON_HTTP,        /* connections given up as not HTTP/1 */
 	KS_C_UNSOLICITED_RESPONSE, /* response bytes with no pending request */
-	KS_C_PIPELINE_OVERFLOW,    /* more pending requests than KS_SLOTS */
+	KS_C_PIPELINE_OVERFLOW,    /* requests lost: KS_SLOTS already pending on their connection (one per request) */
 	KS_C_HEAD_TRUNCATED,       /* header blocks too long to follow */
-	KS_C_SLOT_ALLOC_FAIL,      /* ks_slots full */
+	KS_C_SLOT_ALLOC_FAIL,      /* requests lost: ks_slots full (one per request) */
 	KS_C_CONN_ALLOC_FAIL,      /* ks_conns update failed */
 	KS_C_CLOSED_INCOMPLETE,    /* connection closed with a request whose header block never ended */
 	KS_C_CLOSED_NO_RESPONSE,   /* closed with a complete request and no response: emitted with status 0 */

@@ -61,13 +61,16 @@ struct ks_dir {
 	__u8 carry[16];      /* a message start too short to recognise (e.g. Go's 1-byte read) */
 	__u8 phase;
 	__u8 carry_len;
-	__u8 _pad[6];
+	__u8 lost;           /* the message in progress has no slot (a lost request, or the answer to one): framed, not emitted */
+	__u8 lost_method;    /* of the lost request (HEAD responses have no body) */
+	__u16 lost_status;   /* of the lost request's response, across calls */
+	__u8 _pad[2];
 };
 
 struct ks_conn {
 	__u64 sk;
 	__u32 tgid;     /* the process that last used the connection */
-	__u32 _pad0;
+	__u32 lost;     /* requests lost (counted) whose responses are still to come */
 	__u8 laddr[16];
 	__u8 raddr[16];
 	__u16 lport;
@@ -81,6 +84,8 @@ struct ks_conn {
 	__u8 fresh;     /* established under our eyes and no byte since: the first bytes are the protocol's first */
 	__u8 had_slots; /* ks_slots entries may exist for this connection */
 	__u8 _pad[2];
+	__u32 lost_at;  /* the lost requests came right before request lost_at: their answers follow the one of lost_at - 1 */
+	__u32 _pad1;
 	struct ks_dir req;
 	struct ks_dir resp;
 };
@@ -140,6 +145,7 @@ struct ks_io {
 	__u8 peek[KS_PEEK];
 	__u8 buf[KS_SCAN_MAX + 8]; /* + 8: a word read at any in-range offset stays inside */
 	struct ks_conn conn_tmp;
+	struct ks_record sink; /* the record a slot-less (lost) message is framed with */
 };
 
 struct {

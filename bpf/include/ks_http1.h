@@ -127,6 +127,24 @@ static __always_inline int ks_is_request(struct ks_conn *c, int egress)
 	return 1;
 }
 
+/*
+ * A request without a slot (past KS_SLOTS pipelined, or ks_slots full; the caller counted why): it is framed
+ * like any other so the next message is recognised, and its response too when it comes (ks_response_start),
+ * but nothing is emitted. Each lost request is counted once, here.
+ */
+static __always_inline int ks_request_lost(struct ks_conn *c, struct ks_dir *d, __u8 method, __u32 cl)
+{
+	if (!c->lost)
+		c->lost_at = c->tail;
+	c->lost++;
+	d->lost = 1;
+	d->lost_method = method;
+	h1_scan_init(&d->scan);
+	d->scan.head_len = cl;
+	d->phase = KS_P_HEADERS;
+	return KS_STEP_ON;
+}
+
 /* Phase 1, a request starts: the previous open response is over, a slot opens (or the request is lost). */
 static __always_inline int ks_request_start(struct ks_io *io, struct ks_conn **cp, struct ks_dir **dp, __u8 method,
 					    __u32 cl, __u64 msg_ts, __u64 now, struct ks_slot **started)
@@ -147,15 +165,12 @@ static __always_inline int ks_request_start(struct ks_io *io, struct ks_conn **c
 	}
 	if (c->tail - c->head >= KS_SLOTS) {
 		ks_count(KS_C_PIPELINE_OVERFLOW);
-		d->phase = KS_P_OPEN;
-		return -1;
+		return ks_request_lost(c, d, method, cl);
 	}
 	__u32 seq = c->tail;
 	struct ks_slot *s = ks_slot_open(io, c, seq, method, msg_ts, now);
-	if (!s) {
-		d->phase = KS_P_OPEN;
-		return -1;
-	}
+	if (!s)
+		return ks_request_lost(c, d, method, cl); /* counted by ks_slot_open */
 	if (cl) {
 		bpf_probe_read_kernel(s->req, 16, io->peek);
 		s->r.req_len = cl < capture_bytes ? cl : capture_bytes;
@@ -173,6 +188,19 @@ static __always_inline int ks_request_start(struct ks_io *io, struct ks_conn **c
 static __always_inline int ks_response_start(struct ks_io *io, struct ks_conn *c, struct ks_dir *d, __u16 status,
 					     __u32 cl, __u64 msg_ts, __u32 off, struct ks_slot **started)
 {
+	if (c->lost && (c->head == c->lost_at || c->head == c->tail)) {
+		/* the answer to a lost request (counted when it was lost): framed, not emitted */
+		if (status >= 200)
+			c->lost--;
+		d->lost = 1;
+		d->lost_status = status;
+		h1_scan_init(&d->scan);
+		d->scan.head_len = cl;
+		d->phase = KS_P_HEADERS;
+		if (status >= 200 && c->req.phase == KS_P_OPEN)
+			c->req.phase = KS_P_IDLE;
+		return KS_STEP_ON;
+	}
 	__u32 seq = c->head;
 	struct ks_slot *s = ks_slot_find(io, seq);
 	if (!s) {
@@ -223,6 +251,7 @@ static __always_inline int ks_msg_start(struct ks_io *io, struct ks_conn **cp, s
 	int egress = io->egress;
 	if (!p)
 		return -1; /* sendfile / unread iovecs at a message boundary: nothing to recognise */
+	d->lost = 0;
 	/* peek: carried bytes + up to 16 new ones */
 	__u32 cl = d->carry_len & 15;
 	__u32 take = n > 16 - cl ? 16 - cl : (__u32)n;
@@ -270,15 +299,15 @@ static __always_inline int ks_msg_start(struct ks_io *io, struct ks_conn **cp, s
 
 /*
  * Phase 2, in a header block: scan up to KS_SCAN_MAX bytes of io->buf for its end; at the end, the framing
- * (Content-Length, chunked, no-body status, HEAD) decides the next phase. *used: bytes of this message
- * consumed. Returns 1 when the response is complete.
+ * (Content-Length, chunked, no-body status, HEAD) decides the next phase and is noted in r (the slot's record,
+ * or the sink of a lost message). *used: bytes of this message consumed. Returns 1 when the response is complete.
  */
-static __always_inline int ks_msg_headers(struct ks_io *io, struct ks_dir *d, struct ks_slot *s, int is_req,
+static __always_inline int ks_msg_headers(struct ks_io *io, struct ks_dir *d, struct ks_record *r, int is_req,
 					  const __u8 *p, __u32 m, __u64 *used)
 {
 	if (!p) {
 		d->phase = KS_P_OPEN;
-		s->r.flags |= is_req ? KS_F_REQ_HEAD_TRUNCATED : KS_F_RESP_HEAD_TRUNCATED;
+		r->flags |= is_req ? KS_F_REQ_HEAD_TRUNCATED : KS_F_RESP_HEAD_TRUNCATED;
 		return 0;
 	}
 	if (m > KS_SCAN_MAX)
@@ -292,7 +321,7 @@ static __always_inline int ks_msg_headers(struct ks_io *io, struct ks_dir *d, st
 	if (!x.used) {
 		if (d->scan.head_len > max_head_bytes) {
 			ks_count(KS_C_HEAD_TRUNCATED);
-			s->r.flags |= is_req ? KS_F_REQ_HEAD_TRUNCATED : KS_F_RESP_HEAD_TRUNCATED;
+			r->flags |= is_req ? KS_F_REQ_HEAD_TRUNCATED : KS_F_RESP_HEAD_TRUNCATED;
 			d->phase = KS_P_OPEN;
 		}
 		return 0;
@@ -301,10 +330,10 @@ static __always_inline int ks_msg_headers(struct ks_io *io, struct ks_dir *d, st
 	__u8 hf = d->scan.flags;
 	__s64 clen = (hf & H1F_HAS_CL) && !(hf & H1F_BAD_CL) ? (__s64)d->scan.content_length : -1;
 	if (is_req) {
-		s->r.req_head_len = d->scan.head_len;
-		s->r.req_content_length = clen;
+		r->req_head_len = d->scan.head_len;
+		r->req_content_length = clen;
 		if (hf & H1F_CHUNKED) {
-			s->r.flags |= KS_F_REQ_CHUNKED;
+			r->flags |= KS_F_REQ_CHUNKED;
 			d->phase = KS_P_CHUNKED;
 		} else if (clen > 0) {
 			d->left = clen;
@@ -314,15 +343,15 @@ static __always_inline int ks_msg_headers(struct ks_io *io, struct ks_dir *d, st
 		}
 		return 0;
 	}
-	s->r.resp_head_len = d->scan.head_len;
-	s->r.resp_content_length = clen;
-	int st = s->r.status;
+	r->resp_head_len = d->scan.head_len;
+	r->resp_content_length = clen;
+	int st = r->status;
 	if (st < 200 && st != 101) {
 		d->phase = KS_P_IDLE; /* interim: the final response follows */
-	} else if (st == 101 || h1_status_has_no_body(st) || s->r.method == H1_M_HEAD) {
+	} else if (st == 101 || h1_status_has_no_body(st) || r->method == H1_M_HEAD) {
 		return 1;
 	} else if (hf & H1F_CHUNKED) {
-		s->r.flags |= KS_F_RESP_CHUNKED;
+		r->flags |= KS_F_RESP_CHUNKED;
 		d->phase = KS_P_CHUNKED;
 	} else if (clen >= 0) {
 		d->left = clen;
@@ -355,6 +384,50 @@ static __always_inline int ks_msg_body(struct ks_io *io, struct ks_dir *d, int i
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * A step of a message without a slot (d->lost: a lost request, its answer, or a request body read after its
+ * response was emitted): the header and body phases run on the per-CPU sink record, only to know where the
+ * message ends; nothing is captured, counted or emitted. io->buf holds the m bytes ks_step read. Global
+ * (verified once, on its own): scalars in, scalar out.
+ */
+__noinline int ks_step_lost(__u32 seg, __u32 off, __u32 m)
+{
+	struct ks_io *io = ks_io_get();
+	if (!io || seg >= KS_MAX_SEGS)
+		return -1;
+	KS_OPAQUE(seg);
+	seg &= KS_MAX_SEGS - 1;
+	__u64 seglen = io->seg[seg].len;
+	if (off >= seglen)
+		return -1;
+	struct ks_conn_key key = { .sk = io->sk };
+	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
+	if (!c || c->state != KS_CS_TCP)
+		return -1;
+	const __u8 *base = (const __u8 *)io->seg[seg].base;
+	const __u8 *p = base ? base + off : NULL;
+	__u64 n = seglen - off;
+	int is_req = ks_is_request(c, io->egress);
+	struct ks_dir *d = is_req ? &c->req : &c->resp;
+	struct ks_record *r = &io->sink;
+	r->status = is_req ? 0 : d->lost_status;
+	r->method = c->req.lost_method;
+	__u64 used = n;
+	int complete = d->phase == KS_P_HEADERS ? ks_msg_headers(io, d, r, is_req, p, m, &used)
+						: ks_msg_body(io, d, is_req, p, n, &used);
+	if (complete) {
+		d->phase = KS_P_IDLE;
+		d->carry_len = 0;
+		if (r->status == 101) {
+			c->state = KS_CS_NOHTTP;
+			return -1;
+		}
+	}
+	if (used >= n)
+		return -1;
+	return off + used;
 }
 
 /*
@@ -406,15 +479,22 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		if (v != KS_STEP_ON)
 			return v;
 	}
+	if (d->lost)
+		return ks_step_lost(seg, off, m);
 
 	/* The slot this message belongs to. */
 	__u32 seq = is_req ? c->tail - 1 : c->head;
-	if (c->head == c->tail) {
-		d->phase = KS_P_IDLE;
-		return -1;
-	}
-	struct ks_slot *s = started ? started : ks_slot_find(io, seq);
+	struct ks_slot *s = started;
+	if (!s && c->head != c->tail)
+		s = ks_slot_find(io, seq);
 	if (!s) {
+		if (is_req && (d->phase == KS_P_BODY || d->phase == KS_P_CHUNKED)) {
+			/* a body read after its request was answered and emitted (a server that replied first, e.g. 413
+			 * or 401): followed to its end, so the next request is recognised */
+			d->lost = 1;
+			d->lost_method = 0;
+			return ks_step_lost(seg, off, m);
+		}
 		d->phase = KS_P_IDLE;
 		return -1;
 	}
@@ -423,7 +503,7 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		s->r.end_ns = now;
 
 	__u64 used = n;
-	int complete = d->phase == KS_P_HEADERS ? ks_msg_headers(io, d, s, is_req, p, m, &used)
+	int complete = d->phase == KS_P_HEADERS ? ks_msg_headers(io, d, &s->r, is_req, p, m, &used)
 						: ks_msg_body(io, d, is_req, p, n, &used);
 	if (used > n)
 		used = n;

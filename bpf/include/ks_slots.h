@@ -95,6 +95,7 @@ static __always_inline void ks_resp_done(struct ks_conn *c, struct ks_io *io, __
 	if (c->head >= c->tail) {
 		c->head = 0;
 		c->tail = 0;
+		c->lost_at = 0; /* lost requests still unanswered are next in line */
 	}
 	ks_emit(io->sk, seq, reason);
 }

@@ -11,15 +11,17 @@ const TLS_STATS: ReadonlyArray<readonly [number, string, string]> = [
   [5, 'lumen_tls_length_faults_total', 'SSL_*_ex calls whose byte count could not be read.'],
 ];
 
-/** ks_counters slots (bpf/include/kernel_socket.h, enum ks_counter) of this object's HTTP/1 machine. */
+/** ks_counters slots (bpf/include/kernel_socket.h, enum ks_counter) of this object's connection machine. */
 const KS_COUNTERS: ReadonlyArray<readonly [number, string, string]> = [
   [0, 'lumen_tls_records_total', 'HTTPS request records written by the probes.'],
   [1, 'lumen_tls_ringbuf_drops_total', 'HTTPS records lost because the ring buffer was full.'],
   [2, 'lumen_tls_non_http_total', 'Decrypted data at a message boundary that is not HTTP/1 (discarded).'],
   [3, 'lumen_tls_non_http_connections_total', 'TLS connections given up as not HTTP/1 (HTTP/2, other protocols).'],
   [4, 'lumen_tls_unsolicited_responses_total', 'Decrypted responses with no pending request.'],
-  [5, 'lumen_tls_pipeline_overflows_total', 'Pipelined requests beyond the per-connection limit.'],
+  [5, 'lumen_tls_pipeline_overflows_total', 'Pipelined requests beyond the per-connection limit (each lost request counted).'],
   [6, 'lumen_tls_head_truncated_total', 'Header blocks too long to follow.'],
+  [7, 'lumen_tls_pending_requests_full_total', 'HTTPS requests lost because max_pending_requests were already pending (each counted).'],
+  [8, 'lumen_tls_connection_table_full_total', 'Decrypted data of a connection the connection table had no room for.'],
   [9, 'lumen_tls_closed_incomplete_total', 'Connections closed in the middle of a request head.'],
   [10, 'lumen_tls_closed_no_response_total', 'Connections closed after a request without response (emitted with status 0).'],
   [11, 'lumen_tls_read_faults_total', 'Plaintext that could not be read from the process.'],

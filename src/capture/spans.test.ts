@@ -28,6 +28,8 @@ function encode(r: Rec): Buffer {
   b.writeBigUInt64LE(r.last ?? 9_000_000n, KS_OFF.last);
   b.writeBigUInt64LE(BigInt(r.req.length + 10), KS_OFF.reqBytes);
   b.writeBigUInt64LE(BigInt(r.resp.length + 1000), KS_OFF.respBytes);
+  b.writeBigInt64LE(-1n, KS_OFF.reqCl); // the probe's "no Content-Length"
+  b.writeBigInt64LE(-1n, KS_OFF.respCl);
   b.writeUInt32LE(99, KS_OFF.tgid);
   b.writeUInt32LE(r.req.indexOf('\r\n\r\n') + 4, KS_OFF.reqHead);
   b.writeUInt32LE(r.respHead, KS_OFF.respHead);

@@ -39,6 +39,7 @@ export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicCloc
     requestBytes: r.reqBytes,
     responseBytes: r.respBytes,
     requestHeadLength: r.reqHeadLen,
+    requestContentLength: contentLength(v, o + KS_OFF.reqCl),
     responseHeadLength: r.respHeadLen,
     status: r.status,
     startUnixNano: unixNano(sLo, sHi, offset),
@@ -54,6 +55,12 @@ export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicCloc
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** An s64 Content-Length of the record (-1: none) as a number, without a BigInt. */
+function contentLength(v: DataView, at: number): number {
+  const hi = v.getInt32(at + 4, true);
+  return hi < 0 ? -1 : hi * TWO32 + v.getUint32(at, true);
+}
 const TWO32 = 0x1_0000_0000;
 
 /** The clock offset as 32-bit halves (offsetFits: 0 <= offset < 2^64), recomputed when the offset changes. */

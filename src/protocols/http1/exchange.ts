@@ -26,6 +26,8 @@ export interface Http1Exchange {
   /** Head lengths measured on the full byte stream (0 = unknown): they win over the capture's when it is cut. */
   requestHeadLength?: number;
   responseHeadLength?: number;
+  /** The request's Content-Length as the capturer's own scan read it (-1 = none), when the capture is cut before it. */
+  requestContentLength?: number;
   /** Final status known by the capturer (e.g. BPF); 0 = no response; undefined = parse it from `response`. */
   status?: number;
   startUnixNano: bigint;
@@ -71,7 +73,7 @@ export function http1Span(x: Http1Exchange, options: Http1SpanOptions = {}): Spa
       route: '',
       status,
       scheme: x.scheme,
-      requestBodySize: bodySize(x.requestBytes, x.requestHeadLength || req.headLength, req.contentLength, false),
+      requestBodySize: requestBodySize(x, req),
       responseBodySize: status === 0 ? 0 : bodySize(x.responseBytes, x.responseHeadLength || (resp?.headLength ?? 0),
         resp?.contentLength ?? -1, req.method === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304),
       host: req.host,
@@ -90,6 +92,17 @@ function finalResponse(bytes: Uint8Array): ResponseHead | undefined {
     at += r.headLength;
   }
   return undefined;
+}
+
+/**
+ * The request body's size: what its Content-Length declares (from the capture, else the probe's own scan),
+ * whether or not the server read it all — a server may answer (413, 401) before reading a body, and its span
+ * is emitted then; without Content-Length (chunked), the body bytes seen.
+ */
+function requestBodySize(x: Http1Exchange, req: RequestHead): number {
+  const declared = req.contentLength >= 0 ? req.contentLength : x.requestContentLength ?? -1;
+  if (declared >= 0) return declared;
+  return bodySize(x.requestBytes, x.requestHeadLength || req.headLength, -1, false);
 }
 
 /** Body bytes: the bytes seen after the head when both are known, else Content-Length, else 0. */

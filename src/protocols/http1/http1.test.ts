@@ -197,3 +197,23 @@ test('http1Span: a request read in place from a larger buffer equals the request
   }
   assert.equal(ids.size, 2000);
 });
+
+test('requestBodySize: the declared Content-Length even when the server answered before reading the body; else the bytes seen', () => {
+  const head = 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n';
+  const resp = enc('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n');
+  // the server read the head only, then answered: 0 body bytes seen, 100000 declared
+  const early = http1Span(exchange({ request: enc(head), response: resp, requestBytes: head.length, requestHeadLength: head.length }));
+  assert.ok(typeof early !== 'string');
+  assert.equal(early.http?.requestBodySize, 100000);
+  // the capture cut before the Content-Length header: the probe's own scan of it counts
+  const cut = http1Span(exchange({ request: enc('POST /upload HTTP/1.1\r\nHost: x\r\n'), response: resp, requestBytes: head.length + 10,
+    requestHeadLength: head.length, requestContentLength: 100000 }));
+  assert.ok(typeof cut !== 'string');
+  assert.equal(cut.http?.requestBodySize, 100000);
+  // chunked (no Content-Length): what was seen after the head
+  const chunked = 'POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
+  const ch = http1Span(exchange({ request: enc(chunked), response: resp, requestBytes: chunked.length + 17, requestHeadLength: chunked.length,
+    requestContentLength: -1 }));
+  assert.ok(typeof ch !== 'string');
+  assert.equal(ch.http?.requestBodySize, 17);
+});

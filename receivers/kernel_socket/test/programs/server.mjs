@@ -1,6 +1,7 @@
 // A Node http server for the kernel_socket tests. argv: port [host]. Routes:
 //   GET /hello → "hello world"   GET /sleep?ms=N → sleeps N ms   GET /status/NNN → that status
 //   POST /echo → the body back   GET /chunked → chunked body   GET /hang → never answers
+//   POST /reject → 413 at once, before reading the body (Node then reads and drops it, keeping the connection)
 import http from 'node:http';
 
 const port = Number(process.argv[2]);
@@ -16,6 +17,10 @@ const server = http.createServer((req, res) => {
       res.end(body);
     });
     return;
+  }
+  if (req.method === 'POST' && url.pathname === '/reject') {
+    res.writeHead(413, { 'content-length': 8 });
+    return void res.end('too big\n');
   }
   if (url.pathname === '/hello') return void res.end('hello world');
   if (url.pathname === '/sleep') return void setTimeout(() => res.end('slept'), Number(url.searchParams.get('ms') ?? 50));
