@@ -21,7 +21,7 @@ export interface OtlpConfig {
   batch: { max_size: number; timeout: string };
   queue_size: number;
   retry: { enabled: boolean; initial_interval: string; max_interval: string; max_elapsed_time: string; multiplier: number; randomization_factor: number };
-  metrics: { interval?: string; ttl: string; buckets: BucketOverrides; internal: boolean; max_series_per_metric: number; queue_size: number };
+  metrics: { interval?: string; ttl: string; buckets: BucketOverrides; internal: boolean; max_series: number; max_series_per_metric: number; queue_size: number };
 }
 
 const duration = (description: string, def?: string) => ({ type: 'string', format: 'duration', description, ...(def ? { default: def } : {}) });
@@ -82,6 +82,7 @@ export const otlpSchema: JsonSchema = {
         ttl: duration('Series not updated for this long are dropped.', '5m'),
         buckets: BUCKETS_SCHEMA,
         internal: { type: 'boolean', default: true, description: "Also export Lumen's own lumen_* metrics." },
+        max_series: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000, description: 'Total series budget (all metrics together); when full, series idle for a minute are evicted, otherwise new series are dropped and counted.' },
         max_series_per_metric: { type: 'integer', minimum: 1, default: 100_000 },
         queue_size: { type: 'integer', minimum: 1, default: 5, description: 'Metric export requests held while the collector is unreachable (oldest dropped first).' },
       },
@@ -95,6 +96,6 @@ export function defaultOtlpConfig(): OtlpConfig {
     batch: { max_size: 4096, timeout: '5s' },
     queue_size: 16384,
     retry: { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: '5m', multiplier: 2, randomization_factor: 0.5 },
-    metrics: { ttl: '5m', buckets: {}, internal: true, max_series_per_metric: 100_000, queue_size: 5 },
+    metrics: { ttl: '5m', buckets: {}, internal: true, max_series: 10_000, max_series_per_metric: 100_000, queue_size: 5 },
   };
 }

@@ -40,7 +40,8 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
     const batcher = new TraceBatcher(traceQueue, (spans) => encodeTraces(spans, resources, settings.protocol),
       config.batch.max_size, parseDuration(config.batch.timeout), encodeErrors, ctx.logger);
     const aggregator = new MetricAggregator({
-      ttlMs: parseDuration(config.metrics.ttl), buckets: config.metrics.buckets, maxSeriesPerMetric: config.metrics.max_series_per_metric, telemetry: ctx.telemetry,
+      ttlMs: parseDuration(config.metrics.ttl), buckets: config.metrics.buckets, maxSeries: config.metrics.max_series,
+      maxSeriesPerMetric: config.metrics.max_series_per_metric, telemetry: ctx.telemetry, logger: ctx.logger, optionsPath: `exporters.${ctx.id}.metrics`,
     });
     const startedMs = Date.now();
     let metricsTimer: NodeJS.Timeout | undefined;

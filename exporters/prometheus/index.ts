@@ -22,7 +22,8 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusConfig> = {
   create(config, ctx): PrometheusExporter {
     const ttlMs = parseDuration(config.ttl);
     const aggregator = new MetricAggregator({
-      ttlMs, buckets: config.buckets, maxSeriesPerMetric: config.max_series_per_metric, telemetry: ctx.telemetry,
+      ttlMs, buckets: config.buckets, maxSeries: config.max_series, maxSeriesPerMetric: config.max_series_per_metric,
+      telemetry: ctx.telemetry, logger: ctx.logger, optionsPath: `exporters.${ctx.id}`,
     });
     const scrapes = ctx.telemetry.counter('lumen_prometheus_scrapes_total', 'Scrapes served by the Prometheus exporter.');
     let server: ScrapeServer | undefined;

@@ -169,3 +169,45 @@ test('a series expired between two spans with the same key is created afresh (th
   assert.equal(series[0]!.count, 1);
   assert.equal(agg.seriesCount(), 3);
 });
+
+test('the total series budget: new series past it are dropped by reason, one WARN, busy series never evicted, idle ones make room', () => {
+  let now = 1_000_000;
+  const ctx = testContext('prometheus');
+  // One HTTP server span feeds 3 metrics with one attribute set: a budget of 6 holds two routes.
+  const agg = new MetricAggregator({ maxSeries: 6, now: () => now, telemetry: ctx.telemetry, logger: ctx.logger, optionsPath: 'exporters.prometheus' });
+  const route = (r: string) => spanBatch([sampleHttpSpan(api, { route: r })]);
+  agg.consume(route('/a'));
+  agg.consume(route('/b'));
+  assert.equal(agg.seriesCount(), 6);
+  for (let i = 0; i < 100; i++) agg.consume(route(`/attack/${i}`));
+  assert.equal(agg.seriesCount(), 6, 'the budget holds');
+  assert.equal(ctx.metrics.value('lumen_metrics_series_dropped_total', { reason: 'max_series' }), 300);
+  assert.equal(ctx.metrics.value('lumen_metrics_series_dropped_total', { reason: 'max_series_per_metric' }), 0);
+  const warnings = ctx.logs.filter((e) => e.level === 'warn');
+  assert.equal(warnings.length, 1, 'one WARN per bound, not per observation');
+  assert.match(warnings[0]!.msg, /exporters\.prometheus\.max_series \(6\) reached/);
+  // /a stays busy, /b falls idle: after the idle time, /b's series make room for a new route, /a keeps counting.
+  for (let t = 0; t < 7; t++) {
+    now += 10_000;
+    agg.consume(route('/a'));
+  }
+  agg.consume(route('/c'));
+  const d = view(agg, 'http.server.request.duration')!;
+  assert.deepEqual(d.series.map((s) => [s.values[4], s.count]).sort(), [['/a', 8], ['/c', 1]]);
+  assert.equal(ctx.metrics.value('lumen_metrics_series_evicted_total'), 3);
+  assert.equal(agg.seriesCount(), 6);
+  assert.equal(ctx.logs.filter((e) => e.level === 'warn').length, 1);
+});
+
+test('an attack of unique series never holds more than the budget, and the held count matches the series', () => {
+  let now = 0;
+  const agg = new MetricAggregator({ maxSeries: 1000, now: () => now, ttlMs: 300_000 });
+  for (let i = 0; i < 200_000; i++) {
+    now += 1;
+    agg.consume(spanBatch([sampleHttpSpan(api, { route: `/w${i}` })]));
+    if (i % 20_000 === 0) assert.ok(agg.seriesCount() <= 1000);
+  }
+  const held = agg.collect().reduce((n, v) => n + v.series.length, 0);
+  assert.equal(held, agg.seriesCount());
+  assert.ok(held <= 1000 && held > 900, `held ${held}`);
+});

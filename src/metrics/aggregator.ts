@@ -5,9 +5,11 @@ import type { Measurement } from '../model/measurement.js';
 import { METRICS, metricDefinition, type MetricDefinition } from '../model/metrics.js';
 import type { Service } from '../model/service.js';
 import type { AttributeValue, Span } from '../model/span.js';
+import type { Logger } from '../telemetry/logger.js';
 import type { Counter, SelfTelemetry } from '../telemetry/self-telemetry.js';
+import { SeriesBudget } from './budget.js';
 import { boundsFor, type BucketOverrides } from './buckets.js';
-import { MetricState } from './metric-state.js';
+import { MetricState, type SeriesLimit } from './metric-state.js';
 import type { Series } from './series.js';
 import { ALL_SPAN_METRICS, FLOW_ATTRIBUTES, flowAttributeValue, measurementAttributeValue, spanMetrics, type SpanMetric } from './sources.js';
 import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, spanTypedGetter, type SpanAttributeGetter } from './span-values.js';
@@ -18,7 +20,13 @@ export interface AggregatorOptions {
   buckets?: BucketOverrides;
   /** Hard bound on series per metric; further new series are dropped and counted. */
   maxSeriesPerMetric?: number;
+  /** Total series budget, all metrics together (see budget.ts for what happens when it is full). */
+  maxSeries?: number;
   telemetry?: SelfTelemetry;
+  /** Where the WARN-once of each bound goes. */
+  logger?: Logger;
+  /** The config path of the owner's options, named in warnings: `exporters.prometheus`, `exporters.otlp.metrics`. */
+  optionsPath?: string;
   now?: () => number;
 }
 
@@ -48,6 +56,11 @@ function hasNoKeys(o: object): boolean {
   return true;
 }
 
+export const DEFAULT_MAX_SERIES = 10_000;
+export const DEFAULT_MAX_SERIES_PER_METRIC = 100_000;
+/** When the budget is full, series idle this long (or the TTL, if shorter) are evicted to make room. */
+export const BUDGET_IDLE_MS = 60_000;
+
 const SEP = '\u0001';
 const MISSING = '\u0000';
 
@@ -62,7 +75,10 @@ export class MetricAggregator {
   private nextServiceId = 1;
   private readonly ttlMs: number;
   private readonly now: () => number;
-  private readonly dropped: Counter | undefined;
+  private readonly dropped: Record<SeriesLimit, Counter | undefined>;
+  private readonly evicted: Counter | undefined;
+  private readonly budget: SeriesBudget;
+  private readonly warnedMetrics = new Set<string>();
   private readonly unknown: Counter | undefined;
   private readonly expired: Counter | undefined;
   /** The attribute values of the span being keyed, and those (with service and names) of the last key built. */
@@ -79,7 +95,16 @@ export class MetricAggregator {
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
     const t = options.telemetry;
-    this.dropped = t?.counter('lumen_metrics_series_dropped_total', 'Observations dropped because their metric reached its series limit.');
+    const droppedHelp = 'Observations dropped because a series bound was reached (reason: max_series = the total budget, max_series_per_metric).';
+    this.dropped = {
+      max_series: t?.counter('lumen_metrics_series_dropped_total', droppedHelp, { reason: 'max_series' }),
+      max_series_per_metric: t?.counter('lumen_metrics_series_dropped_total', droppedHelp, { reason: 'max_series_per_metric' }),
+    };
+    this.evicted = t?.counter('lumen_metrics_series_evicted_total', 'Idle series removed before their TTL to make room, because the series budget was full.');
+    const max = options.maxSeries ?? DEFAULT_MAX_SERIES;
+    this.budget = new SeriesBudget(max, Math.min(this.ttlMs, BUDGET_IDLE_MS), (cutoff) => this.evictIdle(cutoff), () => {
+      options.logger?.warn(`metric series budget full: ${this.optionName('max_series')} (${max}) reached; new series are dropped and counted in lumen_metrics_series_dropped_total{reason="max_series"}, idle ones are evicted to make room. Hostile or unbounded attribute values (paths, Host headers)? Bound them with the routes processor or a cardinality_guard, or raise the option`, { max_series: max });
+    });
     this.unknown = t?.counter('lumen_metrics_unknown_measurements_total', 'Measurements for a metric not declared in src/model/metrics.ts, dropped.');
     this.expired = t?.counter('lumen_metrics_series_expired_total', 'Series removed after not being updated for the TTL.');
     t?.gauge('lumen_metrics_series', 'Metric series currently held.', () => this.seriesCount());
@@ -111,14 +136,33 @@ export class MetricAggregator {
     const cutoff = this.now() - this.ttlMs;
     let n = 0;
     for (const st of this.states.values()) n += st.expire(cutoff);
+    this.budget.release(n);
     if (n > 0) this.expired?.add(n);
     return n;
   }
 
   seriesCount(): number {
+    return this.budget.held;
+  }
+
+  /** Drops series not updated since `cutoff` to make room in a full budget. */
+  private evictIdle(cutoff: number): number {
     let n = 0;
-    for (const st of this.states.values()) n += st.series.size;
+    for (const st of this.states.values()) n += st.expire(cutoff);
+    this.budget.release(n);
+    if (n > 0) this.evicted?.add(n);
     return n;
+  }
+
+  private refused(st: MetricState, reason: SeriesLimit): void {
+    this.dropped[reason]?.add();
+    if (reason !== 'max_series_per_metric' || this.warnedMetrics.has(st.def.name)) return;
+    this.warnedMetrics.add(st.def.name);
+    this.options.logger?.warn(`metric ${st.def.name} reached ${this.optionName('max_series_per_metric')} (${st.series.size} series); its new series are dropped and counted in lumen_metrics_series_dropped_total{reason="max_series_per_metric"}`, { metric: st.def.name });
+  }
+
+  private optionName(option: string): string {
+    return this.options.optionsPath ? `${this.options.optionsPath}.${option}` : option;
   }
 
   private state(def: MetricDefinition): MetricState {
@@ -127,7 +171,8 @@ export class MetricAggregator {
       const available = ALL_SPAN_METRICS.includes(def) ? SPAN_METRIC_ATTRIBUTES
         : def === METRICS.flowBytes || def === METRICS.flowPackets ? FLOW_ATTRIBUTES
           : ['service.name', 'service.namespace', ...def.defaultAttributes];
-      st = new MetricState(def, boundsFor(def, this.options.buckets), available, this.options.maxSeriesPerMetric ?? 100_000);
+      st = new MetricState(def, boundsFor(def, this.options.buckets), available, this.options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC,
+        this.budget, (state, reason) => this.refused(state, reason));
       this.states.set(def.name, st);
     }
     return st;
@@ -189,8 +234,7 @@ export class MetricAggregator {
           }
         }
         const s = st.seriesForValues(key, span.service, vals, now);
-        if (s === undefined) this.dropped?.add();
-        else st.record(s, sm.value(span), now);
+        if (s !== undefined) st.record(s, sm.value(span), now);
       }
     }
   }
@@ -226,7 +270,6 @@ export class MetricAggregator {
       key += v === undefined ? SEP + MISSING : SEP + v;
     }
     const s = st.seriesFor(key, service, () => st.names.map(get), now);
-    if (s === undefined) this.dropped?.add();
-    else st.record(s, value, now);
+    if (s !== undefined) st.record(s, value, now);
   }
 }

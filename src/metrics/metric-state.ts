@@ -2,8 +2,12 @@ import type { AttributeSelection } from '../model/attribute-selection.js';
 import type { MetricDefinition } from '../model/metrics.js';
 import type { Service } from '../model/service.js';
 import type { AttributeValue } from '../model/span.js';
+import type { SeriesBudget } from './budget.js';
 import { bucketIndex } from './histogram.js';
 import { newSeries, type Series } from './series.js';
+
+/** The bound that refused a new series (the `reason` label of lumen_metrics_series_dropped_total). */
+export type SeriesLimit = 'max_series' | 'max_series_per_metric';
 
 /**
  * The series of one metric, keyed by a cheap interned string (service id + attribute values). The attribute
@@ -25,6 +29,10 @@ export class MetricState {
     readonly bounds: Float64Array | undefined,
     private readonly available: readonly string[],
     private readonly maxSeries: number,
+    /** The aggregator's total budget, shared by every metric. */
+    private readonly budget: SeriesBudget,
+    /** Told about each observation refused for lack of room, and which bound refused it. */
+    private readonly refused: (st: MetricState, reason: SeriesLimit) => void,
   ) {
     this.names = def.defaultAttributes;
     this.sig = this.names.join(',');
@@ -42,7 +50,7 @@ export class MetricState {
   seriesFor(key: string, service: Service | undefined, values: () => (AttributeValue | undefined)[], now: number): Series | undefined {
     let s = this.series.get(key);
     if (s !== undefined) return s;
-    if (this.series.size >= this.maxSeries) return undefined;
+    if (!this.admit(now)) return undefined;
     return this.create(key, service, values(), now);
   }
 
@@ -51,12 +59,25 @@ export class MetricState {
     if (key === this.lastKey) return this.lastSeries;
     let s = this.series.get(key);
     if (s === undefined) {
-      if (this.series.size >= this.maxSeries) return undefined;
+      if (!this.admit(now)) return undefined;
       s = this.create(key, service, values.slice(0, this.names.length), now);
     }
     this.lastKey = key;
     this.lastSeries = s;
     return s;
+  }
+
+  /** Room for one more series: under the per-metric bound and within the total budget. */
+  private admit(now: number): boolean {
+    if (this.series.size >= this.maxSeries) {
+      this.refused(this, 'max_series_per_metric');
+      return false;
+    }
+    if (!this.budget.tryAdd(now)) {
+      this.refused(this, 'max_series');
+      return false;
+    }
+    return true;
   }
 
   private create(key: string, service: Service | undefined, values: (AttributeValue | undefined)[], now: number): Series {
