@@ -2,7 +2,7 @@ import type { Exporter, ExporterFactory } from '../../src/component/index.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { MetricAggregator } from '../../src/metrics/aggregator.js';
 import { defaultPrometheusConfig, prometheusSchema, type PrometheusConfig } from './config.js';
-import { renderExposition } from './render.js';
+import { expositionChunks, renderExposition } from './render.js';
 import { listen, type ScrapeServer } from './server.js';
 
 export interface PrometheusExporter extends Exporter {
@@ -30,12 +30,13 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusConfig> = {
     let sweeper: NodeJS.Timeout | undefined;
     let stopped = false;
     const render = () => renderExposition(aggregator.collect(), ctx.internalMetrics.collect(), ctx.hostName);
+    const chunks = () => expositionChunks(aggregator.collect(), ctx.internalMetrics.collect(), ctx.hostName);
     return {
       async start() {
         if (server || stopped) return;
         server = await listen(ctx.id, config.endpoint, config.path, () => {
           scrapes.add();
-          return render();
+          return chunks();
         });
         // Expire stale series even if nobody scrapes, so memory stays bounded.
         sweeper = setInterval(() => aggregator.expire(), Math.max(1000, Math.min(ttlMs, 60_000)));

@@ -21,56 +21,67 @@ export function seriesLabels(s: Series): string {
   return s.promLabels;
 }
 
-function head(out: string[], name: string, help: string, type: string): void {
-  out.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
+/**
+ * Collects exposition lines into chunks of about CHUNK_CHARS characters. A scrape is rendered chunk by chunk
+ * and written as it goes: a large scrape never becomes one string (V8 caps string length, ~512 MB, which is
+ * how an unbounded scrape used to fail with "Invalid string length").
+ */
+export const CHUNK_CHARS = 64 * 1024;
+
+class Chunks {
+  text = '';
+  line(s: string): void {
+    this.text += s + '\n';
+  }
+  get full(): boolean {
+    return this.text.length >= CHUNK_CHARS;
+  }
+  take(): string {
+    const t = this.text;
+    this.text = '';
+    return t;
+  }
 }
 
-/** One metric family in text format 0.0.4: histograms as cumulative _bucket/_sum/_count, counters/gauges as one sample. */
-export function renderFamily(out: string[], v: MetricView): void {
-  const name = v.def.promName;
-  const type = v.def.instrument === 'histogram' ? 'histogram' : v.def.instrument;
-  head(out, name, v.def.description, type);
-  const les = [...v.bounds.map(formatValue), '+Inf'];
-  for (const s of v.series) {
-    const labels = seriesLabels(s);
-    if (type !== 'histogram') {
-      out.push(`${name}${labels ? `{${labels}}` : ''} ${formatValue(s.sum)}`);
-      continue;
-    }
-    const sep = labels ? `${labels},` : '';
-    let acc = 0;
-    for (let i = 0; i < les.length; i++) {
-      acc += s.counts[i]!;
-      out.push(`${name}_bucket{${sep}le="${les[i]}"} ${acc}`);
-    }
-    const plain = labels ? `{${labels}}` : '';
-    out.push(`${name}_sum${plain} ${formatValue(s.sum)}`, `${name}_count${plain} ${s.count}`);
+function head(out: Chunks, name: string, help: string, type: string): void {
+  out.line(`# HELP ${name} ${escapeHelp(help)}`);
+  out.line(`# TYPE ${name} ${type}`);
+}
+
+/** One series of a family in text format 0.0.4: histograms as cumulative _bucket/_sum/_count, counters/gauges as one sample. */
+function renderSeries(out: Chunks, name: string, histogram: boolean, les: readonly string[], s: Series): void {
+  const labels = seriesLabels(s);
+  if (!histogram) {
+    out.line(`${name}${labels ? `{${labels}}` : ''} ${formatValue(s.sum)}`);
+    return;
   }
+  const sep = labels ? `${labels},` : '';
+  let acc = 0;
+  for (let i = 0; i < les.length; i++) {
+    acc += s.counts[i]!;
+    out.line(`${name}_bucket{${sep}le="${les[i]}"} ${acc}`);
+  }
+  const plain = labels ? `{${labels}}` : '';
+  out.line(`${name}_sum${plain} ${formatValue(s.sum)}`);
+  out.line(`${name}_count${plain} ${s.count}`);
 }
 
 const targetInfoCache = new WeakMap<Service, string>();
 
-/** target_info: one sample per service with live series, carrying its resource attributes as labels. */
-export function renderTargetInfo(out: string[], services: Iterable<Service>, hostName: string): void {
-  const lines: string[] = [];
-  for (const svc of services) {
-    let labels = targetInfoCache.get(svc);
-    if (labels === undefined) {
-      const attrs = serviceResourceAttributes(svc, hostName, LUMEN_VERSION);
-      const pairs: [string, string][] = [['instance', svc.instanceId], ['job', jobLabel(svc.name, svc.namespace)]];
-      for (const [k, v] of Object.entries(attrs)) if (k !== 'service.instance.id' && v !== '') pairs.push([labelName(k), String(v)]);
-      labels = renderLabels(pairs);
-      targetInfoCache.set(svc, labels);
-    }
-    lines.push(`target_info{${labels}} 1`);
+function targetInfoLabels(svc: Service, hostName: string): string {
+  let labels = targetInfoCache.get(svc);
+  if (labels === undefined) {
+    const attrs = serviceResourceAttributes(svc, hostName, LUMEN_VERSION);
+    const pairs: [string, string][] = [['instance', svc.instanceId], ['job', jobLabel(svc.name, svc.namespace)]];
+    for (const [k, v] of Object.entries(attrs)) if (k !== 'service.instance.id' && v !== '') pairs.push([labelName(k), String(v)]);
+    labels = renderLabels(pairs);
+    targetInfoCache.set(svc, labels);
   }
-  if (lines.length === 0) return;
-  head(out, 'target_info', 'Target metadata: the OTel resource attributes of each observed service.', 'gauge');
-  out.push(...lines);
+  return labels;
 }
 
 /** Lumen's own lumen_* metrics, grouped per name. Counters get the `_total` suffix Prometheus requires. */
-export function renderInternal(out: string[], points: readonly InternalMetricPoint[]): void {
+function renderInternal(out: Chunks, points: readonly InternalMetricPoint[]): void {
   const byName = new Map<string, InternalMetricPoint[]>();
   for (const p of points) {
     const name = p.type === 'counter' && !p.name.endsWith('_total') ? `${p.name}_total` : p.name;
@@ -82,21 +93,44 @@ export function renderInternal(out: string[], points: readonly InternalMetricPoi
     head(out, name, list[0]!.help, list[0]!.type);
     for (const p of list) {
       const labels = renderLabels(Object.entries(p.labels).map(([k, v]) => [labelName(k), v] as const));
-      out.push(`${name}${labels ? `{${labels}}` : ''} ${formatValue(p.value)}`);
+      out.line(`${name}${labels ? `{${labels}}` : ''} ${formatValue(p.value)}`);
     }
   }
 }
 
-/** The whole scrape body. */
-export function renderExposition(views: readonly MetricView[], internal: readonly InternalMetricPoint[], hostName: string): string {
-  const out: string[] = [];
+/**
+ * The scrape body as a sequence of chunks: every metric family, target_info (one sample per service with live
+ * series, carrying its resource attributes), then Lumen's internal metrics. Each series is rendered whole
+ * within one step, so a histogram's lines stay consistent even if the consumer yields between chunks.
+ */
+export function* expositionChunks(views: readonly MetricView[], internal: readonly InternalMetricPoint[], hostName: string): Generator<string, void, undefined> {
+  const out = new Chunks();
   const services = new Set<Service>();
   for (const v of views) {
-    renderFamily(out, v);
-    for (const s of v.series) if (s.service) services.add(s.service);
+    const name = v.def.promName;
+    const histogram = v.def.instrument === 'histogram';
+    head(out, name, v.def.description, v.def.instrument);
+    const les = [...v.bounds.map(formatValue), '+Inf'];
+    for (const s of v.series) {
+      renderSeries(out, name, histogram, les, s);
+      if (s.service) services.add(s.service);
+      if (out.full) yield out.take();
+    }
   }
-  renderTargetInfo(out, services, hostName);
+  if (services.size > 0) {
+    head(out, 'target_info', 'Target metadata: the OTel resource attributes of each observed service.', 'gauge');
+    for (const svc of services) {
+      out.line(`target_info{${targetInfoLabels(svc, hostName)}} 1`);
+      if (out.full) yield out.take();
+    }
+  }
   renderInternal(out, internal);
-  out.push('');
-  return out.join('\n');
+  yield out.take();
+}
+
+/** The whole scrape body as one string (tests, small outputs; the server streams expositionChunks). */
+export function renderExposition(views: readonly MetricView[], internal: readonly InternalMetricPoint[], hostName: string): string {
+  let text = '';
+  for (const chunk of expositionChunks(views, internal, hostName)) text += chunk;
+  return text;
 }

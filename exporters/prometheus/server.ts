@@ -10,6 +10,45 @@ export class ListenError extends Error {
   }
 }
 
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * Writes the chunks as they come. A failure before the first chunk is a 500; after it the connection is cut,
+ * so a truncated scrape never parses as a complete one.
+ */
+async function stream(res: ServerResponse, render: () => Iterable<string>): Promise<void> {
+  let started = false;
+  try {
+    for (const chunk of render()) {
+      if (chunk.length === 0) continue;
+      if (!started) {
+        res.writeHead(200, { 'content-type': CONTENT_TYPE });
+        started = true;
+      }
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await drained(res);
+    }
+    if (!started) res.writeHead(200, { 'content-type': CONTENT_TYPE });
+    res.end();
+  } catch (err) {
+    if (!started) res.writeHead(500, { 'content-type': 'text/plain' }).end(`render failed: ${(err as Error).message}\n`);
+    else res.destroy(err as Error);
+  }
+}
+
+/** Resolves when the response can take more (or is gone). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 export interface ScrapeServer {
   readonly server: Server;
   /** The bound address (port resolved when the endpoint asked for port 0). */
@@ -17,8 +56,12 @@ export interface ScrapeServer {
   close(): Promise<void>;
 }
 
-/** Listens on `endpoint` and answers GET/HEAD `path` with `render()`; every other path is a 404. */
-export async function listen(id: string, endpoint: string, path: string, render: () => string): Promise<ScrapeServer> {
+/**
+ * Listens on `endpoint` and answers GET/HEAD `path` with the chunks `render()` yields, written one by one
+ * (waiting for the socket to drain when its buffer is full), so a large scrape is never one string or one buffer.
+ * Every other path is a 404.
+ */
+export async function listen(id: string, endpoint: string, path: string, render: () => Iterable<string>): Promise<ScrapeServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = (req.url ?? '/').split('?')[0];
     if (url !== path) {
@@ -29,15 +72,11 @@ export async function listen(id: string, endpoint: string, path: string, render:
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    let body: string;
-    try {
-      body = render();
-    } catch (err) {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(`render failed: ${(err as Error).message}\n`);
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'content-type': CONTENT_TYPE }).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    void stream(res, render);
   });
   const { host, port } = splitHostPort(endpoint);
   await new Promise<void>((resolve, reject) => {
