@@ -15,6 +15,8 @@ export interface RoutesConfig {
   wildcard_char: string;
   /** low-cardinality: distinct children a path segment may have before they fold into the wildcard. */
   max_path_segment_cardinality: number;
+  /** Distinct routes per service from the `unmatched` policy; new ones past it become the overflow route `/**`. */
+  max_routes_per_service: number;
 }
 
 const routePattern = { type: 'string', pattern: '^/', description: 'a path pattern starting with "/"' };
@@ -29,6 +31,7 @@ export const routesSchema: JsonSchema = {
     unmatched: { enum: [...UNMATCHED_POLICIES], default: 'heuristic' },
     wildcard_char: { type: 'string', minLength: 1, maxLength: 1, pattern: '^[^/]$', default: '*' },
     max_path_segment_cardinality: { type: 'integer', minimum: 1, maximum: 10000, default: 10 },
+    max_routes_per_service: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 500, description: 'Distinct routes per service from the unmatched policy; a new route past it becomes "/**" until known ones are idle for 5 minutes.' },
   },
 };
 
@@ -40,5 +43,6 @@ export function defaultRoutesConfig(): RoutesConfig {
     unmatched: 'heuristic',
     wildcard_char: '*',
     max_path_segment_cardinality: 10,
+    max_routes_per_service: 500,
   };
 }

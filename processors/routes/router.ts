@@ -5,6 +5,7 @@ import { BoundedCache } from '../common/bounded-cache.js';
 import type { RoutesConfig } from './config.js';
 import { RouteHeuristic } from './heuristic.js';
 import { RouteMatcher } from './matcher.js';
+import { RouteBudget } from './route-budget.js';
 import { RouteTrie } from './trie.js';
 
 /** Routes that the `wildcard` policy gives every unmatched path (as Beyla does). */
@@ -27,6 +28,7 @@ export class Router {
   readonly #names = new Map<string, BoundedCache<string, string>>();
   readonly #tries = new WeakMap<Service, RouteTrie>();
   readonly #dropIgnored: boolean;
+  readonly #budget: RouteBudget;
   /** The last classification and span name (pure functions of their inputs): consecutive spans often repeat them. */
   #lastPath: string | undefined;
   #lastRoute = '';
@@ -34,21 +36,22 @@ export class Router {
   #lastNameRoute = '';
   #lastName = '';
 
-  constructor(readonly config: RoutesConfig, signal: Signal) {
+  constructor(readonly config: RoutesConfig, signal: Signal, budget = new RouteBudget(config.max_routes_per_service)) {
+    this.#budget = budget;
     this.#patterns = new RouteMatcher(config.patterns);
     this.#ignored = new RouteMatcher(config.ignored_patterns);
     this.#heuristic = new RouteHeuristic({ wildcard: config.wildcard_char });
     this.#dropIgnored = config.ignore_mode === 'all' || config.ignore_mode === signal;
   }
 
-  /** Routes the span in place; false when it must be dropped (an ignored path in this pipeline). */
-  apply(span: Span): boolean {
+  /** Routes the span in place; false when it must be dropped (an ignored path in this pipeline). `now` (ms) stamps its route as in use. */
+  apply(span: Span, now = Date.now()): boolean {
     const http = span.http;
     if (!http) return true;
     if (this.#dropIgnored && this.#ignored.size > 0 && this.#ignored.find(http.path) !== '') return false;
     const declared = this.#patterns.find(http.path);
     if (declared) http.route = declared;
-    else if (!http.route) http.route = this.#unmatched(span.service, http.path);
+    else if (!http.route) http.route = this.#bounded(span.service, this.#unmatched(span.service, http.path), now);
     span.name = http.route ? this.#spanName(http.method, http.route) : http.method;
     return true;
   }
@@ -56,6 +59,12 @@ export class Router {
   /** The trie of a service (low-cardinality policy), for tests and internal metrics. */
   trieOf(service: Service): RouteTrie | undefined {
     return this.#tries.get(service);
+  }
+
+  /** Routes the unmatched policy derives from paths are unbounded in the policies that keep words; constants need no budget. */
+  #bounded(service: Service, route: string, now: number): string {
+    if (route === '' || route === WILDCARD_ROUTE) return route;
+    return this.#budget.admit(service, route, now);
   }
 
   #unmatched(service: Service, path: string): string {
