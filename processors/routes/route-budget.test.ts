@@ -4,7 +4,7 @@ import { firstValueFrom, from, toArray } from 'rxjs';
 import { spanBatch, type Batch, type SpanBatch } from '../../src/model/batch.js';
 import { testContext } from '../../test/support/context.js';
 import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
-import { routesProcessorFactory } from './index.js';
+import { routesProcessorFactory, type RoutesConfig } from './index.js';
 import { OVERFLOW_ROUTE, ROUTE_IDLE_MS, RouteBudget } from './route-budget.js';
 
 const WORDS = ['apple', 'river', 'garden', 'window', 'silver', 'market', 'letter', 'planet', 'orange', 'winter', 'button', 'forest', 'doctor', 'summer', 'pocket', 'candle'];
@@ -25,7 +25,7 @@ test('the default routes processor bounds word-like random paths per service, co
     batches.push(spanBatch(Array.from({ length: 100 }, (_, i) => sampleHttpSpan(n % 2 ? a : b, { path: wordPath(n * 100 + i), route: '' }))));
   }
   batches.push(spanBatch([sampleHttpSpan(b, { path: wordPath(0), route: '' })])); // b's first route
-  const out = (await firstValueFrom(from(batches).pipe(routesProcessorFactory.create(config, ctx), toArray()))) as SpanBatch[];
+  const out = (await firstValueFrom<Batch[]>(from<Batch[]>(batches).pipe(routesProcessorFactory.create(config, ctx), toArray()))) as SpanBatch[];
   const spans = out.flatMap((x) => x.items);
   assert.equal(spans.length, 4001, 'nothing dropped: overflowing spans keep their data under the overflow route');
   for (const svc of [a, b]) {
@@ -62,10 +62,11 @@ test('routes idle for ROUTE_IDLE_MS are forgotten when a full service meets a ne
 test('constant routes (unset, wildcard) and declared patterns are outside the budget', async () => {
   const svc = sampleService('s', 5);
   const spans = () => Array.from({ length: 50 }, (_, i) => sampleHttpSpan(svc, { path: wordPath(i), route: '' }));
-  for (const [extra, want] of [[{ unmatched: 'wildcard' }, '/**'], [{ unmatched: 'unset' }, ''], [{ patterns: ['/:x/:y/:z'] }, '/:x/:y/:z']] as const) {
+  const cases: [Partial<RoutesConfig>, string][] = [[{ unmatched: 'wildcard' }, '/**'], [{ unmatched: 'unset' }, ''], [{ patterns: ['/:x/:y/:z'] }, '/:x/:y/:z']];
+  for (const [extra, want] of cases) {
     const ctx = testContext('routes', { signal: 'metrics' });
-    const config = { ...routesProcessorFactory.defaultConfig(), ...extra, max_routes_per_service: 1 };
-    const out = (await firstValueFrom(from([spanBatch(spans())]).pipe(routesProcessorFactory.create(config, ctx), toArray()))) as SpanBatch[];
+    const config: RoutesConfig = { ...routesProcessorFactory.defaultConfig(), ...extra, max_routes_per_service: 1 };
+    const out = (await firstValueFrom<Batch[]>(from<Batch[]>([spanBatch(spans())]).pipe(routesProcessorFactory.create(config, ctx), toArray()))) as SpanBatch[];
     assert.deepEqual([...new Set(out[0]!.items.map((s) => s.http!.route))], [want]);
     assert.equal(ctx.metrics.value('lumen_routes_overflow_total'), 0);
   }
