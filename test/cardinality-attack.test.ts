@@ -179,9 +179,10 @@ test('60 s of word-like random paths and Hosts through the default pipelines.yam
   for (const s of scrapes) assert.equal(s.status, 200);
   assert.ok(maxBytes < SCRAPE_BYTES_MAX, `largest scrape ${maxBytes} bytes`);
   assert.ok(maxRss < RSS_MAX_BYTES, `agent RSS reached ${maxRss} bytes`);
-  // The route budget: the server's 500 routes (its first, /ready among them) and the overflow route.
+  // The route budget: at most the server's 500 routes and the overflow route (/ready, idle since the warm-up,
+  // may have been evicted by the full series budget by now).
   assert.ok(last.routes.size <= MAX_ROUTES + 1, `${last.routes.size} routes`);
-  assert.ok(last.routes.has('/**') && last.routes.has('/ready'));
+  assert.ok(last.routes.has('/**'), `no overflow route among ${[...last.routes].slice(0, 20).join(' ')} …`);
   assert.ok(overflowed > 0);
   // The series budget: full, holding, and what it refused is counted; Lumen's own metrics are still served.
   assert.ok(series > 0 && series <= MAX_SERIES, `${series} series`);
