@@ -30,6 +30,8 @@ test('past N attribute sets per metric, new sets go to an overflow batch that ex
   assert.deepEqual(out[0]!.items.map((s) => s.http!.route), ['/r0', '/r1', '/r2', '/r0', '/r1', '/r2']);
   assert.deepEqual(out[1]!.items.map((s) => [s.http!.route, s.attributes[OVERFLOW_ATTRIBUTE]]), [['/r3', true], ['/r4', true], ['/r3', true], ['/r4', true]]);
   assert.equal(ctx.metrics.value('lumen_cardinality_overflow_total', { metric: HTTP_DURATION }), 4);
+  const warned = ctx.logs.filter((e) => e.level === 'warn').map((e) => e.fields?.metric);
+  assert.deepEqual(warned.sort(), ['http.server.request.body.size', HTTP_DURATION, 'http.server.response.body.size'], 'one WARN per metric, not per observation');
   const agg = new MetricAggregator();
   for (const b of out) agg.consume(b);
   const series = agg.collect().find((m) => m.def.name === HTTP_DURATION)!.series;

@@ -27,7 +27,11 @@ export const cardinalityGuardProcessorFactory: ProcessorFactory<CardinalityGuard
     const counters = new Map<string, Counter>();
     const overflowed = (metric: string) => {
       let c = counters.get(metric);
-      if (!c) counters.set(metric, (c = ctx.telemetry.counter('lumen_cardinality_overflow_total', 'Observations folded into the otel.metric.overflow series because their metric reached its attribute-set limit.', { metric })));
+      if (!c) {
+        counters.set(metric, (c = ctx.telemetry.counter('lumen_cardinality_overflow_total', 'Observations folded into the otel.metric.overflow series because their metric reached its attribute-set limit.', { metric })));
+        // The first overflow of each metric is logged once (a bound is news; each further observation is not).
+        ctx.logger.warn(`metric ${metric} reached processors.${ctx.id}.max_attribute_sets_per_metric (${config.max_attribute_sets_per_metric}): new attribute sets are folded into its otel.metric.overflow series (counted in lumen_cardinality_overflow_total)`, { metric });
+      }
       c.add();
     };
     const guard = new CardinalityGuard(config.max_attribute_sets_per_metric, parseDuration(config.ttl), overflowed);
