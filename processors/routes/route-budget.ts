@@ -6,8 +6,8 @@ export const OVERFLOW_ROUTE = '/**';
 export const ROUTE_IDLE_MS = 5 * 60_000;
 
 interface ServiceRoutes {
-  /** route → last seen (ms); never more than `max` entries. */
-  readonly seen: Map<string, number>;
+  /** route → when last seen (ms), a mutable cell so a known route costs one lookup; never more than `max` entries. */
+  readonly seen: Map<string, { last: number }>;
   lastSweep: number;
   warned: boolean;
 }
@@ -42,7 +42,11 @@ export class RouteBudget {
     let routes = this.#services.get(service);
     if (routes === undefined) this.#services.set(service, (routes = { seen: new Map(), lastSweep: now, warned: false }));
     const seen = routes.seen;
-    if (!seen.has(route) && seen.size >= this.max && !this.#sweep(routes, now)) {
+    const known = seen.get(route);
+    if (known !== undefined) {
+      if (known.last !== now) known.last = now;
+    } else if (seen.size < this.max || this.#sweep(routes, now)) seen.set(route, { last: now });
+    else {
       this.onOverflow();
       if (!routes.warned) {
         routes.warned = true;
@@ -50,7 +54,6 @@ export class RouteBudget {
       }
       return OVERFLOW_ROUTE;
     }
-    seen.set(route, now);
     this.#lastService = service;
     this.#lastRoute = route;
     this.#lastNow = now;
@@ -67,7 +70,7 @@ export class RouteBudget {
     if (now - routes.lastSweep < 1000) return false;
     routes.lastSweep = now;
     const cutoff = now - this.idleMs;
-    for (const [route, last] of routes.seen) if (last < cutoff) routes.seen.delete(route);
+    for (const [route, seen] of routes.seen) if (seen.last < cutoff) routes.seen.delete(route);
     return routes.seen.size < this.max;
   }
 }
