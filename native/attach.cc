@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "link.h"
 #include "object.h"
+#include "tc.h"
 
 namespace lumen {
 namespace {
@@ -45,6 +46,12 @@ const char *HowToAttach(bpf_prog_type t) {
     case BPF_PROG_TYPE_TRACEPOINT: return "attachTracepoint(program, category, name)";
     default: return "a SEC() that names its attach point";
   }
+}
+
+std::string Hex(unsigned v) {
+  char b[16];
+  snprintf(b, sizeof b, "%x", v);
+  return b;
 }
 
 std::string Str(const Napi::CallbackInfo &info, size_t i, const char *what) {
@@ -171,26 +178,50 @@ Napi::Value NativeObject::AttachSocketFilter(const Napi::CallbackInfo &info) {
   return AddLink(env, std::make_unique<SocketLink>(bpf_program__name(p), fd));
 }
 
+// (program, ifname, direction, { legacy? }) → { id, mode: 'tcx' | 'clsact', removedStale }.
+// tcx first: the link dies with its fd, so a killed agent leaves nothing on the interface. Without tcx (kernel
+// < 6.6, or legacy: true), a clsact filter in Lumen's own slot; one a killed agent left there is removed first.
 Napi::Value NativeObject::AttachTc(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   bpf_program *p = Program(env, Str(info, 0, "program"));
   std::string ifname = Str(info, 1, "ifname"), dir = Str(info, 2, "direction");
+  bool legacy = info.Length() > 3 && info[3].IsObject() && info[3].As<Napi::Object>().Get("legacy").ToBoolean();
   if (dir != "ingress" && dir != "egress") Throw(env, kAttach, "TC direction must be 'ingress' or 'egress', got '" + dir + "'");
   if (bpf_program__type(p) != BPF_PROG_TYPE_SCHED_CLS) Throw(env, kAttach, Describe(p) + " is not a TC classifier (SEC(\"tc\")); use " + HowToAttach(bpf_program__type(p)));
   int ifindex = (int)if_nametoindex(ifname.c_str());
   if (ifindex == 0) Throw(env, kAttach, "no network interface named '" + ifname + "' (see `ip link`)", errno);
   LogCapture log;
+  Napi::Object out = Napi::Object::New(env);
+  if (!legacy) {
+    int fd = TcxAttach(bpf_program__fd(p), ifindex, dir == "ingress");
+    if (fd >= 0) {
+      out.Set("id", AddLink(env, std::make_unique<TcxLink>(bpf_program__name(p), fd)));
+      out.Set("mode", "tcx");
+      out.Set("removedStale", 0);
+      return out;
+    }
+    if (!TcxUnsupported(fd)) AttachFailed(env, p, "tcx " + dir + " of " + ifname, -fd, log);
+  }
   int err = TcLink::AcquireHook(ifindex);
   if (err != 0) AttachFailed(env, p, "clsact qdisc on " + ifname, -err, log);
   bpf_tc_attach_point point = dir == "ingress" ? BPF_TC_INGRESS : BPF_TC_EGRESS;
+  LegacyTcId id = LegacyTcIdOf(bpf_program__name(p));
+  int removed = RemoveStaleTcFilter(ifindex, point, bpf_program__name(p), id);
   LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
-  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(p));
-  err = bpf_tc_attach(&hook, &opts);  // handle and priority 0: the kernel picks free ones and echoes them back
+  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(p), .handle = id.handle, .priority = id.priority);
+  err = removed < 0 ? removed : bpf_tc_attach(&hook, &opts);
   if (err != 0) {
     TcLink::ReleaseHook(ifindex);
+    if (err == -EEXIST) {
+      Throw(env, kAttach, "TC " + dir + " of " + ifname + ": Lumen's filter slot (pref " + std::to_string(id.priority) + " handle 0x" + Hex(id.handle) +
+                              ") holds another program; remove it with `tc filter del dev " + ifname + " " + dir + " pref " + std::to_string(id.priority) + "`", EEXIST);
+    }
     AttachFailed(env, p, "TC " + dir + " of " + ifname, -err, log);
   }
-  return AddLink(env, std::make_unique<TcLink>(bpf_program__name(p), ifindex, point, opts.handle, opts.priority));
+  out.Set("id", AddLink(env, std::make_unique<TcLink>(bpf_program__name(p), ifindex, point, opts.handle, opts.priority)));
+  out.Set("mode", "clsact");
+  out.Set("removedStale", removed);
+  return out;
 }
 
 Napi::Value NativeObject::AttachCgroup(const Napi::CallbackInfo &info) {

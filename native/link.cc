@@ -23,6 +23,10 @@ SocketLink::~SocketLink() {
   if (fd_ >= 0) close(fd_);
 }
 
+TcxLink::~TcxLink() {
+  if (fd_ >= 0) close(fd_);
+}
+
 int TcLink::AcquireHook(int ifindex) {
   std::lock_guard<std::mutex> g(gHooksMu);
   auto it = gHooks.find(ifindex);

@@ -36,7 +36,19 @@ class SocketLink : public Link {
   int fd_;
 };
 
-// TC clsact filter; the clsact qdisc is destroyed with the last of our filters when we created it.
+// tcx link (kernel >= 6.6): owned by its fd, so the kernel detaches it when the fd closes — also when the
+// process is killed. Nothing stays on the interface.
+class TcxLink : public Link {
+ public:
+  TcxLink(std::string program, int fd) : Link(std::move(program)), fd_(fd) {}
+  ~TcxLink() override;
+
+ private:
+  int fd_;
+};
+
+// Legacy TC clsact filter (kernels without tcx); the clsact qdisc is destroyed with the last of our filters
+// when we created it. A killed agent leaves it behind: see tc.cc for how the next start finds and removes it.
 class TcLink : public Link {
  public:
   TcLink(std::string program, int ifindex, bpf_tc_attach_point point, __u32 handle, __u32 priority)

@@ -1,4 +1,4 @@
-import type { BpfLink, BpfObject } from '../../src/bpf/types.js';
+import type { BpfLink, BpfObject, TcLink } from '../../src/bpf/types.js';
 import type { Logger } from '../../src/component/index.js';
 import { listInterfaces, type InterfaceSelector, type NetInterface } from './interfaces.js';
 
@@ -18,6 +18,7 @@ export class InterfaceAttachments {
   private readonly links = new Map<string, { iface: NetInterface; links: BpfLink[] }>();
   private readonly names = new Map<number, string>();
   private readonly failed = new Set<string>();
+  private modeLogged = false;
 
   constructor(
     private readonly obj: BpfObject,
@@ -75,13 +76,22 @@ export class InterfaceAttachments {
 
   private attach(ifname: string): BpfLink[] {
     if (this.source === 'socket_filter') return [this.obj.attachSocketFilter('nf_socket', ifname)];
-    const links: BpfLink[] = [];
+    const links: TcLink[] = [];
     try {
       links.push(this.obj.attachTc('nf_tc_ingress', ifname, 'ingress'));
       links.push(this.obj.attachTc('nf_tc_egress', ifname, 'egress'));
     } catch (e) {
       for (const l of links) closeQuietly(l);
       throw e;
+    }
+    for (const l of links) {
+      // Only the clsact fallback (kernels without tcx) can inherit a filter from an agent that was killed.
+      if (l.removedStale > 0) this.logger.warn('removed a TC filter an earlier Lumen left behind', { interface: ifname, program: l.program });
+    }
+    if (!this.modeLogged) {
+      this.modeLogged = true;
+      this.logger.info(links[0]!.mode === 'tcx' ? 'TC programs held by tcx links (detached by the kernel when Lumen exits)'
+        : 'TC programs attached as clsact filters (no tcx on this kernel: a killed agent leaves them until the next start)', { interface: ifname });
     }
     return links;
   }

@@ -14,7 +14,7 @@ export interface NativeObject {
   attachTracepoint(program: string, category: string, name: string): number;
   attachUprobe(program: string, target: object): number;
   attachSocketFilter(program: string, ifname: string): number;
-  attachTc(program: string, ifname: string, direction: string): number;
+  attachTc(program: string, ifname: string, direction: string, options?: { legacy?: boolean }): { id: number; mode: 'tcx' | 'clsact'; removedStale: number };
   attachCgroup(program: string, cgroupPath: string): number;
   attachSkMsg(program: string, mapName: string): number;
   mapInfo(name: string): {

@@ -3,7 +3,7 @@ import { BpfError } from './errors.js';
 import { NativeMap } from './map.js';
 import { loadAddon, type NativeObject } from './native.js';
 import { ringBufferObservable, type ActiveConsumer, type ConsumerOwner } from './ringbuf.js';
-import type { BpfLink, BpfMap, BpfObject, OpenOptions, RingBufferOptions, UprobeTarget } from './types.js';
+import type { BpfLink, BpfMap, BpfObject, OpenOptions, RingBufferOptions, TcLink, TcOptions, UprobeTarget } from './types.js';
 
 class Link implements BpfLink {
   private closed = false;
@@ -77,8 +77,10 @@ export class LoadedObject implements BpfObject, ConsumerOwner {
     return this.link(program, (n) => n.attachSocketFilter(program, ifname));
   }
 
-  attachTc(program: string, ifname: string, direction: 'ingress' | 'egress'): BpfLink {
-    return this.link(program, (n) => n.attachTc(program, ifname, direction));
+  attachTc(program: string, ifname: string, direction: 'ingress' | 'egress', options: TcOptions = {}): TcLink {
+    const native = this.nativeOrThrow();
+    const r = native.attachTc(program, ifname, direction, options);
+    return Object.assign(new Link(native, r.id, program), { mode: r.mode, removedStale: r.removedStale });
   }
 
   attachCgroup(program: string, cgroupPath: string): BpfLink {

@@ -21,6 +21,22 @@ export interface BpfLink {
   close(): void;
 }
 
+/** A TC attachment: how it is held, and whether a filter a killed agent had left in Lumen's slot was removed first. */
+export interface TcLink extends BpfLink {
+  /**
+   * `tcx`: an fd-owned link (kernel >= 6.6): the kernel detaches it when the agent exits, even by `kill -9`.
+   * `clsact`: a legacy clsact filter at Lumen's fixed handle and a per-program priority (older kernels).
+   */
+  readonly mode: 'tcx' | 'clsact';
+  /** 1 when a filter of the same program left by an earlier agent occupied Lumen's slot and was removed (clsact only). */
+  readonly removedStale: number;
+}
+
+export interface TcOptions {
+  /** Use a clsact filter even where tcx exists (for tests of the older kernels' path). */
+  legacy?: boolean;
+}
+
 export interface MapInfo {
   readonly name: string;
   readonly type: string;
@@ -73,7 +89,8 @@ export interface BpfObject {
   attachUprobe(program: string, target: UprobeTarget): BpfLink;
   /** Opens an AF_PACKET socket bound to the interface and attaches the socket filter. */
   attachSocketFilter(program: string, ifname: string): BpfLink;
-  attachTc(program: string, ifname: string, direction: 'ingress' | 'egress'): BpfLink;
+  /** tcx link where the kernel has it, else a clsact filter (see TcLink). */
+  attachTc(program: string, ifname: string, direction: 'ingress' | 'egress', options?: TcOptions): TcLink;
   attachCgroup(program: string, cgroupPath: string): BpfLink;
   /** Attaches an sk_msg program to a sockmap/sockhash. */
   attachSkMsg(program: string, mapName: string): BpfLink;

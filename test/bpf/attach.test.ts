@@ -90,14 +90,14 @@ test('socket filter on lo counts packets; detaching stops it', async (t) => {
   assert.equal(stat(obj, 2), after, 'no packets counted after detach');
 });
 
-test('TC clsact ingress and egress on a veth; our clsact is removed on close, a pre-existing one is kept', async (t) => {
+test('TC clsact (legacy: true) ingress and egress on a veth; our clsact is removed on close, a pre-existing one is kept', async (t) => {
   const veth = createVeth('tc', 1);
   t.after(() => veth.remove());
   {
     const obj = openObject(path);
     try {
-      obj.attachTc('tc_ingress', veth.host, 'ingress');
-      obj.attachTc('tc_egress', veth.host, 'egress');
+      assert.equal(obj.attachTc('tc_ingress', veth.host, 'ingress', { legacy: true }).mode, 'clsact');
+      obj.attachTc('tc_egress', veth.host, 'egress', { legacy: true });
       assert.match(sh('tc', ['qdisc', 'show', 'dev', veth.host]), /clsact/);
       await udpTo(veth.peerIp, 19303);
       await waitFor(() => stat(obj, 3) > 0n && stat(obj, 4) > 0n, 3000, 'TC ingress and egress packets');
@@ -109,7 +109,7 @@ test('TC clsact ingress and egress on a veth; our clsact is removed on close, a 
   sh('tc', ['qdisc', 'add', 'dev', veth.host, 'clsact']);
   const obj = openObject(path);
   try {
-    const l = obj.attachTc('tc_egress', veth.host, 'egress');
+    const l = obj.attachTc('tc_egress', veth.host, 'egress', { legacy: true });
     assert.match(sh('tc', ['filter', 'show', 'dev', veth.host, 'egress']), /tc_egress/);
     l.close();
     assert.doesNotMatch(sh('tc', ['filter', 'show', 'dev', veth.host, 'egress']), /tc_egress/, 'filter detached');
