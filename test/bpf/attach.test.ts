@@ -90,6 +90,27 @@ test('socket filter on lo counts packets; detaching stops it', async (t) => {
   assert.equal(stat(obj, 2), after, 'no packets counted after detach');
 });
 
+test('TC by tcx links (the default on kernel >= 6.6): ingress and egress count packets; no clsact qdisc; close detaches', async (t) => {
+  const veth = createVeth('tx', 2);
+  t.after(() => veth.remove());
+  const obj = openObject(path);
+  try {
+    const a = obj.attachTc('tc_ingress', veth.host, 'ingress');
+    const b = obj.attachTc('tc_egress', veth.host, 'egress');
+    assert.deepEqual([a.mode, b.mode], ['tcx', 'tcx']);
+    assert.doesNotMatch(sh('tc', ['qdisc', 'show', 'dev', veth.host]), /clsact/, 'tcx needs no qdisc');
+    await udpTo(veth.peerIp, 19304);
+    await waitFor(() => stat(obj, 3) > 0n && stat(obj, 4) > 0n, 3000, 'tcx ingress and egress packets');
+    b.close();
+    const egress = stat(obj, 4);
+    await udpTo(veth.peerIp, 19305);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(stat(obj, 4), egress, 'no egress packets counted after the tcx link closed');
+  } finally {
+    obj.close();
+  }
+});
+
 test('TC clsact (legacy: true) ingress and egress on a veth; our clsact is removed on close, a pre-existing one is kept', async (t) => {
   const veth = createVeth('tc', 1);
   t.after(() => veth.remove());

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openObject } from '../../src/bpf/index.js';
-import { ensureBpfObject, kernelSnapshot, stillLoaded } from './support/kernel.js';
+import { ensureBpfObject, heldBy, kernelSnapshot, stillLoaded, type Owned } from './support/kernel.js';
 import { createVeth, sh } from './support/net.js';
 
 const path = ensureBpfObject('test_probe');
@@ -29,26 +29,6 @@ async function attachInChild(ifname: string, mode: 'tcx' | 'legacy'): Promise<{ 
       if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
     },
   };
-}
-
-type Owned = { progs: number[]; maps: number[]; links: number[] };
-
-/** BPF programs, maps and links a process holds open, from /proc/PID/fdinfo (ids are unique kernel-wide). */
-function heldBy(pid: number): Owned {
-  const out: Owned = { progs: [], maps: [], links: [] };
-  for (const fd of sh('ls', [`/proc/${pid}/fdinfo`]).split('\n').filter(Boolean)) {
-    let text = '';
-    try {
-      text = sh('cat', [`/proc/${pid}/fdinfo/${fd}`]);
-    } catch {
-      continue;
-    }
-    const field = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-    if (/^link_id:/m.test(text)) out.links.push(field('link_id'));
-    else if (/^prog_id:/m.test(text)) out.progs.push(field('prog_id'));
-    else if (/^map_id:/m.test(text)) out.maps.push(field('map_id'));
-  }
-  return out;
 }
 
 const filters = (dev: string, dir: string) => sh('tc', ['filter', 'show', 'dev', dev, dir]).split('\n').filter((l) => /\bbpf\b.*\bid \d+/.test(l));

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpfObjectPath, packageRoot } from '../../../src/bpf/index.js';
 
@@ -43,7 +44,37 @@ export function ownedSince(before: KernelSnapshot, after: KernelSnapshot, progra
   return { progs, maps: [...mapIds], links };
 }
 
-type Owned = { progs: number[]; maps: number[]; links: number[] };
+export type Owned = { progs: number[]; maps: number[]; links: number[] };
+
+/** Link ids by fdinfo link_type (e.g. tcx, tracepoint, perf_event). */
+export type LinkTypes = Map<number, string>;
+
+/** BPF programs, maps and links a process holds open, from /proc/PID/fdinfo (ids are unique kernel-wide). */
+export function heldBy(pid: number, linkTypes: LinkTypes = new Map()): Owned {
+  const out: Owned = { progs: [], maps: [], links: [] };
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    let text = '';
+    try {
+      text = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    const field = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    if (/^link_id:/m.test(text)) {
+      out.links.push(field('link_id'));
+      linkTypes.set(field('link_id'), /^link_type:\s+(\S+)/m.exec(text)?.[1] ?? '');
+    }
+    else if (/^prog_id:/m.test(text)) out.progs.push(field('prog_id'));
+    else if (/^map_id:/m.test(text)) out.maps.push(field('map_id'));
+  }
+  return out;
+}
 
 /**
  * The subset of `owned` still present in the kernel (should be empty after close()). The kernel frees a
