@@ -38,7 +38,9 @@ export class ExportQueue {
   private wake: (() => void) | undefined;
   private waitTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
-  private readonly idle: (() => void)[] = [];
+  /** drain() waiters: called with true when the queue emptied, false when a flush attempt failed. */
+  private readonly idle: ((sent: boolean) => void)[] = [];
+  private droppedAtShutdown = 0;
   private failing = false;
   private readonly log: ReturnType<typeof rateLimitedLog>;
   private readonly sent: Counter;
@@ -80,7 +82,7 @@ export class ExportQueue {
   /** Queues a request; `encode` runs only when it is accepted. Returns false (and counts) when dropped. */
   offer(weight: number, records: number, encode: () => Uint8Array): boolean {
     if (this.stopped) {
-      this.dropped.shutdown.add(records);
+      this.dropShutdown(records);
       return false;
     }
     if (this.o.dropOldest) {
@@ -104,18 +106,28 @@ export class ExportQueue {
     return true;
   }
 
-  /** Resolves when everything queued has been sent or given up, or after `timeoutMs` (false then). */
+  /**
+   * Resolves true when everything queued has been sent or given up; false after `timeoutMs`, or as soon as an
+   * attempt fails in a retryable way (the collector is not taking data now: a flush does not wait out the backoff,
+   * whatever is queued stays queued).
+   */
   drain(timeoutMs: number): Promise<boolean> {
     if (this.items.length === 0) return Promise.resolve(true);
+    if (timeoutMs <= 0) return Promise.resolve(false);
     // Skip a pending backoff wait: a flush is a good moment to try again.
     this.wake?.();
     return new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), timeoutMs);
-      this.idle.push(() => {
+      this.idle.push((sent) => {
         clearTimeout(t);
-        resolve(true);
+        resolve(sent);
       });
     });
+  }
+
+  /** Records dropped with reason `shutdown` so far (for the exporter's one summary line at stop). */
+  get shutdownDrops(): number {
+    return this.droppedAtShutdown;
   }
 
   /** Stops sending; whatever is still queued is dropped and counted. */
@@ -124,8 +136,14 @@ export class ExportQueue {
     this.wake?.();
     for (const it of this.items.splice(this.sending ? 1 : 0)) {
       this.weight -= it.weight;
-      this.dropped.shutdown.add(it.records);
+      this.dropShutdown(it.records);
     }
+  }
+
+  /** Resolves once no request is in flight (after stop() and transport.close(), a cancelled one settles fast), or after `ms`. */
+  async settled(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (this.sending && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
   }
 
   private async pump(): Promise<void> {
@@ -144,7 +162,14 @@ export class ExportQueue {
           this.shift();
           continue;
         }
-        const wait = r.retryable && !this.stopped ? this.backoff.next(r.retryAfterMs) : undefined;
+        if (this.stopped) {
+          // The head was in flight when the exporter stopped (transport.close() cancels it).
+          this.requests.failure.add();
+          this.dropShutdown(head.records);
+          this.shift();
+          continue;
+        }
+        const wait = r.retryable ? this.backoff.next(r.retryAfterMs) : undefined;
         if (wait === undefined) {
           this.requests.failure.add();
           const reason = r.retryable ? 'retries_exhausted' : 'rejected';
@@ -156,6 +181,7 @@ export class ExportQueue {
         }
         this.requests.retry.add();
         this.failing = true;
+        for (const f of this.idle.splice(0)) f(false);
         this.log('warn', 'retry', `export failed, retrying in ${wait}ms: ${r.message}`, { signal: this.o.signal, queued: this.weight });
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -167,8 +193,13 @@ export class ExportQueue {
     } finally {
       this.sending = false;
       if (this.stopped) this.stop();
-      if (this.items.length === 0) for (const f of this.idle.splice(0)) f();
+      if (this.items.length === 0) for (const f of this.idle.splice(0)) f(true);
     }
+  }
+
+  private dropShutdown(records: number): void {
+    this.dropped.shutdown.add(records);
+    this.droppedAtShutdown += records;
   }
 
   private shift(): void {

@@ -6,10 +6,14 @@ import { defaultOtlpConfig, otlpSchema, type OtlpConfig } from './config.js';
 import { buildResourceMetrics, countPoints, encodeMetrics } from './encode-metrics.js';
 import { encodeTraces } from './encode-traces.js';
 import { ExportQueue } from './export-queue.js';
+import { redactUrl } from './redact-url.js';
 import { resolveSettings, type OtlpSettings } from './settings.js';
 import { TraceBatcher } from './trace-batcher.js';
 import { grpcTransport } from './transport-grpc.js';
 import { httpTransport } from './transport-http.js';
+
+/** Milliseconds left until a stop's deadline (epoch ms; none outside a stop). */
+const remainingMs = (deadline: number | undefined) => (deadline === undefined ? Infinity : Math.max(0, deadline - Date.now()));
 
 export interface OtlpExporter extends Exporter {
   /** The resolved settings (YAML ▸ env ▸ defaults), for logs and tests. */
@@ -66,7 +70,10 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
       async start() {
         started = true;
         if (metricsSeen) startMetrics();
-        ctx.logger.info('otlp exporter ready', { protocol: settings.protocol, traces: settings.tracesUrl, metrics: settings.metricsUrl });
+        // Endpoints only without credentials (userinfo, query); header values (e.g. Authorization) are never logged.
+        ctx.logger.info('otlp exporter ready', {
+          protocol: settings.protocol, traces: redactUrl(settings.tracesUrl), metrics: redactUrl(settings.metricsUrl), headers: Object.keys(settings.headers),
+        });
       },
       consume(batch, signal) {
         if (stopped) return;
@@ -80,23 +87,32 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
           startMetrics();
         }
       },
-      async forceFlush() {
+      async forceFlush(deadline?: number) {
         batcher.seal();
         if (metricsSeen) exportMetrics();
-        await Promise.all([traceQueue.drain(settings.timeoutMs), metricQueue.drain(settings.timeoutMs)]);
+        const wait = Math.min(settings.timeoutMs, remainingMs(deadline));
+        await Promise.all([traceQueue.drain(wait), metricQueue.drain(wait)]);
       },
-      async shutdown() {
+      async shutdown(deadline?: number) {
         if (stopped) return;
         if (metricsTimer) clearInterval(metricsTimer);
         metricsTimer = undefined;
         batcher.seal();
         if (metricsSeen && started) exportMetrics();
         stopped = true;
-        // Give the collector one timeout to take what is queued, then drop (and count) the rest.
-        await Promise.all([traceQueue.drain(settings.timeoutMs), metricQueue.drain(settings.timeoutMs)]);
+        // One timeout at most (less when the stop's deadline is nearer) for the collector to take what is queued;
+        // a failing collector ends the wait at once. The rest is dropped and counted (reason="shutdown").
+        const wait = Math.min(settings.timeoutMs, remainingMs(deadline));
+        await Promise.all([traceQueue.drain(wait), metricQueue.drain(wait)]);
         traceQueue.stop();
         metricQueue.stop();
-        transport.close();
+        transport.close(); // cancels requests still in flight; their records count as dropped at shutdown
+        await Promise.all([traceQueue.settled(200), metricQueue.settled(200)]);
+        const spans = traceQueue.shutdownDrops;
+        const points = metricQueue.shutdownDrops;
+        if (spans + points > 0) {
+          ctx.logger.warn('otlp exporter stopped with data the collector did not take; dropped', { spans, metric_points: points, traces: redactUrl(settings.tracesUrl) });
+        }
       },
     };
   },

@@ -1,4 +1,4 @@
-import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status as GrpcStatus, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import type { OtlpSettings } from './settings.js';
 import type { OtlpSignal, SendResult, Transport } from './transport.js';
 
@@ -40,6 +40,7 @@ export function grpcTransport(s: OtlpSettings): Transport {
     }
     return c;
   };
+  const inFlight = new Set<ClientUnaryCall>();
   const metadata = new Metadata();
   for (const [k, v] of Object.entries(s.headers)) metadata.set(k, v);
   return {
@@ -47,14 +48,19 @@ export function grpcTransport(s: OtlpSettings): Transport {
       const c = client(signal === 'traces' ? s.tracesUrl : s.metricsUrl);
       const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       return new Promise<SendResult>((resolve) => {
-        c.makeUnaryRequest(PATHS[signal], identity, identity, buf, metadata.clone(), { deadline: Date.now() + s.timeoutMs },
+        const call = c.makeUnaryRequest(PATHS[signal], identity, identity, buf, metadata.clone(), { deadline: Date.now() + s.timeoutMs },
           (err: ServiceError | null) => {
+            inFlight.delete(call);
             if (!err) return resolve({ ok: true });
             resolve({ ok: false, retryable: RETRYABLE.has(err.code), message: `gRPC ${GrpcStatus[err.code] ?? err.code}: ${err.details || err.message}` });
           });
+        inFlight.add(call);
       });
     },
     close() {
+      // Cancelled calls settle at once (CANCELLED) instead of holding the stop until their deadline.
+      for (const call of inFlight) call.cancel();
+      inFlight.clear();
       for (const c of clients.values()) c.close();
       clients.clear();
     },

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -20,6 +20,7 @@ export function httpTransport(s: OtlpSettings): Transport {
     'user-agent': 'lumen-otlp-exporter',
   };
   if (s.gzip) headers['content-encoding'] = 'gzip';
+  const inFlight = new Set<ClientRequest>();
   return {
     async send(signal: OtlpSignal, body: Uint8Array): Promise<SendResult> {
       let payload: Uint8Array = body;
@@ -53,12 +54,16 @@ export function httpTransport(s: OtlpSettings): Transport {
             });
           });
         });
+        inFlight.add(req);
+        req.on('close', () => inFlight.delete(req));
         req.on('timeout', () => req.destroy(new Error(`no answer within ${s.timeoutMs}ms`)));
         req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, retryable: true, message: err.code ? `${err.code} ${url.host}` : err.message }));
         req.end(payload);
       });
     },
     close() {
+      // A collector that accepted the connection but never answers must not hold the stop until the timeout.
+      for (const req of inFlight) req.destroy(new Error('exporter stopped'));
       agents.http.destroy();
       agents.https.destroy();
     },

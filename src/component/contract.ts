@@ -74,9 +74,13 @@ export interface Exporter {
   start(): Promise<void>;
   /** Must not block: queue (bounded) or drop-and-count. */
   consume(batch: Batch, signal: Signal): void;
-  forceFlush(): Promise<void>;
-  /** Flushes and releases resources. Safe twice and without start(). */
-  shutdown(): Promise<void>;
+  /**
+   * Sends what is buffered. `deadline` (epoch ms, at a stop) is when the call must have resolved: give up on
+   * what cannot be delivered by then (keep it queued, or count it dropped at shutdown) rather than wait.
+   */
+  forceFlush(deadline?: number): Promise<void>;
+  /** Flushes and releases resources, by `deadline` when given (see forceFlush). Safe twice and without start(). */
+  shutdown(deadline?: number): Promise<void>;
 }
 
 export interface ExporterFactory<C = unknown> extends FactoryBase<C> {

@@ -12,6 +12,8 @@ import { cloneBatch, cloneSpan, cloneSpanNameAndRoute } from '../model/clone.js'
 import { InternalMetrics } from '../telemetry/internal-metrics.js';
 import { registerProcessMetrics } from '../telemetry/process-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
+import { parseDuration } from '../config/duration.js';
+import { exporterDeadline } from './deadline.js';
 import { Pipeline, type PipelineProcessor } from './pipeline.js';
 import type { FactoryRegistry } from '../component/registry.js';
 import { ENGINE_METRICS as M } from '../telemetry/engine-metrics.js';
@@ -272,6 +274,7 @@ export class Engine {
     const log = this.opts.logger;
     const wasRunning = this.phase !== 'created';
     this.phase = 'stopping';
+    const deadline = exporterDeadline(Date.now(), parseDuration(this.config.service.shutdown_timeout));
     const settle = async (what: string, tasks: [string, () => Promise<void>][]) => {
       const results = await Promise.allSettled(tasks.map(([, run]) => run()));
       results.forEach((r, i) => {
@@ -282,8 +285,10 @@ export class Engine {
     for (const r of this.receivers) r.subscription?.unsubscribe();
     if (wasRunning) await Promise.all(this.pipelines.map((p) => p.close()));
     else for (const p of this.pipelines) p.abort();
-    if (wasRunning) await settle('exporter flush', [...this.exporters].map(([id, e]) => [id, () => e.forceFlush()]));
-    await settle('exporter shutdown', [...this.exporters].map(([id, e]) => [id, () => e.shutdown()]));
+    // Exporters give up on what they cannot deliver by the deadline (and count it), so the stop ends within
+    // shutdown_timeout; one that ignores it makes the stop overrun, which `lumen run` reports (exit 1).
+    if (wasRunning) await settle('exporter flush', [...this.exporters].map(([id, e]) => [id, () => e.forceFlush(deadline)]));
+    await settle('exporter shutdown', [...this.exporters].map(([id, e]) => [id, () => e.shutdown(deadline)]));
     if (this.discoveryInstance) await settle('discovery shutdown', [['discovery', () => this.discoveryInstance!.shutdown()]]);
     this.stopProcessMetrics?.();
     this.received$.complete();
