@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openObject } from '../../src/bpf/index.js';
-import { ensureBpfObject, heldBy, kernelSnapshot, stillLoaded, type Owned } from './support/kernel.js';
+import { ensureBpfObject, heldBy, idExists, stillPresent, type Owned } from './support/kernel.js';
 import { createVeth, sh } from './support/net.js';
 
 const path = ensureBpfObject('test_probe');
@@ -40,9 +40,9 @@ test('tcx: a killed process leaves no link, program, map or qdisc on the interfa
   t.after(() => child.kill());
   assert.equal(child.said, 'attached tcx');
   assert.equal(child.owned.links.length, 2, `two tcx links held by the child: ${JSON.stringify(child.owned)}`);
-  assert.ok(child.owned.links.every((id) => kernelSnapshot().links.has(id)), 'the links are in the kernel');
+  assert.ok(child.owned.links.every((id) => idExists('link', id)), 'the links are in the kernel');
   await child.kill();
-  assert.deepEqual(await stillLoaded(child.owned), { progs: [], maps: [], links: [] }, 'nothing the killed process held remains');
+  assert.deepEqual(await stillPresent(child.owned), { progs: [], maps: [], links: [] }, 'nothing the killed process held remains');
   assert.doesNotMatch(sh('tc', ['qdisc', 'show', 'dev', veth.host]), /clsact/, 'tcx needs no clsact qdisc');
   assert.deepEqual([...filters(veth.host, 'ingress'), ...filters(veth.host, 'egress')], []);
 });
@@ -65,7 +65,7 @@ test('clsact (no tcx): the filters a killed process left are removed by the next
     assert.deepEqual([a.removedStale, b.removedStale], [1, 1], 'each attach removed the stale filter in its slot');
     assert.equal(filters(veth.host, 'ingress').length, 1, 'exactly one ingress filter after the restart');
     assert.equal(filters(veth.host, 'egress').length, 1, 'exactly one egress filter after the restart');
-    assert.deepEqual(await stillLoaded({ progs: stale, maps: [], links: [] }), { progs: [], maps: [], links: [] }, 'the stale programs are freed');
+    assert.deepEqual(await stillPresent({ progs: stale, maps: [], links: [] }), { progs: [], maps: [], links: [] }, 'the stale programs are freed');
   } finally {
     obj.close();
   }

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { heldBy, kernelSnapshot, stillLoaded, type LinkTypes, type Owned } from '../../../test/bpf/support/kernel.js';
+import { heldBy, kernelSnapshot, stillPresent, type LinkTypes, type Owned } from '../../../test/bpf/support/kernel.js';
 import { inNs, removePair, sh, sleep } from './netns.js';
 
 const root = process.getuid?.() === 0;
@@ -82,7 +82,7 @@ service:
   assert.match(first.output(), /TC programs held by tcx links/);
   first.child.kill('SIGKILL');
   await once(first.child, 'exit');
-  assert.deepEqual(await stillLoaded(first.owned), { progs: [], maps: [], links: [] }, 'no link, program or map of the killed agent remains');
+  assert.deepEqual(await stillPresent(first.owned), { progs: [], maps: [], links: [] }, 'no link, program or map of the killed agent remains');
   assert.deepEqual(tcState(), { qdisc: false, filters: '' }, 'no clsact qdisc and no filter on the interface');
 
   const second = await startAgent(config);
@@ -94,6 +94,6 @@ service:
   second.child.kill('SIGTERM');
   const [code] = (await once(second.child, 'exit')) as [number | null];
   assert.equal(code, 0, `clean stop exits 0\n${second.output()}`);
-  assert.deepEqual(await stillLoaded(second.owned), { progs: [], maps: [], links: [] }, 'a clean stop leaves nothing either');
+  assert.deepEqual(await stillPresent(second.owned), { progs: [], maps: [], links: [] }, 'a clean stop leaves nothing either');
   assert.deepEqual(tcState(), { qdisc: false, filters: '' });
 });

@@ -93,3 +93,27 @@ export async function stillLoaded(owned: Owned, waitMs = 3000): Promise<Owned> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Whether the kernel still has this program, map or link (looked up by id: immune to a listing racing other loads). */
+export function idExists(kind: 'prog' | 'map' | 'link', id: number): boolean {
+  try {
+    execFileSync('bpftool', [kind, 'show', 'id', String(id)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The subset of `owned` the kernel still has, each looked up by id; polls for up to `waitMs` (RCU frees later). */
+export async function stillPresent(owned: Owned, waitMs = 3000): Promise<Owned> {
+  const end = Date.now() + waitMs;
+  for (;;) {
+    const left = {
+      progs: owned.progs.filter((id) => idExists('prog', id)),
+      maps: owned.maps.filter((id) => idExists('map', id)),
+      links: owned.links.filter((id) => idExists('link', id)),
+    };
+    if (left.progs.length + left.maps.length + left.links.length === 0 || Date.now() > end) return left;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -9,6 +9,7 @@ const [path, ifname, mode] = process.argv.slice(2);
 const obj = openObject(path!);
 const legacy = mode === 'legacy';
 const a = obj.attachTc('tc_ingress', ifname!, 'ingress', { legacy });
-obj.attachTc('tc_egress', ifname!, 'egress', { legacy });
+const b = obj.attachTc('tc_egress', ifname!, 'egress', { legacy });
 process.stdout.write(`attached ${a.mode}\n`);
-setInterval(() => {}, 1 << 30);
+// The timer holds the object and links: unreferenced, the garbage collector would close them (detaching).
+setInterval(() => void [obj, a, b], 1 << 30);
