@@ -3,6 +3,7 @@
  * credential in `endpoint` never reaches the logs. Unparseable text is reduced to its scheme and host part.
  */
 export function redactUrl(url: string): string {
+  if (!url.includes('://')) return bare(url); // `user:pw@host:4317` would parse as a URL with scheme "user:"
   try {
     const u = new URL(url);
     if (u.username || u.password) {
@@ -12,6 +13,10 @@ export function redactUrl(url: string): string {
     if (u.search) u.search = '?REDACTED';
     return u.toString();
   } catch {
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1REDACTED@').replace(/\?.*$/, '?REDACTED');
+    return bare(url);
   }
+}
+
+function bare(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1REDACTED@').replace(/\?.*$/, '?REDACTED');
 }

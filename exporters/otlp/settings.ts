@@ -46,11 +46,14 @@ function envMillis(env: Env, name: string): number | undefined {
 /** OTEL_EXPORTER_OTLP_HEADERS: `k1=v1,k2=v2`, values URL-encoded (W3C baggage-like, as the OTel spec says). */
 export function parseHeaderList(text: string, name = 'OTEL_EXPORTER_OTLP_HEADERS'): Record<string, string> {
   const out: Record<string, string> = {};
+  let n = 0;
   for (const part of text.split(',')) {
+    n++;
     if (!part.trim()) continue;
     const i = part.indexOf('=');
     const key = i > 0 ? part.slice(0, i).trim() : '';
-    if (!key) throw new OtlpSettingsError(`${name}: must be a list of key=value pairs separated by commas, got ${JSON.stringify(part.trim())}`);
+    // The entry is not echoed: it may be a credential (`Authorization Bearer …` written without '=').
+    if (!key) throw new OtlpSettingsError(`${name}: must be a list of key=value pairs separated by commas; entry ${n} has no key before '='`);
     try {
       out[key.toLowerCase()] = decodeURIComponent(part.slice(i + 1).trim());
     } catch {

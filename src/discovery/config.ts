@@ -1,5 +1,6 @@
 import type { JsonSchema } from '../component/contract.js';
 import type { Language } from '../model/service.js';
+import { COMMAND_LINE_MODES, type CommandLineMode } from './command-line.js';
 
 /**
  * The shared `discovery:` section of pipelines.yaml: which processes every receiver instruments.
@@ -51,6 +52,8 @@ export interface DiscoveryConfig {
   min_process_age: string;
   /** How process starts, exits and new listeners are noticed: BPF tracepoints, /proc polling, or BPF when it loads. */
   watcher: WatcherMode;
+  /** What of a process's command line is exported as process.command_line (docs/security.md). */
+  command_line: CommandLineMode;
 }
 
 /** Servers Debian installs in /usr/sbin that are applications, not system daemons. */
@@ -111,6 +114,10 @@ export const discoverySchema: JsonSchema = {
     resync_interval: { type: 'string', format: 'duration', default: '30s' },
     min_process_age: { type: 'string', format: 'duration', default: '0s' },
     watcher: { enum: ['auto', 'bpf', 'poll'], default: 'auto' },
+    command_line: {
+      enum: [...COMMAND_LINE_MODES], default: 'off',
+      description: 'process.command_line in exported resources: off (command lines carry secrets), redacted (secret-looking values replaced), full.',
+    },
   },
 };
 
@@ -124,5 +131,6 @@ export function defaultDiscoveryConfig(): DiscoveryConfig {
     resync_interval: '30s',
     min_process_age: '0s',
     watcher: 'auto',
+    command_line: 'off',
   };
 }

@@ -174,7 +174,7 @@ export class ProcessDiscovery implements Discovery {
       const cur = this.current.get(pid);
       const same = cur && cur.entry === entry && cur.startTicks === rec.startTicks && cur.process.service.process.exe === rec.exe;
       if (same && samePorts(cur.process.ports, rec.ports)) continue;
-      const service = same ? cur.process.service : buildService(rec, entry.entry, this.deps.hostName);
+      const service = same ? cur.process.service : buildService(rec, entry.entry, this.deps.hostName, this.config.command_line);
       const proc: InstrumentedProcess = Object.freeze({ info: service.process, service, ports: Object.freeze([...rec.ports]) });
       this.current.set(pid, { process: proc, entry, startTicks: rec.startTicks });
       this.view.set(pid, proc);

@@ -258,6 +258,7 @@ export interface Agent {
 
 export const DEFAULT_DISCOVERY: Partial<DiscoveryConfig> = {
   instrument: [{ open_ports: '19600-19699' }, { cmd_args: `*${CLIENT_MARKER}*` }],
+  command_line: 'full', // tests tell clients apart by their command line (exported only when asked)
 };
 
 export async function startAgent(config: Partial<KernelSocketConfig> = {}, discoveryConfig = DEFAULT_DISCOVERY): Promise<Agent> {

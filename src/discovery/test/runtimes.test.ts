@@ -47,7 +47,7 @@ async function selected(config: Partial<DiscoveryConfig>) {
 }
 
 test('finds each runtime with its ports, language and service identity', async (t) => {
-  const procs = await selected({ instrument: [{ open_ports: PORTS }] });
+  const procs = await selected({ instrument: [{ open_ports: PORTS }], command_line: 'full' });
   const expect: Array<[Server, string, string]> = [
     [py, 'python', 'python3.11'], [node, 'nodejs', 'node'], [go, 'go', 'gosrv'], [java, 'java', 'java'], [nginx, 'cpp', 'nginx'],
     [ruby, 'ruby', 'ruby3.1'], [php, 'php', 'php8.2'],

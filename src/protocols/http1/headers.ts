@@ -58,10 +58,19 @@ export function scanHeaders(b: Buffer, i: number, end: number, origin: number, o
   return true;
 }
 
+/**
+ * Where a Host value's host starts: after the last '@'. `Host: user:pw@shop` is not valid HTTP, but clients send
+ * it, and the credentials must not become `server.address` or a metric label (nothing before the '@' is kept).
+ */
+function afterUserinfo(b: Buffer, vs: number, ve: number): number {
+  for (let i = ve - 1; i >= vs; i--) if (b[i] === 64 /* '@' */) return i + 1;
+  return vs;
+}
+
 function readField(b: Buffer, ns: number, ne: number, vs: number, ve: number, out: HeadFields): void {
   switch (ne - ns) {
     case 4:
-      if (equalsLower(b, ns, ne, 'host')) out.host = hosts.get(b, vs, ve);
+      if (equalsLower(b, ns, ne, 'host')) out.host = hosts.get(b, afterUserinfo(b, vs, ve), ve);
       return;
     case 10:
       if (equalsLower(b, ns, ne, 'tracestate')) out.tracestate = b.toString('latin1', vs, ve);

@@ -217,3 +217,21 @@ test('requestBodySize: the declared Content-Length even when the server answered
   assert.ok(typeof ch !== 'string');
   assert.equal(ch.http?.requestBodySize, 17);
 });
+
+test('credentials never survive parsing: Host userinfo, CONNECT userinfo, secret query values (issue #11.5)', () => {
+  const h = parseRequestHead(enc('GET /p HTTP/1.1\r\nHost: user:pw@shop.example:8080\r\n\r\n'));
+  assert.ok(typeof h !== 'string');
+  assert.equal(h.host, 'shop.example:8080');
+  const odd = parseRequestHead(enc('GET /p HTTP/1.1\r\nHost: a@b:c@shop.example\r\n\r\n'));
+  assert.ok(typeof odd !== 'string');
+  assert.equal(odd.host, 'shop.example', 'everything up to the last @ goes');
+  const c = parseRequestHead(enc('CONNECT user:pw@proxy.example:443 HTTP/1.1\r\n\r\n'));
+  assert.ok(typeof c !== 'string');
+  assert.equal(c.path, 'proxy.example:443');
+  const q = 'access_key=a1&oauth_token=a2&code=a3&user%5Bpassword%5D=a4&client-secret=a5&private-token=a6&aws_secret_access_key=a7&secret_key=a8&otp=a9&page=2';
+  const span = http1Span(exchange({ kind: 'client', request: enc(`GET /cb?${q} HTTP/1.1\r\nHost: u:pw@api.example\r\n\r\n`) }));
+  if (typeof span === 'string') throw new Error(span);
+  assert.equal(span.http!.host, 'api.example');
+  assert.equal(span.http!.query, 'access_key=REDACTED&oauth_token=REDACTED&code=REDACTED&user%5Bpassword%5D=REDACTED&client-secret=REDACTED&private-token=REDACTED&aws_secret_access_key=REDACTED&secret_key=REDACTED&otp=REDACTED&page=2');
+  assert.equal(redactQuery('accessToken=x&q=y'), 'accessToken=REDACTED&q=y', 'camelCase names too');
+});

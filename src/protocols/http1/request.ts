@@ -110,7 +110,7 @@ export function isHttp1Version(b: Buffer, i: number): boolean {
 function splitTarget(head: RequestHead): void {
   let t = head.target;
   if (head.method === 'CONNECT' || t === '*') {
-    head.path = t;
+    head.path = t.slice(t.lastIndexOf('@') + 1); // authority form: no userinfo either
     return;
   }
   const scheme = t.indexOf('://');

@@ -1,34 +1,47 @@
 /**
  * Query-string redaction, shared by the `redaction` processor and the receivers' built-in default redaction.
- * Pure functions, no dependencies: `redactQuery(query)` replaces the values of secret parameters by REDACTED.
+ * Pure functions: `redactQuery(query)` replaces the values of secret parameters by REDACTED.
  */
+import { isSecretName } from '../secret-names.js';
+
 export const REDACTED = 'REDACTED';
 
-/** Parameter names whose values are secrets (compared lower-case, after percent-decoding). */
+/**
+ * Parameter names whose values are secrets (compared lower-case, after percent-decoding). Names not listed are
+ * still secret when one of their words is (isSecretName: `aws_secret_access_key`, `user[password]`, …).
+ */
 export const DEFAULT_SECRET_PARAMETERS: readonly string[] = [
   'password', 'passwd', 'pwd', 'pass', 'secret', 'client_secret', 'private_key',
   'token', 'access_token', 'refresh_token', 'id_token', 'auth', 'auth_token', 'authorization', 'bearer', 'jwt',
   'api_key', 'apikey', 'api-key', 'x-api-key', 'key', 'session', 'sessionid', 'session_id', 'sid',
   'signature', 'sig', 'x-amz-signature', 'x-amz-credential', 'x-amz-security-token',
-  'x-goog-signature', 'x-goog-credential', 'awsaccesskeyid',
+  'x-goog-signature', 'x-goog-credential', 'awsaccesskeyid', 'code',
 ];
 
-export type SecretNames = ReadonlySet<string>;
+/** Decides whether a (percent-decoded, case as sent) parameter name is secret. */
+export interface SecretNames {
+  has(name: string): boolean;
+}
 
-export const DEFAULT_SECRETS: SecretNames = new Set(DEFAULT_SECRET_PARAMETERS);
+/** The listed names, plus every name `isSecretName` recognises when `patterns` is on. */
+function matcher(names: ReadonlySet<string>, patterns: boolean): SecretNames {
+  return { has: (name) => names.has(name.toLowerCase()) || (patterns && isSecretName(name)) };
+}
 
-/** The default names plus `extra` (any case). */
+export const DEFAULT_SECRETS: SecretNames = matcher(new Set(DEFAULT_SECRET_PARAMETERS), true);
+
+/** The default names and patterns (unless `includeDefaults` is false) plus `extra` (any case). */
 export function secretNames(extra: readonly string[] = [], includeDefaults = true): SecretNames {
-  return new Set([...(includeDefaults ? DEFAULT_SECRET_PARAMETERS : []), ...extra.map((n) => n.toLowerCase())]);
+  return matcher(new Set([...(includeDefaults ? DEFAULT_SECRET_PARAMETERS : []), ...extra.map((n) => n.toLowerCase())]), includeDefaults);
 }
 
 function decodeName(raw: string): string {
   const plus = raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
-  if (!plus.includes('%')) return plus.toLowerCase();
+  if (!plus.includes('%')) return plus;
   try {
-    return decodeURIComponent(plus).toLowerCase();
+    return decodeURIComponent(plus);
   } catch {
-    return plus.toLowerCase();
+    return plus;
   }
 }
 
