@@ -5,5 +5,5 @@
 
 /** What is kept back from the timeout for the steps after the exporters (discovery, the process exiting). */
 export function exporterDeadline(startMs: number, shutdownTimeoutMs: number): number {
-  return startMs + shutdownTimeoutMs - Math.min(1000, shutdownTimeoutMs / 4);
+  return startMs + shutdownTimeoutMs - Math.min(2000, shutdownTimeoutMs / 4);
 }
