@@ -1,14 +1,14 @@
 import type { Observable, Subscription } from 'rxjs';
 import { bpfObjectPath, openObject } from '../../src/bpf/index.js';
 import type { BpfObject } from '../../src/bpf/types.js';
-import { CaptureLoop, LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes } from '../../src/capture/index.js';
+import { CaptureLoop, KernelCounters, LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes } from '../../src/capture/index.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { parsePortRanges } from '../../src/config/port-ranges.js';
 import { syncPidAllowlist } from '../../src/discovery/pid-allowlist.js';
 import type { Batch } from '../../src/model/batch.js';
 import type { ComponentContext, Receiver } from '../../src/component/index.js';
 import type { KernelSocketConfig } from './config.js';
-import { BpfCounters, DISCARDED_HELP } from './counters.js';
+import { DISCARDED_HELP, KS_COUNTER_SLOTS } from './counters.js';
 
 /**
  * The kernel_socket receiver: loads bpf/kernel_socket.bpf.c (the connection machine fed by socket-layer
@@ -21,7 +21,6 @@ export class KernelSocketReceiver implements Receiver {
   private readonly timeoutMs: number;
   private readonly captureMax: number;
   private obj?: BpfObject;
-  private bpfCounters?: BpfCounters;
   private readonly subs: Subscription[] = [];
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
 
@@ -82,8 +81,7 @@ export class KernelSocketReceiver implements Receiver {
         for (const r of ignored) for (let p = r.from; p <= r.to; p++) { key.writeUInt32LE(p); ports.update(key, one); }
       }
       this.subs.push(syncPidAllowlist(discovery, obj.map('ks_pids'), () => 1, { logger: this.ctx.logger, telemetry: this.ctx.telemetry }));
-      const bpfCounters = new BpfCounters(obj.map('ks_counters'), this.ctx.telemetry);
-      this.bpfCounters = bpfCounters;
+      const bpfCounters = new KernelCounters(obj.map('ks_counters'), KS_COUNTER_SLOTS, this.ctx.telemetry, 'entry');
       this.loop.start(obj, discovery, { poll: () => bpfCounters.poll() });
       for (const p of obj.programs) obj.attach(p);
     } catch (e) {

@@ -8,7 +8,7 @@ import type { Batch } from '../../src/model/batch.js';
 import type { ComponentContext, Counter, Receiver } from '../../src/component/index.js';
 import { TlsAttacher } from './attacher.js';
 import type { TlsUprobeConfig } from './config.js';
-import { KernelCounters } from './counters.js';
+import { tlsKernelCounters } from './counters.js';
 import { objectPrograms } from './programs.js';
 
 /** Records of a process that just exited may still be in the ring buffer: its Service is kept this long. */
@@ -27,7 +27,6 @@ export class TlsUprobeReceiver implements Receiver {
   private obj: BpfObject | undefined;
   private links: BpfLink[] = [];
   private attacher: TlsAttacher | undefined;
-  private kernelCounters: KernelCounters | undefined;
   private discoverySub: Subscription | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   /** Instrumented pids → what rescan() needs (executable, name for logs). */
@@ -86,8 +85,7 @@ export class TlsUprobeReceiver implements Receiver {
       this.closeKernel();
       throw e;
     }
-    const kernelCounters = new KernelCounters(obj, this.ctx.telemetry);
-    this.kernelCounters = kernelCounters;
+    const kernelCounters = tlsKernelCounters(obj, this.ctx.telemetry);
     const discovery = this.ctx.discovery();
     this.loop.start(obj, discovery, { poll: () => kernelCounters.poll(), forget: (pids) => this.forgetBindings(pids) });
     this.attacher = new TlsAttacher(obj, this.ctx.logger, {

@@ -5,6 +5,7 @@
  */
 export { CaptureLoop, type CaptureCounters, type CaptureHooks, type CaptureLoopOptions } from './loop.js';
 export type { CaptureProtocol } from './protocol.js';
+export { KernelCounters, type CounterSlot } from './kernel-counters.js';
 export { http1Protocol } from './http1.js';
 export { connectionTrackingProperties, RING_BUFFER_SIZES } from './config.js';
 export { LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, machineMapSizes, type MachineSizes } from './machine.js';
