@@ -2,13 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Span } from '../../../src/model/span.js';
 import { testContext } from '../../../test/support/context.js';
-import { kernelSocketReceiverFactory } from '../../kernel_socket/index.js';
+import { builtinRegistry } from '../../../distribution/default-registry.js';
 import { cleanupAll, curlClient, curlConfig, go, makeCerts, nodeClient, sleep, startNginxTls, startNodeHttps } from './servers.js';
 import { startHarness } from './harness.js';
 
 test('kernel_socket next to tls_uprobe: the ciphertext gives no kernel_socket span, only its non-HTTP discard counters move', { timeout: 120_000 }, async (t) => {
   const h = await startHarness();
   const ksCtx = testContext('kernel_socket', { discovery: h.discovery, metrics: h.ctx.metrics });
+  // the other receiver comes from the distribution (a component folder never imports another)
+  const kernelSocketReceiverFactory = builtinRegistry().get('receiver', 'kernel_socket')!;
   const ks = kernelSocketReceiverFactory.create(kernelSocketReceiverFactory.defaultConfig(), ksCtx);
   const ksSpans: Span[] = [];
   const sub = ks.output.subscribe((b) => { if (b.kind === 'spans') ksSpans.push(...b.items); });
