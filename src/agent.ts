@@ -16,6 +16,7 @@ import type { Logger } from './telemetry/logger.js';
 import { createLogger } from './telemetry/pino-logger.js';
 import { FactoryRegistry } from './component/registry.js';
 import type { InternalMetricsSource } from './telemetry/self-telemetry.js';
+import { LumenError } from './errors/lumen-error.js';
 
 export interface AgentOptions {
   /** The configuration: an object in the pipelines.yaml shape, or YAML text. Omit to read `configPath`. */
@@ -92,7 +93,7 @@ function prepare(opts: AgentOptions): Prepared {
   const env = opts.env ?? process.env;
   let input: Parameters<typeof validateConfig>[0];
   if (opts.config === undefined) {
-    if (!opts.configPath) throw new TypeError('createAgent: pass `config` (object or YAML text) or `configPath`');
+    if (!opts.configPath) throw new LumenError('LUMEN_AGENT_OPTIONS', 'createAgent: pass `config` (object or YAML text) or `configPath`');
     input = { yaml: readConfigFile(opts.configPath), file, env };
   } else if (typeof opts.config === 'string') {
     input = { yaml: opts.config, file, env };
@@ -204,7 +205,7 @@ class LumenAgent implements Agent {
   }
 
   private async doStart(): Promise<void> {
-    if (this.stopping) throw new Error('this agent was stopped; create a new one');
+    if (this.stopping) throw new LumenError('LUMEN_AGENT_STOPPED', 'this agent was stopped; create a new one');
     this.engine = await Engine.create(this.config, {
       registry: this.registry, logger: this.logger, metrics: this.metrics, source: this.source, hostName: this.opts.hostName,
       createDiscovery: discoveryFactory, received$: this.received, processed$: this.processed,

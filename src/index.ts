@@ -14,6 +14,9 @@ export type { Agent, AgentOptions, SpanTap, ValidationReport } from './agent.js'
 export type { ReceivedBatch, ProcessedBatch, EngineState } from './engine/engine.js';
 export { StartError } from './engine/engine.js';
 
+// Errors: every code is in src/errors/codes.ts and explained in docs/errors.md
+export { LumenError, isLumenError, ERROR_CODES, type ErrorCode, type ErrorPath, type LumenErrorOptions } from './errors/index.js';
+
 // Configuration
 export { ConfigError, formatIssue } from './config/errors.js';
 export type { ConfigIssue, Position, Stage } from './config/errors.js';

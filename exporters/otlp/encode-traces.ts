@@ -4,6 +4,7 @@ import type { Span } from '../../src/model/span.js';
 import { toReadableSpan, type ResourceCache } from '../../src/model/otel/index.js';
 import type { OtlpProtocol } from './config.js';
 import { encodeTracesProtobuf } from './encode-traces-proto.js';
+import { LumenError } from '../../src/component/index.js';
 
 export type TraceEncoder = 'lumen' | 'sdk';
 
@@ -17,6 +18,6 @@ export function encodeTraces(spans: readonly Span[], resources: ResourceCache, p
   const readable: ReadableSpan[] = new Array(spans.length);
   for (let i = 0; i < spans.length; i++) readable[i] = toReadableSpan(spans[i]!, resources);
   const out = protocol === 'http/json' ? JsonTraceSerializer.serializeRequest(readable) : ProtobufTraceSerializer.serializeRequest(readable);
-  if (!out) throw new Error('OTLP trace serializer returned nothing');
+  if (!out) throw new LumenError('LUMEN_EXPORT_ENCODING', 'OTLP trace serializer returned nothing');
   return out;
 }

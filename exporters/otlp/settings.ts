@@ -1,3 +1,4 @@
+import { LumenError } from '../../src/component/index.js';
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '../../src/config/duration.js';
 import { PROTOCOLS, type OtlpConfig, type OtlpProtocol } from './config.js';
@@ -16,9 +17,11 @@ export interface OtlpSettings {
   metricsIntervalMs: number;
 }
 
-export class OtlpSettingsError extends Error {
+export class OtlpSettingsError extends LumenError {
   override readonly name = 'OtlpSettingsError';
-  readonly code = 'LUMEN_OTLP_CONFIG';
+  constructor(message: string) {
+    super('LUMEN_OTLP_CONFIG', message);
+  }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

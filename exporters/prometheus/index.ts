@@ -34,7 +34,7 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusConfig> = {
     return {
       async start() {
         if (server || stopped) return;
-        server = await listen(ctx.id, config.endpoint, config.path, () => {
+        server = await listen(config.endpoint, config.path, () => {
           scrapes.add();
           return chunks();
         });

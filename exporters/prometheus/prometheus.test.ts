@@ -84,9 +84,11 @@ test('a taken port is a clear error naming the endpoint', async (t) => {
   t.after(() => new Promise<void>((r) => blocker.close(() => r())));
   const { exp } = exporter(19201);
   t.after(() => exp.shutdown());
-  await assert.rejects(exp.start(), (err: Error & { code?: string }) => {
+  await assert.rejects(exp.start(), (err: Error & { code?: string; path?: readonly string[] }) => {
     assert.equal(err.code, 'LUMEN_ENDPOINT_IN_USE');
-    assert.equal(err.message, 'exporters.prometheus.endpoint: cannot listen on 127.0.0.1:19201: the address is already in use (another Lumen or exporter listening there?); choose a free host:port');
+    // the path inside the exporter's config; the engine prefixes exporters.<id> (test/start-errors.test.ts)
+    assert.deepEqual(err.path, ['endpoint']);
+    assert.equal(err.message, 'cannot listen on 127.0.0.1:19201: the address is already in use (another Lumen or exporter listening there?); choose a free host:port');
     return true;
   });
 });

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { splitHostPort } from '../../src/config/formats.js';
+import { LumenError, type ErrorCode } from '../../src/component/index.js';
 
-/** Raised when the scrape endpoint cannot listen; says which endpoint and what to change. */
-export class ListenError extends Error {
+/** Raised when the scrape endpoint cannot listen; says which endpoint (its path: `endpoint`) and what to change. */
+export class ListenError extends LumenError {
   override readonly name = 'ListenError';
-  constructor(readonly code: string, message: string) {
-    super(message);
+  constructor(code: ErrorCode, message: string, cause?: unknown) {
+    super(code, message, { path: ['endpoint'], cause });
   }
 }
 
@@ -61,7 +62,7 @@ export interface ScrapeServer {
  * (waiting for the socket to drain when its buffer is full), so a large scrape is never one string or one buffer.
  * Every other path is a 404.
  */
-export async function listen(id: string, endpoint: string, path: string, render: () => Iterable<string>): Promise<ScrapeServer> {
+export async function listen(endpoint: string, path: string, render: () => Iterable<string>): Promise<ScrapeServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = (req.url ?? '/').split('?')[0];
     if (url !== path) {
@@ -85,7 +86,7 @@ export async function listen(id: string, endpoint: string, path: string, render:
         : err.code === 'EADDRNOTAVAIL' ? 'the address is not one of this host\'s addresses'
           : err.code === 'EACCES' ? 'permission denied (ports below 1024 need root)' : err.message;
       reject(new ListenError(err.code === 'EADDRINUSE' ? 'LUMEN_ENDPOINT_IN_USE' : 'LUMEN_ENDPOINT_LISTEN',
-        `exporters.${id}.endpoint: cannot listen on ${endpoint}: ${what}; choose a free host:port`));
+        `cannot listen on ${endpoint}: ${what}; choose a free host:port`, err));
     });
     server.listen({ host: host || undefined, port }, () => resolve());
   });

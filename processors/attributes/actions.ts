@@ -3,6 +3,7 @@ import { SPAN_METRIC_ATTRIBUTES } from '../../src/metrics/span-values.js';
 import { spanValue } from '../common/span-value.js';
 import type { AttributeAction } from './config.js';
 import { hashValue } from './hash.js';
+import { LumenError } from '../../src/component/index.js';
 
 /** Attributes computed from a span's typed fields: readable and overridable, but not removable. */
 const TYPED = new Set([...SPAN_METRIC_ATTRIBUTES, 'duration', 'span.kind', 'span.name', 'protocol']);
@@ -16,16 +17,16 @@ export function checkAction(a: AttributeAction, where: string, removable: (key: 
     case 'insert':
     case 'update':
     case 'upsert':
-      if ((a.value === undefined) === (a.from_attribute === undefined)) throw new Error(`${where}: ${a.action} needs exactly one of "value" or "from_attribute"`);
+      if ((a.value === undefined) === (a.from_attribute === undefined)) throw new LumenError('LUMEN_COMPONENT_CONFIG', `${where}: ${a.action} needs exactly one of "value" or "from_attribute"`);
       break;
     case 'rename':
-      if (a.from_attribute === undefined || a.value !== undefined) throw new Error(`${where}: rename needs "from_attribute" (the old name) and "key" (the new name), and no "value"`);
-      if (!removable(a.from_attribute)) throw new Error(`${where}: "${a.from_attribute}" is computed from the span and cannot be renamed away; insert a copy with from_attribute instead`);
+      if (a.from_attribute === undefined || a.value !== undefined) throw new LumenError('LUMEN_COMPONENT_CONFIG', `${where}: rename needs "from_attribute" (the old name) and "key" (the new name), and no "value"`);
+      if (!removable(a.from_attribute)) throw new LumenError('LUMEN_COMPONENT_CONFIG', `${where}: "${a.from_attribute}" is computed from the span and cannot be renamed away; insert a copy with from_attribute instead`);
       break;
     case 'delete':
     case 'hash':
-      if (hasSource) throw new Error(`${where}: ${a.action} takes only "key"`);
-      if (a.action === 'delete' && !removable(a.key)) throw new Error(`${where}: "${a.key}" is computed from the span and cannot be deleted; leave it out of metrics with select.<metric>.exclude instead`);
+      if (hasSource) throw new LumenError('LUMEN_COMPONENT_CONFIG', `${where}: ${a.action} takes only "key"`);
+      if (a.action === 'delete' && !removable(a.key)) throw new LumenError('LUMEN_COMPONENT_CONFIG', `${where}: "${a.key}" is computed from the span and cannot be deleted; leave it out of metrics with select.<metric>.exclude instead`);
       break;
   }
 }

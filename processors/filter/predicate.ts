@@ -2,6 +2,7 @@ import { parseDuration } from '../../src/config/duration.js';
 import type { AttributeValue } from '../../src/model/span.js';
 import { globToRegExp } from '../common/glob.js';
 import type { Condition, Conditions, RuleSet } from './config.js';
+import { LumenError } from '../../src/component/index.js';
 
 /** Reads an attribute of an item by (canonical) name. */
 export type Lookup<T> = (item: T, name: string) => AttributeValue | undefined;
@@ -20,7 +21,7 @@ function compileCondition(name: string, c: Condition): Test {
     if (b === undefined || typeof b === 'number') return b;
     if (isDuration) return parseDuration(b) / 1000;
     const n = Number(b);
-    if (Number.isNaN(n)) throw new TypeError(`filter ${name}.${key}: "${b}" is not a number (durations like "100ms" only apply to "duration")`);
+    if (Number.isNaN(n)) throw new LumenError('LUMEN_COMPONENT_CONFIG', `filter ${name}.${key}: "${b}" is not a number (durations like "100ms" only apply to "duration")`);
     return n;
   };
   const gt = num(c.greater_than, 'greater_than');

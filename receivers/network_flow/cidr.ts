@@ -1,3 +1,4 @@
+import { LumenError } from '../../src/component/index.js';
 import { parseAddress } from './addr.js';
 
 /** One configured network: its text as written and its prefix in the 16-byte (v4-mapped) address space. */
@@ -8,9 +9,11 @@ interface Network {
   readonly bits: number;
 }
 
-export class CidrError extends Error {
+export class CidrError extends LumenError {
   override readonly name = 'CidrError';
-  readonly code = 'LUMEN_INVALID_CIDR';
+  constructor(message: string) {
+    super('LUMEN_INVALID_CIDR', message);
+  }
 }
 
 function parseNetwork(text: string): Network {

@@ -6,6 +6,7 @@ import type { Receiver, ReceiverFactory } from '../../src/component/index.js';
 import { defaultReplayConfig, replaySchema, type ReplayConfig } from './config.js';
 import { parseSpanLines } from './parse.js';
 import { Player } from './player.js';
+import { LumenError } from '../../src/component/index.js';
 
 /** Lines whose error is logged individually; the rest are summed up in one line. */
 const LOGGED_BAD_LINES = 10;
@@ -64,6 +65,6 @@ function checkReadable(path: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'not a regular file' : (e as Error).message;
-    throw new Error(`cannot read ${path}: ${why} (path is relative to the working directory ${process.cwd()})`);
+    throw new LumenError('LUMEN_FILE_UNREADABLE', `cannot read ${path}: ${why} (path is relative to the working directory ${process.cwd()})`);
   }
 }

@@ -10,6 +10,7 @@ import { TlsAttacher } from './attacher.js';
 import type { TlsUprobeConfig } from './config.js';
 import { tlsKernelCounters } from './counters.js';
 import { objectPrograms } from './programs.js';
+import { LumenError } from '../../src/component/index.js';
 
 /** Records of a process that just exited may still be in the ring buffer: its Service is kept this long. */
 const SERVICE_GRACE_MS = 10_000;
@@ -71,7 +72,7 @@ export class TlsUprobeReceiver implements Receiver {
     this.state = 'running';
     const path = bpfObjectPath('tls');
     const progs = await objectPrograms(path).catch((e: Error) => {
-      throw new Error(`tls_uprobe: cannot read ${path} (${e.message}); build the probes with \`make -C bpf\``);
+      throw new LumenError('LUMEN_BPF_OPEN', `tls_uprobe: cannot read ${path} (${e.message}); build the probes with \`make -C bpf\``);
     });
     const obj = openObject(path, {
       disabledPrograms: progs.disabled,

@@ -1,17 +1,17 @@
+import { LumenError } from '../errors/lumen-error.js';
 import type { BpfErrorShape } from './types.js';
 
 export type BpfErrorCode = BpfErrorShape['code'];
 
 /** A coded error from the BPF layer: `code` is stable, `message` says what is wrong and what to change. */
-export class BpfError extends Error implements BpfErrorShape {
+export class BpfError extends LumenError implements BpfErrorShape {
   override readonly name = 'BpfError';
-  readonly code: BpfErrorCode;
+  declare readonly code: BpfErrorCode;
   readonly errno?: number;
   readonly verifierLog?: string;
 
   constructor(code: BpfErrorCode, message: string, errno?: number, verifierLog?: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     if (errno !== undefined) this.errno = errno;
     if (verifierLog !== undefined) this.verifierLog = verifierLog;
   }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LumenError } from '../errors/lumen-error.js';
 
 let root: string | undefined;
 
@@ -12,7 +13,7 @@ export function packageRoot(): string {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg) && isLumen(pkg)) return (root = dir);
     const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find Lumen's package.json above ${fileURLToPath(import.meta.url)}`);
+    if (up === dir) throw new LumenError('LUMEN_PACKAGE_LAYOUT', `cannot find Lumen's package.json above ${fileURLToPath(import.meta.url)}`);
     dir = up;
   }
 }

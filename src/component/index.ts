@@ -14,3 +14,4 @@ export { rateLimitedLog } from '../telemetry/rate-limited-log.js';
 export { noopLogger, createMemoryLogger, type LogEntry } from '../telemetry/memory-logger.js';
 export { componentContext, processorContext, type ContextDeps } from './context.js';
 export { FactoryRegistry } from './registry.js';
+export { LumenError, type ErrorCode, type ErrorPath } from '../errors/index.js';

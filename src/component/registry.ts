@@ -1,4 +1,5 @@
 import type { AnyFactory, ComponentKind, ExporterFactory, ProcessorFactory, ReceiverFactory } from './contract.js';
+import { LumenError } from '../errors/lumen-error.js';
 
 type FactoryOf<K extends ComponentKind> = K extends 'receiver' ? ReceiverFactory<any> : K extends 'processor' ? ProcessorFactory<any> : ExporterFactory<any>;
 
@@ -23,17 +24,17 @@ export class FactoryRegistry {
   register(factory: AnyFactory, options: { replace?: boolean } = {}): this {
     const kind = factory?.kind;
     if (kind !== 'receiver' && kind !== 'processor' && kind !== 'exporter') {
-      throw new TypeError(`not a component factory: kind must be "receiver", "processor" or "exporter", got ${JSON.stringify(kind)}`);
+      throw new LumenError('LUMEN_INVALID_FACTORY', `not a component factory: kind must be "receiver", "processor" or "exporter", got ${JSON.stringify(kind)}`);
     }
     if (typeof factory.type !== 'string' || !TYPE.test(factory.type)) {
-      throw new TypeError(`${kind} factory type must be lower_snake_case (${TYPE}), got ${JSON.stringify(factory.type)}`);
+      throw new LumenError('LUMEN_INVALID_FACTORY', `${kind} factory type must be lower_snake_case (${TYPE}), got ${JSON.stringify(factory.type)}`);
     }
     if (typeof factory.create !== 'function' || typeof factory.defaultConfig !== 'function' || !factory.schema || !Array.isArray(factory.signals)) {
-      throw new TypeError(`${kind} factory "${factory.type}" must have schema, signals, defaultConfig() and create()`);
+      throw new LumenError('LUMEN_INVALID_FACTORY', `${kind} factory "${factory.type}" must have schema, signals, defaultConfig() and create()`);
     }
     const map = this.byKind[kind];
     if (map.has(factory.type) && !options.replace && map.get(factory.type) !== factory) {
-      throw new Error(`a ${kind} of type "${factory.type}" is already registered (pass { replace: true } to override it)`);
+      throw new LumenError('LUMEN_INVALID_FACTORY', `a ${kind} of type "${factory.type}" is already registered (pass { replace: true } to override it)`);
     }
     map.set(factory.type, factory);
     return this;

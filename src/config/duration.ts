@@ -2,6 +2,8 @@
  * Go-style durations as the Collector and Beyla write them: "5s", "250ms", "1m30s", "1.5h", "100us".
  * Units: ns, us (or µs), ms, s, m, h. A bare "0" is allowed. The result is in milliseconds (may be fractional).
  */
+import { LumenError } from '../errors/lumen-error.js';
+
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 };
@@ -10,9 +12,11 @@ const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 export const DURATION_HINT = 'a duration like "5s", "250ms", "1m30s" (units ns, us, ms, s, m, h)';
 
-export class DurationError extends Error {
+export class DurationError extends LumenError {
   override readonly name = 'DurationError';
-  readonly code = 'LUMEN_INVALID_DURATION';
+  constructor(message: string) {
+    super('LUMEN_INVALID_DURATION', message);
+  }
 }
 
 /** Parses a Go-style duration into milliseconds; throws DurationError with what is allowed. */

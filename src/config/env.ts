@@ -5,6 +5,8 @@
  *   ${env:VAR}        the Collector's spelling, same meaning
  *   $${               a literal "${"
  */
+import { LumenError } from '../errors/lumen-error.js';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Expansion {
@@ -13,8 +15,11 @@ export interface Expansion {
   readonly whole: boolean;
 }
 
-export class EnvError extends Error {
+export class EnvError extends LumenError {
   override readonly name = 'EnvError';
+  constructor(message: string) {
+    super('LUMEN_ENV_REFERENCE', message);
+  }
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -4,7 +4,10 @@ export interface Position {
   readonly col: number;
 }
 
-export type Stage = 'parse' | 'schema' | 'graph' | 'construction';
+import { LumenError } from '../errors/lumen-error.js';
+
+/** Where a problem was found: reading the file, its schema, the pipeline graph, building components, starting them. */
+export type Stage = 'parse' | 'schema' | 'graph' | 'construction' | 'start';
 export type PathSegment = string | number;
 
 /** One problem found in a configuration: an error (the config is refused) or a warning. */
@@ -51,15 +54,14 @@ export function compareIssues(a: ConfigIssue, b: ConfigIssue): number {
 }
 
 /** Thrown when a configuration is refused. `message` holds every error line, in file order. */
-export class ConfigError extends Error {
+export class ConfigError extends LumenError {
   override readonly name = 'ConfigError';
-  readonly code = 'LUMEN_CONFIG_INVALID';
   readonly issues: readonly ConfigIssue[];
   readonly stage: Stage;
 
   constructor(stage: Stage, issues: readonly ConfigIssue[]) {
     const errors = issues.filter((i) => i.severity === 'error');
-    super(errors.map(formatIssue).join('\n') || 'invalid configuration');
+    super('LUMEN_CONFIG_INVALID', errors.map(formatIssue).join('\n') || 'invalid configuration');
     this.stage = stage;
     this.issues = issues;
   }

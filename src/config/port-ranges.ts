@@ -2,6 +2,8 @@
  * Port lists as Beyla's `open_ports` writes them: "80,443,8000-8999". A single number is a one-port range.
  * Ports are 1..65535; a range's start must not exceed its end.
  */
+import { LumenError } from '../errors/lumen-error.js';
+
 export interface PortRange {
   readonly from: number;
   readonly to: number;
@@ -9,9 +11,11 @@ export interface PortRange {
 
 export const PORT_RANGES_HINT = 'port ranges like "80,443,8000-8999" (ports 1-65535)';
 
-export class PortRangesError extends Error {
+export class PortRangesError extends LumenError {
   override readonly name = 'PortRangesError';
-  readonly code = 'LUMEN_INVALID_PORT_RANGES';
+  constructor(message: string) {
+    super('LUMEN_INVALID_PORT_RANGES', message);
+  }
 }
 
 /** Parses "80,443,8000-8999" (or a number) into ranges; throws PortRangesError saying what is wrong. */

@@ -13,6 +13,7 @@ import { buildService } from './service.js';
 import { ProcessTable } from './table.js';
 import { EventBatch, type WatchEventKind } from './event-batch.js';
 import { openBpfWatcher, type ProcessWatcher, type WatchHandler } from './watcher-bpf.js';
+import { LumenError } from '../errors/lumen-error.js';
 
 /** USER_HZ: /proc reports times in 1/100 s on every Linux architecture. */
 const TICKS_PER_SECOND = 100;
@@ -228,6 +229,6 @@ function uptimeTicks(): number {
 }
 
 function positive(ms: number, key: string): number {
-  if (!(ms > 0)) throw new Error(`discovery.${key}: must be a positive duration, got ${ms}ms`);
+  if (!(ms > 0)) throw new LumenError('LUMEN_INVALID_DURATION', `discovery.${key}: must be a positive duration, got ${ms}ms`);
   return ms;
 }

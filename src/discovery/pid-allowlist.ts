@@ -3,6 +3,7 @@ import type { BpfMap } from '../bpf/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfTelemetry } from '../telemetry/self-telemetry.js';
 import type { Discovery, InstrumentedProcess } from './types.js';
+import { LumenError } from '../errors/lumen-error.js';
 
 export interface PidAllowlistOptions {
   /** Where update failures (e.g. the map is full) are logged. */
@@ -21,9 +22,9 @@ export interface PidAllowlistOptions {
 export function syncPidAllowlist(discovery: Discovery, map: BpfMap,
   valueFor: (p: InstrumentedProcess) => number | Buffer = () => 1, options: PidAllowlistOptions = {}): Subscription {
   const { keySize, valueSize, name } = map.info;
-  if (keySize !== 4) throw new Error(`syncPidAllowlist: map ${name} has ${keySize}-byte keys; a PID allow-list needs u32 (4-byte) keys`);
+  if (keySize !== 4) throw new LumenError('LUMEN_BPF_MAP_LAYOUT', `syncPidAllowlist: map ${name} has ${keySize}-byte keys; a PID allow-list needs u32 (4-byte) keys`);
   if (![1, 2, 4, 8].includes(valueSize)) {
-    throw new Error(`syncPidAllowlist: map ${name} has ${valueSize}-byte values; allowed are 1, 2, 4 or 8 bytes`);
+    throw new LumenError('LUMEN_BPF_MAP_LAYOUT', `syncPidAllowlist: map ${name} has ${valueSize}-byte values; allowed are 1, 2, 4 or 8 bytes`);
   }
   const errors = options.telemetry?.counter('lumen_discovery_allowlist_errors_total', 'PID allow-list map updates that failed.', { map: name });
   const written = new Set<number>();
@@ -67,7 +68,7 @@ export function pidKey(pid: number): Buffer {
 
 function encodeValue(v: number | Buffer, size: number): Buffer {
   if (Buffer.isBuffer(v)) {
-    if (v.length !== size) throw new Error(`value is ${v.length} bytes; the map's values are ${size} bytes`);
+    if (v.length !== size) throw new LumenError('LUMEN_BPF_MAP_LAYOUT', `value is ${v.length} bytes; the map's values are ${size} bytes`);
     return v;
   }
   const b = Buffer.alloc(size);

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Subject, type Subscription } from 'rxjs';
 import type { Batch } from '../model/batch.js';
 import type { Discovery } from '../discovery/types.js';
-import { ConfigError, formatIssue, type ConfigIssue, type PathSegment } from '../config/errors.js';
+import { ConfigError, type ConfigIssue, type PathSegment } from '../config/errors.js';
 import { componentType, pipelineSignal, type LumenConfig } from '../config/schema.js';
 import type { ConfigSource } from '../config/source.js';
 import { VERSION } from '../version.js';
@@ -17,6 +17,10 @@ import { exporterDeadline } from './deadline.js';
 import { Pipeline, type PipelineProcessor } from './pipeline.js';
 import type { FactoryRegistry } from '../component/registry.js';
 import { ENGINE_METRICS as M } from '../telemetry/engine-metrics.js';
+import { LumenError } from '../errors/lumen-error.js';
+import { settleAll, startAll, StartError } from './lifecycle.js';
+
+export { StartError } from './lifecycle.js';
 
 export type DiscoveryFactory = (config: Record<string, unknown>, deps: { logger: Logger; telemetry: ReturnType<InternalMetrics['forComponent']>; hostName: string }) => Discovery;
 
@@ -43,12 +47,6 @@ export interface ProcessedBatch {
   readonly pipeline: string;
   readonly signal: Signal;
   readonly batch: Batch;
-}
-
-/** A component failed to start; the engine stopped what had started. */
-export class StartError extends Error {
-  override readonly name = 'StartError';
-  readonly code = 'LUMEN_START_FAILED';
 }
 
 interface ReceiverNode {
@@ -113,14 +111,15 @@ export class Engine {
     const log = this.opts.logger;
     this.stopProcessMetrics = registerProcessMetrics(this.metrics);
     try {
-      await this.startAll([...this.exporters].map(([id, e]) => [`exporters.${id}`, () => e.start()]));
+      await startAll([...this.exporters].map(([id, e]) => [['exporters', id], () => e.start()]), this.opts.source);
       for (const p of this.pipelines) p.connect();
       for (const r of this.receivers) this.subscribe(r);
       if (this.discoveryInstance) await this.startDiscovery();
-      await this.startAll(this.receivers.map((r) => [`receivers.${r.id}`, () => r.receiver.start()]));
+      await startAll(this.receivers.map((r) => [['receivers', r.id], () => r.receiver.start()]), this.opts.source);
       if (this.discoveryInstance) await this.startDiscovery();
     } catch (e) {
-      log.error('start failed, stopping what started', { err: (e as Error).message });
+      // The caller reports the error itself (the CLI prints it once): the log only says what happens next.
+      log.error('start failed, stopping what started');
       await this.stop();
       throw e;
     }
@@ -195,7 +194,7 @@ export class Engine {
   private discovery(): Discovery {
     if (!this.discoveryInstance) {
       const make = this.opts.createDiscovery;
-      if (!make) throw new Error('no discovery is available in this agent (createDiscovery was not provided)');
+      if (!make) throw new LumenError('LUMEN_DISCOVERY_UNAVAILABLE', 'no discovery is available in this agent (createDiscovery was not provided)');
       this.discoveryInstance = make(this.config.discovery as Record<string, unknown>, {
         logger: this.opts.logger.child({ component: 'discovery' }),
         telemetry: this.metrics.forComponent('discovery'),
@@ -206,21 +205,8 @@ export class Engine {
   }
 
   private startDiscovery(): Promise<void> {
-    this.discoveryStart ??= this.startAll([['discovery', () => this.discoveryInstance!.start()]]);
+    this.discoveryStart ??= startAll([[['discovery'], () => this.discoveryInstance!.start()]], this.opts.source);
     return this.discoveryStart;
-  }
-
-  /** Starts in parallel; on the first failure, throws a StartError naming the component (file:line:col when known). */
-  private async startAll(tasks: [string, () => Promise<void>][]): Promise<void> {
-    const results = await Promise.allSettled(tasks.map(([, run]) => run()));
-    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [[tasks[i]![0], r.reason] as const] : []));
-    if (failures.length === 0) return;
-    const lines = failures.map(([where, reason]) => {
-      const path = where.split('.').length > 1 ? [where.slice(0, where.indexOf('.')), where.slice(where.indexOf('.') + 1)] : [where];
-      const source = this.opts.source;
-      return formatIssue({ severity: 'error', stage: 'construction', file: source?.file ?? '', position: source?.position(path, 'key'), path, message: `cannot start: ${(reason as Error)?.message ?? String(reason)}` });
-    });
-    throw new StartError(lines.join('\n'));
   }
 
   private subscribe(node: ReceiverNode): void {
@@ -275,12 +261,7 @@ export class Engine {
     const wasRunning = this.phase !== 'created';
     this.phase = 'stopping';
     const deadline = exporterDeadline(Date.now(), parseDuration(this.config.service.shutdown_timeout));
-    const settle = async (what: string, tasks: [string, () => Promise<void>][]) => {
-      const results = await Promise.allSettled(tasks.map(([, run]) => run()));
-      results.forEach((r, i) => {
-        if (r.status === 'rejected') log.error(`${what} failed`, { component: tasks[i]![0], err: String((r.reason as Error)?.message ?? r.reason) });
-      });
-    };
+    const settle = (what: string, tasks: [string, () => Promise<void>][]) => settleAll(what, tasks, log);
     await settle('receiver shutdown', this.receivers.map((r) => [r.id, () => r.receiver.shutdown()]));
     for (const r of this.receivers) r.subscription?.unsubscribe();
     if (wasRunning) await Promise.all(this.pipelines.map((p) => p.close()));

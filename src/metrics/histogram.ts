@@ -1,3 +1,4 @@
+import { LumenError } from '../errors/lumen-error.js';
 /**
  * Explicit-bucket histogram arithmetic shared by the Prometheus and OTLP renderers. Bucket i counts values
  * in (bounds[i-1], bounds[i]] — the same upper-inclusive rule in Prometheus (`le`) and OTLP; the last bucket
@@ -20,11 +21,11 @@ export function cumulative(counts: Float64Array): Float64Array {
 
 /** Validates and freezes bucket boundaries: finite, strictly increasing, at least one. */
 export function checkBounds(bounds: readonly number[], what: string): Float64Array {
-  if (bounds.length === 0) throw new Error(`${what}: needs at least one bucket boundary`);
+  if (bounds.length === 0) throw new LumenError('LUMEN_COMPONENT_CONFIG', `${what}: needs at least one bucket boundary`);
   for (let i = 0; i < bounds.length; i++) {
     const b = bounds[i]!;
-    if (!Number.isFinite(b)) throw new Error(`${what}: boundary ${b} is not a finite number`);
-    if (i > 0 && b <= bounds[i - 1]!) throw new Error(`${what}: boundaries must be strictly increasing, got ${bounds[i - 1]} then ${b}`);
+    if (!Number.isFinite(b)) throw new LumenError('LUMEN_COMPONENT_CONFIG', `${what}: boundary ${b} is not a finite number`);
+    if (i > 0 && b <= bounds[i - 1]!) throw new LumenError('LUMEN_COMPONENT_CONFIG', `${what}: boundaries must be strictly increasing, got ${bounds[i - 1]} then ${b}`);
   }
   return Float64Array.from(bounds);
 }

@@ -1,4 +1,5 @@
 import type { Counter, InternalMetricPoint, InternalMetricsSource, SelfTelemetry } from './self-telemetry.js';
+import { LumenError } from '../errors/lumen-error.js';
 
 const METRIC_NAME = /^lumen_[a-z0-9_]+$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -85,16 +86,16 @@ export class InternalMetrics implements InternalMetricsSource {
   }
 
   private series(name: string, help: string, type: 'counter' | 'gauge', labels: Record<string, string>): Series {
-    if (!METRIC_NAME.test(name)) throw new Error(`internal metric name ${JSON.stringify(name)} must match ${METRIC_NAME}`);
+    if (!METRIC_NAME.test(name)) throw new LumenError('LUMEN_INVALID_METRIC', `internal metric name ${JSON.stringify(name)} must match ${METRIC_NAME}`);
     for (const k of Object.keys(labels)) {
-      if (!LABEL_NAME.test(k)) throw new Error(`internal metric ${name}: label name ${JSON.stringify(k)} must match ${LABEL_NAME}`);
+      if (!LABEL_NAME.test(k)) throw new LumenError('LUMEN_INVALID_METRIC', `internal metric ${name}: label name ${JSON.stringify(k)} must match ${LABEL_NAME}`);
     }
     let family = this.families.get(name);
     if (!family) {
       family = { help, type, series: new Map() };
       this.families.set(name, family);
     } else if (family.type !== type) {
-      throw new Error(`internal metric ${name} is already registered as a ${family.type}, not a ${type}`);
+      throw new LumenError('LUMEN_INVALID_METRIC', `internal metric ${name} is already registered as a ${family.type}, not a ${type}`);
     }
     const sorted = Object.keys(labels).sort();
     const key = sorted.map((k) => `${k}\u0000${labels[k]}`).join('\u0001');
