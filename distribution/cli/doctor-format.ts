@@ -15,7 +15,7 @@ function fixOf(p: ProbeResult): string {
 }
 
 /** The human-readable `lumen doctor` report. */
-export function formatDoctor(r: FeatureReport, receivers: readonly ReceiverSupport[]): string {
+export function formatDoctor(r: FeatureReport, receivers: readonly ReceiverSupport[], others: readonly { kind: string; type: string }[] = []): string {
   const out: string[] = [];
   out.push('Kernel');
   out.push(table([
@@ -30,10 +30,15 @@ export function formatDoctor(r: FeatureReport, receivers: readonly ReceiverSuppo
   out.push(table(r.mounts.map((m) => [`  ${m.state === 'mounted' || m.state === 'mounted-now' ? '✓' : '✗'} ${m.fs}`, m.path, m.detail ?? ''])));
   out.push('', `Program and attach types (loaded here, in ${r.probeMs} ms)`);
   out.push(table(Object.values(r.probes).map((p) => [`  ${MARK[p.status]} ${p.id}`, p.status === 'yes' ? p.detail : `${p.detail}\n      → ${fixOf(p)}`])));
-  out.push('', 'Receivers');
+  out.push('', 'Receivers (as registered in this build; what each needs from this kernel)');
   for (const s of receivers) {
     out.push(`  ${MARK[s.status]} ${s.name.padEnd(20)} ${s.status}${s.core ? ' (core)' : ''}: ${s.summary}`);
+    if (s.needs.length) out.push(`      needs ${s.needs.map((n) => `${n.present ? '✓' : '✗'} ${n.what}${n.optional ? ' (optional)' : ''}`).join(', ')}`);
     for (const m of s.missing) out.push(`      missing ${m.what}\n        → ${r.privileged ? m.fix : PRIV}`);
+  }
+  for (const kind of ['processor', 'exporter']) {
+    const types = others.filter((o) => o.kind === kind).map((o) => o.type);
+    if (types.length) out.push('', `${kind[0]!.toUpperCase()}${kind.slice(1)}s (need nothing from the kernel): ${types.join(', ')}`);
   }
   return `${out.join('\n')}\n`;
 }

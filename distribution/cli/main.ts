@@ -5,26 +5,7 @@ import { processIo, type Io } from './io.js';
 import { addCommonOptions, type CommonOptions } from './options.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
-
-/**
- * Hook for `lumen doctor` (owned by the BPF engineer): if distribution/cli/doctor.ts exists and exports `doctorCommand`
- * — a commander Command, or a function returning one — it is added as a subcommand. Its action should set
- * `process.exitCode` or return a number through `setExitCode` below.
- */
-async function optionalDoctor(): Promise<Command | undefined> {
-  const url = new URL('./doctor.js', import.meta.url);
-  let mod: { doctorCommand?: Command | (() => Command | Promise<Command>) };
-  try {
-    mod = (await import(url.href)) as typeof mod;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { url?: string };
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('doctor')) return undefined;
-    throw e;
-  }
-  const d = mod.doctorCommand;
-  if (!d) return undefined;
-  return typeof d === 'function' ? await d() : d;
-}
+import { doctorCommand } from './doctor.js';
 
 export interface CliOptions {
   /** Extra component factories, for a program that ships its own `lumen` with custom components. */
@@ -49,8 +30,7 @@ export async function main(argv: readonly string[], io: Io = processIo, cli: Cli
     .action(async (opts: CommonOptions) => {
       code = await validateCommand(opts, io, cli.components);
     });
-  const doctor = await optionalDoctor();
-  if (doctor) program.addCommand(doctor);
+  program.addCommand(doctorCommand(cli.components));
 
   try {
     await program.parseAsync([...argv]);

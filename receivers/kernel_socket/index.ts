@@ -1,6 +1,7 @@
 import type { ReceiverFactory } from '../../src/component/index.js';
 import { defaultKernelSocketConfig, kernelSocketSchema, type KernelSocketConfig } from './config.js';
 import { KernelSocketReceiver } from './receiver.js';
+import { kernelSocketNeeds } from './needs.js';
 
 /**
  * `kernel_socket`: HTTP/1.x server and client spans of every instrumented process, from socket-layer tracepoints
@@ -13,6 +14,7 @@ export const kernelSocketReceiverFactory: ReceiverFactory<KernelSocketConfig> = 
   signals: ['traces', 'metrics'],
   schema: kernelSocketSchema,
   defaultConfig: defaultKernelSocketConfig,
+  kernelNeeds: kernelSocketNeeds,
   create: (config, ctx) => new KernelSocketReceiver({ ...defaultKernelSocketConfig(), ...config }, ctx),
 };
 

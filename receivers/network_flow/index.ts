@@ -1,6 +1,7 @@
 import type { ReceiverFactory } from '../../src/component/index.js';
 import { defaultNetworkFlowConfig, networkFlowSchema, type NetworkFlowConfig } from './config.js';
 import { NetworkFlowReceiver } from './receiver.js';
+import { networkFlowNeeds } from './needs.js';
 
 export type { NetworkFlowConfig } from './config.js';
 export { NetworkFlowReceiver } from './receiver.js';
@@ -15,5 +16,6 @@ export const networkFlowReceiverFactory: ReceiverFactory<NetworkFlowConfig> = {
   signals: ['metrics', 'flows'],
   schema: networkFlowSchema,
   defaultConfig: defaultNetworkFlowConfig,
+  kernelNeeds: networkFlowNeeds,
   create: (config, ctx) => new NetworkFlowReceiver(config, ctx),
 };

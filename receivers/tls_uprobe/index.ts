@@ -1,6 +1,7 @@
 import type { ReceiverFactory } from '../../src/component/index.js';
 import { defaultTlsUprobeConfig, tlsUprobeSchema, type TlsUprobeConfig } from './config.js';
 import { TlsUprobeReceiver } from './receiver.js';
+import { tlsUprobeNeeds } from './needs.js';
 
 export type { TlsUprobeConfig } from './config.js';
 
@@ -14,5 +15,6 @@ export const tlsUprobeFactory: ReceiverFactory<TlsUprobeConfig> = {
   signals: ['traces', 'metrics'],
   schema: tlsUprobeSchema,
   defaultConfig: defaultTlsUprobeConfig,
+  kernelNeeds: tlsUprobeNeeds,
   create: (config, ctx) => new TlsUprobeReceiver({ ...defaultTlsUprobeConfig(), ...config }, ctx),
 };

@@ -3,6 +3,7 @@ import type { Batch } from '../model/batch.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { InternalMetricsSource, SelfTelemetry } from '../telemetry/self-telemetry.js';
 import type { Discovery } from '../discovery/types.js';
+import type { KernelNeeds } from '../bpf/features/needs.js';
 
 /**
  * The component contract, modelled on the OpenTelemetry Collector's factories.
@@ -51,6 +52,8 @@ export interface Receiver {
 
 export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {
   readonly kind: 'receiver';
+  /** What it needs from the kernel (declared in the receiver's needs.ts); `lumen doctor` checks it. None: nothing. */
+  readonly kernelNeeds?: KernelNeeds;
   create(config: C, ctx: ComponentContext): Receiver;
 }
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { runDoctor } from '../../distribution/cli/doctor.js';
 import type { Io } from '../../distribution/cli/io.js';
+import type { ReceiverFactory } from '../../src/component/index.js';
 import { ensureBpfObject } from './support/kernel.js';
 
 for (const o of ['features', 'features_ringbuf', 'features_skmsg']) ensureBpfObject(o);
@@ -36,7 +37,29 @@ test('--json prints one parseable report', () => {
   const r = JSON.parse(io.out) as { ok: boolean; probes: Record<string, { status: string }>; receivers: Array<{ name: string }> };
   assert.equal(r.ok, true);
   assert.equal(r.probes.sk_msg?.status, 'yes');
-  assert.equal(r.receivers.length, 5);
+  assert.deepEqual(r.receivers.map((x) => x.name).sort(), ['kernel_socket', 'network_flow', 'replay', 'tls_uprobe']);
+});
+
+test('lists only the registered components, each with what it needs and whether this kernel has it', () => {
+  const io = capture();
+  // an embedding program's own receiver that needs kprobes (absent here): listed, unavailable, not core → exit 0
+  const kprobeReceiver: ReceiverFactory<unknown> = {
+    type: 'kprobe_thing', kind: 'receiver', signals: ['traces'], schema: { type: 'object' }, defaultConfig: () => ({}),
+    kernelNeeds: { core: false, does: 'something through kprobes', required: [[{ probe: 'kprobe', what: 'kprobes' }]], optional: [] },
+    create: () => { throw new Error('not created by doctor'); },
+  };
+  assert.equal(runDoctor({}, io, [kprobeReceiver]), 0);
+  assert.doesNotMatch(io.out, /go_uprobe|context_propagation/, 'nothing that does not exist');
+  const receivers = io.out.slice(io.out.indexOf('Receivers'));
+  const listed = [...receivers.matchAll(/^ {2}[✓~✗] (\w+)/gm)].map((m) => m[1]);
+  assert.deepEqual(listed.sort(), ['kernel_socket', 'kprobe_thing', 'network_flow', 'replay', 'tls_uprobe']);
+  assert.match(io.out, /✓ kernel_socket\s+full \(core\): .*\n\s+needs ✓ tp_btf sock_recv_length\/sock_send_length, ✓ tp_btf inet_sock_set_state, ✓ ring buffers\n/);
+  assert.match(io.out, /✓ network_flow\s+full \(core\): .*\n\s+needs ✓ TC clsact, ✓ AF_PACKET socket filters, ✓ tp_btf socket tracepoints \(optional\)\n/);
+  assert.match(io.out, /✓ tls_uprobe\s+full: .*\n\s+needs ✓ uprobes, ✓ uretprobes, /);
+  assert.match(io.out, /✓ replay\s+full: needs nothing from the kernel\n/);
+  assert.match(io.out, /✗ kprobe_thing\s+unavailable: something through kprobes\n\s+needs ✗ kprobes\n\s+missing kprobes\n\s+→ needs CONFIG_KPROBES=y/);
+  assert.match(io.out, /Processors \(need nothing from the kernel\): .*\broutes\b/);
+  assert.match(io.out, /Exporters \(need nothing from the kernel\): .*\bprometheus\b/);
 });
 
 test('as nobody through the real CLI: a clear message listing the capabilities, exit 1, no stack trace', (t) => {

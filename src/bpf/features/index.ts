@@ -9,7 +9,8 @@ import { capabilities, hasBtf, isPrivileged, kernelVersion, lockdownMode } from 
 import type { FeatureReport, ProbeId } from './types.js';
 
 export type * from './types.js';
-export { receiverSupport, type ReceiverSupport, type ReceiverStatus } from './receivers.js';
+export { receiverSupport, type ReceiverNeeds, type ReceiverSupport, type ReceiverStatus } from './receivers.js';
+export type { KernelNeed, KernelNeeds } from './needs.js';
 export { cgroup2Path } from './mounts.js';
 
 export interface ProbeOptions {

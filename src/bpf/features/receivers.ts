@@ -1,67 +1,40 @@
 import type { FeatureReport, ProbeId } from './types.js';
+import type { KernelNeeds } from './needs.js';
 
 export type ReceiverStatus = 'full' | 'degraded' | 'unavailable';
 
 export interface ReceiverSupport {
-  /** Receiver type (as in pipelines.yaml) or capability name. */
+  /** Receiver type, as in pipelines.yaml. */
   readonly name: string;
   /** Core receivers must run for `lumen doctor` to pass. */
   readonly core: boolean;
   readonly status: ReceiverStatus;
   /** One line: what it does here. */
   readonly summary: string;
+  /** Every kernel feature it uses and whether this kernel has it (empty: it needs nothing from the kernel). */
+  readonly needs: ReadonlyArray<{ readonly what: string; readonly present: boolean; readonly optional: boolean }>;
   /** What is missing and what to change. */
   readonly missing: ReadonlyArray<{ readonly what: string; readonly fix: string }>;
 }
 
-interface Need { probe: ProbeId; what: string }
-interface Rule {
-  name: string;
-  core: boolean;
-  does: string;
-  /** Every group must have at least one available probe. */
-  required: Need[][];
-  optional: Array<Need & { loses: string }>;
+/** A registered receiver as doctor sees it: its type and, if it uses the kernel, what it needs. */
+export interface ReceiverNeeds {
+  readonly type: string;
+  readonly kernelNeeds?: KernelNeeds;
 }
 
-const RULES: Rule[] = [
-  {
-    // Socket-layer tracepoints (tp_btf) only: syscall tracepoints would slow every syscall of every process.
-    name: 'kernel_socket', core: true, does: 'HTTP/1.x spans and RED metrics from the socket layer\'s tracepoints',
-    required: [[{ probe: 'tp_btf_sock_io', what: 'tp_btf sock_recv_length/sock_send_length' }], [{ probe: 'tp_btf_sock', what: 'tp_btf inet_sock_set_state' }], [{ probe: 'ringbuf', what: 'ring buffers' }]],
-    optional: [],
-  },
-  {
-    name: 'network_flow', core: true, does: 'L3/L4 flow bytes and packets per interface',
-    required: [[{ probe: 'tc', what: 'TC clsact' }, { probe: 'socket_filter', what: 'AF_PACKET socket filters' }]],
-    optional: [
-      { probe: 'tc', what: 'TC clsact', loses: 'per-direction capture on chosen interfaces (uses socket filters)' },
-      { probe: 'tp_btf_sock', what: 'tp_btf socket tracepoints', loses: 'TCP health events (connect, failures, retransmits)' },
-    ],
-  },
-  {
-    name: 'tls_uprobe', core: false, does: 'plaintext of OpenSSL/Node TLS traffic (SSL_read/SSL_write)',
-    required: [[{ probe: 'uprobe', what: 'uprobes' }], [{ probe: 'uretprobe', what: 'uretprobes' }], [{ probe: 'tp_btf_sock_io', what: 'tp_btf sock_recv_length/sock_send_length' }], [{ probe: 'ringbuf', what: 'ring buffers' }]],
-    optional: [],
-  },
-  {
-    name: 'go_uprobe', core: false, does: 'Go net/http, gRPC and TLS via uprobes (returns probed at RET instructions)',
-    required: [[{ probe: 'uprobe', what: 'uprobes' }], [{ probe: 'ringbuf', what: 'ring buffers' }]],
-    optional: [],
-  },
-  {
-    name: 'context_propagation', core: false, does: 'inject a Traceparent header into outgoing HTTP/1 requests',
-    required: [[{ probe: 'sk_msg', what: 'sk_msg on a sockhash' }, { probe: 'probe_write_user', what: 'bpf_probe_write_user' }],
-      [{ probe: 'sock_ops', what: 'cgroup sock_ops' }, { probe: 'probe_write_user', what: 'bpf_probe_write_user' }]],
-    optional: [],
-  },
-];
+const NOTHING: KernelNeeds = { core: false, does: 'needs nothing from the kernel', required: [], optional: [] };
 
-/** What each receiver can do with the probed features, and what to change for what it cannot. */
-export function receiverSupport(report: FeatureReport): ReceiverSupport[] {
+/** What each of `receivers` can do with the probed features, and what to change for what it cannot. */
+export function receiverSupport(report: FeatureReport, receivers: readonly ReceiverNeeds[]): ReceiverSupport[] {
   const ok = (p: ProbeId) => report.probes[p].status === 'yes';
   const fix = (p: ProbeId) => report.probes[p].fix ?? report.probes[p].detail;
-  return RULES.map((r) => {
+  return receivers.map(({ type, kernelNeeds }) => {
+    const r = kernelNeeds ?? NOTHING;
+    const needs = [
+      ...r.required.flat().map((n) => ({ what: n.what, present: ok(n.probe), optional: false })),
+      ...r.optional.filter((o) => !r.required.flat().some((n) => n.probe === o.probe)).map((o) => ({ what: o.what, present: ok(o.probe), optional: true })),
+    ];
     const missing: Array<{ what: string; fix: string }> = [];
     let usable = true;
     for (const group of r.required) {
@@ -78,6 +51,6 @@ export function receiverSupport(report: FeatureReport): ReceiverSupport[] {
       }
     }
     const status: ReceiverStatus = !usable ? 'unavailable' : degraded ? 'degraded' : 'full';
-    return { name: r.name, core: r.core, status, summary: r.does, missing };
+    return { name: type, core: r.core, status, summary: r.does, needs, missing };
   });
 }
