@@ -1,5 +1,5 @@
 import { Subject, filter, map, merge, type Observable } from 'rxjs';
-import { createDiscovery } from './discovery/index.js';
+import { createDiscovery, registerDiscoverySection } from './discovery/index.js';
 import type { DiscoveryConfig } from './discovery/config.js';
 import { ConfigError, compareIssues, formatIssue, type ConfigIssue } from './config/errors.js';
 import type { Env } from './config/env.js';
@@ -87,7 +87,7 @@ interface Prepared {
 }
 
 function prepare(opts: AgentOptions): Prepared {
-  const registry = new FactoryRegistry(opts.registry?.all() ?? []);
+  const registry = registerDiscoverySection(opts.registry?.copy() ?? new FactoryRegistry());
   for (const f of opts.components ?? []) registry.register(f, { replace: true });
   const file = opts.configPath ?? '';
   const env = opts.env ?? process.env;

@@ -5,14 +5,15 @@ import { loadConfig } from '../src/config/load.js';
 import { ConfigError, formatIssue } from '../src/config/errors.js';
 import { expandEnv } from '../src/config/env.js';
 import { FactoryRegistry } from '../src/component/registry.js';
+import { registerDiscoverySection } from '../src/discovery/index.js';
 import { memoryExporterFactory, pushReceiverFactory, tagProcessorFactory } from './support/factories.js';
 
-const registry = () => new FactoryRegistry([
+const registry = () => registerDiscoverySection(new FactoryRegistry([
   pushReceiverFactory().factory,
   tagProcessorFactory().factory,
   memoryExporterFactory().factory,
   memoryExporterFactory('prom', ['metrics']).factory,
-]);
+]));
 
 const errorsOf = (yaml: string, env: Record<string, string> = {}) =>
   validateConfig({ yaml, file: 'pipelines.yaml', env }, registry()).errors.map(formatIssue);

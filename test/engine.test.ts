@@ -5,6 +5,7 @@ import { Subject } from 'rxjs';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/config/errors.js';
 import { Engine, StartError } from '../src/engine/engine.js';
+import { LumenError } from '../src/errors/index.js';
 import { FactoryRegistry } from '../src/component/registry.js';
 import { InternalMetrics } from '../src/telemetry/internal-metrics.js';
 import { createMemoryLogger } from '../src/telemetry/memory-logger.js';
@@ -193,7 +194,7 @@ test('a receiver failing to start stops everything already started and reports t
   assert.equal(engine.state, 'stopped');
 });
 
-test('discovery: created on first ctx.discovery(), started before receivers, shut down last', async () => {
+test('discovery: created with the graph for a receiver declaring usesDiscovery, started once before receivers, shut down last', async () => {
   const order: string[] = [];
   const push = pushReceiverFactory('push', ['traces'], order, { useDiscovery: true });
   const mem = memoryExporterFactory('memory', ['traces'], { order });
@@ -215,6 +216,33 @@ test('discovery: created on first ctx.discovery(), started before receivers, shu
   await engine.stop();
   assert.deepEqual(order, ['memory:start', 'discovery:start', 'push:start', 'push:shutdown', 'memory:flush', 'memory:shutdown', 'discovery:shutdown']);
   assert.deepEqual((discoveryConfig as { instrument: unknown }).instrument, [{ open_ports: 19100 }]);
+});
+
+test('discovery: not created when no component declares it; ctx.discovery() then says why, coded', async () => {
+  let created = 0;
+  let thrown: unknown;
+  const push = pushReceiverFactory('push', ['traces']);
+  const asks: typeof push.factory = {
+    ...push.factory,
+    create(c, ctx) {
+      try {
+        ctx.discovery();
+      } catch (e) {
+        thrown = e;
+      }
+      return push.factory.create(c, ctx);
+    },
+  };
+  const mem = memoryExporterFactory('memory', ['traces']);
+  const { engine } = await engineFor(
+    'receivers: { push: }\nexporters: { memory: }\nservice: { pipelines: { traces: { receivers: [push], exporters: [memory] } } }',
+    [asks, mem.factory],
+    { createDiscovery: () => { created++; throw new Error('not expected'); } },
+  );
+  await engine.start();
+  await engine.stop();
+  assert.equal(created, 0);
+  assert.ok(thrown instanceof LumenError && thrown.code === 'LUMEN_DISCOVERY_UNAVAILABLE' && /usesDiscovery/.test(thrown.message));
 });
 
 test('internal metrics can be turned off for exporters; taps see received and processed batches', async () => {

@@ -15,6 +15,7 @@ export const kernelSocketReceiverFactory: ReceiverFactory<KernelSocketConfig> = 
   schema: kernelSocketSchema,
   defaultConfig: defaultKernelSocketConfig,
   kernelNeeds: kernelSocketNeeds,
+  usesDiscovery: true,
   create: (config, ctx) => new KernelSocketReceiver({ ...defaultKernelSocketConfig(), ...config }, ctx),
 };
 

@@ -17,5 +17,6 @@ export const networkFlowReceiverFactory: ReceiverFactory<NetworkFlowConfig> = {
   schema: networkFlowSchema,
   defaultConfig: defaultNetworkFlowConfig,
   kernelNeeds: networkFlowNeeds,
+  usesDiscovery: true,
   create: (config, ctx) => new NetworkFlowReceiver(config, ctx),
 };

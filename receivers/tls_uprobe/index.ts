@@ -16,5 +16,6 @@ export const tlsUprobeFactory: ReceiverFactory<TlsUprobeConfig> = {
   schema: tlsUprobeSchema,
   defaultConfig: defaultTlsUprobeConfig,
   kernelNeeds: tlsUprobeNeeds,
+  usesDiscovery: true,
   create: (config, ctx) => new TlsUprobeReceiver({ ...defaultTlsUprobeConfig(), ...config }, ctx),
 };

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { ComponentContext, ProcessorContext, Signal } from './contract.js';
-import type { Discovery } from '../discovery/types.js';
+import type { Discovery } from './discovery.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { InternalMetrics } from '../telemetry/internal-metrics.js';
 import type { InternalMetricsSource } from '../telemetry/self-telemetry.js';

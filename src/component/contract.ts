@@ -2,7 +2,7 @@ import type { Observable, OperatorFunction } from 'rxjs';
 import type { Batch } from '../model/batch.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { InternalMetricsSource, SelfTelemetry } from '../telemetry/self-telemetry.js';
-import type { Discovery } from '../discovery/types.js';
+import type { Discovery } from './discovery.js';
 import type { KernelNeeds } from '../bpf/features/needs.js';
 
 /**
@@ -25,7 +25,7 @@ export interface ComponentContext {
   readonly internalMetrics: InternalMetricsSource;
   /** Host name used for service.instance.id and host.name. */
   readonly hostName: string;
-  /** The shared process discovery (the `discovery:` config section), created on first use. */
+  /** The shared process discovery (the `discovery:` config section); only for factories declaring `usesDiscovery`. */
   discovery(): Discovery;
 }
 
@@ -40,6 +40,11 @@ interface FactoryBase<C> {
   readonly signals: readonly Signal[];
   readonly schema: JsonSchema;
   defaultConfig(): C;
+  /**
+   * It calls ctx.discovery(): the engine then creates the shared discovery (the `discovery:` section) with the
+   * graph and starts it once, after the exporters and before the receivers. Undeclared, ctx.discovery() throws.
+   */
+  readonly usesDiscovery?: boolean;
 }
 
 export interface Receiver {

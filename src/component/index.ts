@@ -8,6 +8,7 @@ export type {
   AnyFactory, ComponentContext, ComponentKind, Exporter, ExporterFactory, JsonSchema, ProcessorContext,
   ProcessorFactory, Receiver, ReceiverFactory, Signal, SpanWritableField,
 } from './contract.js';
+export type { Discovery, DiscoveryEvent, InstrumentedProcess } from './discovery.js';
 export type { KernelNeed, KernelNeeds } from '../bpf/features/needs.js';
 export type { Logger } from '../telemetry/logger.js';
 export type { Counter, InternalMetricPoint, InternalMetricsSource, SelfTelemetry } from '../telemetry/self-telemetry.js';

@@ -1,4 +1,4 @@
-import type { AnyFactory, ComponentKind, ExporterFactory, ProcessorFactory, ReceiverFactory } from './contract.js';
+import type { AnyFactory, ComponentKind, ExporterFactory, JsonSchema, ProcessorFactory, ReceiverFactory } from './contract.js';
 import { LumenError } from '../errors/lumen-error.js';
 
 type FactoryOf<K extends ComponentKind> = K extends 'receiver' ? ReceiverFactory<any> : K extends 'processor' ? ProcessorFactory<any> : ExporterFactory<any>;
@@ -15,6 +15,9 @@ export class FactoryRegistry {
     processor: new Map(),
     exporter: new Map(),
   };
+
+  /** Schemas of the agent's shared services' top-level sections (`discovery:`), validated like a component's. */
+  private readonly sectionSchemas = new Map<string, JsonSchema>();
 
   constructor(factories: Iterable<AnyFactory> = []) {
     for (const f of factories) this.register(f);
@@ -47,6 +50,27 @@ export class FactoryRegistry {
   /** Known types of a kind, sorted (error messages list them). */
   types(kind: ComponentKind): string[] {
     return [...this.byKind[kind].keys()].sort();
+  }
+
+  /**
+   * Declares the schema of a top-level section read by a shared service (the agent registers `discovery`), so
+   * that validation checks it with positions and defaults like a component's config.
+   */
+  registerSection(key: string, schema: JsonSchema): this {
+    this.sectionSchemas.set(key, schema);
+    return this;
+  }
+
+  /** The registered service sections, [key, schema]. */
+  sections(): [string, JsonSchema][] {
+    return [...this.sectionSchemas];
+  }
+
+  /** A copy (factories and sections) that can be extended without changing this one. */
+  copy(): FactoryRegistry {
+    const c = new FactoryRegistry(this.all());
+    for (const [key, schema] of this.sectionSchemas) c.registerSection(key, schema);
+    return c;
   }
 
   all(): AnyFactory[] {

@@ -1,7 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import type { AnyFactory, JsonSchema } from '../component/contract.js';
 import type { FactoryRegistry } from '../component/registry.js';
-import { discoverySchema } from '../discovery/config.js';
 import { createAjv } from './ajv.js';
 import { describeAjvErrors, suggest } from './ajv-messages.js';
 import { type ConfigIssue, type PathSegment, type Stage, compareIssues } from './errors.js';
@@ -107,8 +106,13 @@ function checkSchema(source: ConfigSource, registry: FactoryRegistry): SchemaOut
   if (!('service' in root)) issue(['service'], 'is required, define service.pipelines with at least one of traces, metrics, flows');
   if (!validateInto(rootSchema, root, []) || issues.length) return { issues };
 
-  const discovery = root['discovery'] ?? {};
-  validateInto(discoverySchema, discovery, ['discovery']);
+  // Service sections (discovery:) are validated against the schema their service registered.
+  const serviceSections: Record<string, unknown> = {};
+  for (const [key, schema] of registry.sections()) {
+    serviceSections[key] = root[key] ?? {};
+    validateInto(schema, serviceSections[key], [key]);
+  }
+  const discovery = serviceSections['discovery'] ?? root['discovery'] ?? {};
 
   const sections: Record<string, Record<string, unknown>> = {};
   for (const section of SECTIONS) {

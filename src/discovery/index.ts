@@ -1,22 +1,14 @@
-import type { Logger } from '../telemetry/logger.js';
-import type { SelfTelemetry } from '../telemetry/self-telemetry.js';
-import type { Discovery } from './types.js';
-import type { DiscoveryConfig } from './config.js';
+import type { Discovery, DiscoveryDeps } from './types.js';
+import { discoverySchema, type DiscoveryConfig } from './config.js';
+import type { FactoryRegistry } from '../component/registry.js';
 import { ProcessDiscovery } from './discovery.js';
 
-export type { Discovery, DiscoveryEvent, InstrumentedProcess } from './types.js';
+export type { Discovery, DiscoveryDeps, DiscoveryEvent, InstrumentedProcess } from './types.js';
 export {
   discoverySchema, defaultDiscoveryConfig, DEFAULT_EXCLUDE_INSTRUMENT, LANGUAGES,
   type DiscoveryConfig, type InstrumentEntry, type ProcessSelector, type WatcherMode,
 } from './config.js';
 
-/** What the engine hands to createDiscovery (a subset of ComponentContext). */
-export interface DiscoveryDeps {
-  readonly logger: Logger;
-  readonly telemetry: SelfTelemetry;
-  /** Host name for service.instance.id (`<hostName>:<pid>`). */
-  readonly hostName: string;
-}
 
 /**
  * The one entry point: builds the shared Discovery from the validated `discovery:` section
@@ -27,3 +19,8 @@ export function createDiscovery(config: Partial<DiscoveryConfig>, deps: Discover
 }
 
 export { syncPidAllowlist, pidKey, type PidAllowlistOptions } from './pid-allowlist.js';
+
+/** The `discovery:` section is the discovery service's: validation checks it against the service's own schema. */
+export function registerDiscoverySection(registry: FactoryRegistry): FactoryRegistry {
+  return registry.registerSection('discovery', discoverySchema);
+}

@@ -2,27 +2,28 @@ import { hostname } from 'node:os';
 import { Subject, type Subscription } from 'rxjs';
 import type { Batch } from '../model/batch.js';
 import type { Discovery } from '../discovery/types.js';
-import { ConfigError, type ConfigIssue, type PathSegment } from '../config/errors.js';
-import { componentType, pipelineSignal, type LumenConfig } from '../config/schema.js';
+import { ConfigError, type ConfigIssue } from '../config/errors.js';
+import { componentType, type LumenConfig } from '../config/schema.js';
 import type { ConfigSource } from '../config/source.js';
 import { VERSION } from '../version.js';
-import type { Exporter, Receiver, Signal } from '../component/contract.js';
-import { componentContext, processorContext, type ContextDeps } from '../component/context.js';
-import { cloneBatch, cloneSpan, cloneSpanNameAndRoute } from '../model/clone.js';
+import type { Signal } from '../component/contract.js';
+import type { ContextDeps } from '../component/context.js';
+import type { FactoryRegistry } from '../component/registry.js';
+import { LumenError } from '../errors/lumen-error.js';
 import { InternalMetrics } from '../telemetry/internal-metrics.js';
 import { registerProcessMetrics } from '../telemetry/process-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { SelfTelemetry } from '../telemetry/self-telemetry.js';
+import { ENGINE_METRICS as M } from '../telemetry/engine-metrics.js';
 import { parseDuration } from '../config/duration.js';
 import { exporterDeadline } from './deadline.js';
-import { Pipeline, type PipelineProcessor } from './pipeline.js';
-import type { FactoryRegistry } from '../component/registry.js';
-import { ENGINE_METRICS as M } from '../telemetry/engine-metrics.js';
-import { LumenError } from '../errors/lumen-error.js';
+import { buildGraph, type Graph, type ReceiverNode } from './build.js';
+import { fanOut } from './fanout.js';
 import { settleAll, startAll, StartError } from './lifecycle.js';
 
 export { StartError } from './lifecycle.js';
 
-export type DiscoveryFactory = (config: Record<string, unknown>, deps: { logger: Logger; telemetry: ReturnType<InternalMetrics['forComponent']>; hostName: string }) => Discovery;
+export type DiscoveryFactory = (config: Record<string, unknown>, deps: { logger: Logger; telemetry: SelfTelemetry; hostName: string }) => Discovery;
 
 export interface EngineOptions {
   readonly registry: FactoryRegistry;
@@ -31,7 +32,7 @@ export interface EngineOptions {
   readonly hostName?: string;
   /** Positions for construction and start errors. */
   readonly source?: ConfigSource;
-  /** Builds the shared discovery when a component first calls ctx.discovery(). */
+  /** Builds the shared discovery, once, when a component of the graph declares `usesDiscovery`. */
   readonly createDiscovery?: DiscoveryFactory;
   /** Subjects to use as the taps (the library API passes its own so subscriptions made before start count). */
   readonly received$?: Subject<ReceivedBatch>;
@@ -49,19 +50,12 @@ export interface ProcessedBatch {
   readonly batch: Batch;
 }
 
-interface ReceiverNode {
-  readonly id: string;
-  readonly receiver: Receiver;
-  readonly targets: Pipeline[];
-  subscription?: Subscription;
-}
-
 export type EngineState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 /**
- * The running graph: receivers → (clone on fan-out) → bounded queue per pipeline → processors (per pipeline)
- * → shared exporters. Start: exporters, pipelines, discovery, receivers. Stop: receivers, drain queues and
- * processors, exporters (forceFlush + shutdown), discovery.
+ * The running graph (built by build.ts): receivers → fan-out (fanout.ts) → bounded queue per pipeline →
+ * processors (per pipeline) → shared exporters. Start: exporters, pipelines, discovery, receivers. Stop:
+ * receivers, drain queues and processors, exporters (forceFlush + shutdown), discovery.
  */
 export class Engine {
   /** Every batch a receiver emits, before any processor (read-only: do not keep or mutate). */
@@ -69,14 +63,11 @@ export class Engine {
   /** Every batch a pipeline hands to its exporters, after its processors (read-only). */
   readonly processed$: Subject<ProcessedBatch>;
   readonly metrics: InternalMetrics;
-  private readonly exporters = new Map<string, Exporter>();
-  private readonly receivers: ReceiverNode[] = [];
-  private readonly pipelines: Pipeline[] = [];
-  /** Pipelines whose processors all declare writing only span names and http.route (or that have none). */
-  private readonly writesNameAndRouteOnly = new Set<string>();
-  private discoveryInstance?: Discovery;
+  private graph: Graph = { exporters: new Map(), pipelines: [], receivers: [], issues: [] };
+  private readonly subscriptions: Subscription[] = [];
+  /** The shared discovery service: created with the graph when a component declares it uses it, started once. */
+  private discovery?: Discovery;
   private stopProcessMetrics?: () => void;
-  private discoveryStart?: Promise<void>;
   private phase: EngineState = 'created';
   private stopping?: Promise<void>;
   private receiversLeft = 0;
@@ -109,14 +100,16 @@ export class Engine {
     if (this.phase !== 'created') throw new StartError(`the agent cannot start: it is ${this.phase}`);
     this.phase = 'starting';
     const log = this.opts.logger;
+    const { exporters, pipelines, receivers } = this.graph;
+    const source = this.opts.source;
     this.stopProcessMetrics = registerProcessMetrics(this.metrics);
     try {
-      await startAll([...this.exporters].map(([id, e]) => [['exporters', id], () => e.start()]), this.opts.source);
-      for (const p of this.pipelines) p.connect();
-      for (const r of this.receivers) this.subscribe(r);
-      if (this.discoveryInstance) await this.startDiscovery();
-      await startAll(this.receivers.map((r) => [['receivers', r.id], () => r.receiver.start()]), this.opts.source);
-      if (this.discoveryInstance) await this.startDiscovery();
+      await startAll([...exporters].map(([id, e]) => [['exporters', id], () => e.start()]), source);
+      for (const p of pipelines) p.connect();
+      for (const r of receivers) this.subscribe(r);
+      const discovery = this.discovery;
+      if (discovery) await startAll([[['discovery'], () => discovery.start()]], source);
+      await startAll(receivers.map((r) => [['receivers', r.id], () => r.receiver.start()]), source);
     } catch (e) {
       // The caller reports the error itself (the CLI prints it once): the log only says what happens next.
       log.error('start failed, stopping what started');
@@ -127,9 +120,9 @@ export class Engine {
     if (this.receiversLeft === 0) this.allReceiversDone();
     log.info('lumen started', {
       version: VERSION,
-      pipelines: this.pipelines.map((p) => p.name),
-      receivers: this.receivers.map((r) => r.id),
-      exporters: [...this.exporters.keys()],
+      pipelines: pipelines.map((p) => p.name),
+      receivers: receivers.map((r) => r.id),
+      exporters: [...exporters.keys()],
     });
   }
 
@@ -141,87 +134,66 @@ export class Engine {
 
   private construct(): ConfigIssue[] {
     const { config, opts } = this;
-    const issues: ConfigIssue[] = [];
     const hostName = opts.hostName ?? hostname();
     const published = config.service.telemetry.metrics.enabled ? this.metrics : { collect: () => [] };
-    const deps: ContextDeps = { logger: opts.logger, metrics: this.metrics, hostName, discovery: () => this.discovery(), published };
     this.metrics.scoped({ version: VERSION }).gauge(M.buildInfo[0], M.buildInfo[1], () => 1);
-    const attempt = <T>(path: PathSegment[], make: () => T): T | undefined => {
+    const issues: ConfigIssue[] = [];
+    if (this.usesDiscovery()) {
       try {
-        return make();
+        this.discovery = this.createDiscovery(hostName);
       } catch (e) {
+        const path = ['discovery'];
         issues.push({ severity: 'error', stage: 'construction', file: opts.source?.file ?? '', position: opts.source?.position(path, 'key'), path, message: `cannot be created: ${(e as Error).message}` });
-        return undefined;
       }
+    }
+    const deps: ContextDeps = { logger: opts.logger, metrics: this.metrics, hostName, discovery: () => this.discoveryFor(), published };
+    const onProcessed = (pipeline: string, signal: Signal, batch: Batch) => {
+      if (this.processed$.observed) this.processed$.next({ pipeline, signal, batch });
     };
-    const pipelines = Object.entries(config.service.pipelines);
-    for (const id of new Set(pipelines.flatMap(([, p]) => p.exporters))) {
-      const factory = opts.registry.get('exporter', componentType(id))!;
-      const exporter = attempt(['exporters', id], () => factory.create(config.exporters[id], componentContext(id, deps)));
-      if (exporter) this.exporters.set(id, exporter);
-    }
-    for (const [name, p] of pipelines) {
-      const signal = pipelineSignal(name);
-      const processors: PipelineProcessor[] = [];
-      let nameAndRoute = true;
-      for (const id of p.processors) {
-        const factory = opts.registry.get('processor', componentType(id))!;
-        if (!factory.spanWrites?.every((f) => f === 'name' || f === 'http.route')) nameAndRoute = false;
-        const operator = attempt(['processors', id], () => factory.create(config.processors[id], processorContext(id, name, signal, deps)));
-        if (operator) processors.push({ id, operator });
-      }
-      const exporters = p.exporters.filter((id) => this.exporters.has(id)).map((id) => ({ id, exporter: this.exporters.get(id)! }));
-      if (nameAndRoute) this.writesNameAndRouteOnly.add(name);
-      this.pipelines.push(new Pipeline({
-        name, signal, processors, exporters, queueSize: config.service.queue_size, metrics: this.metrics,
-        logger: opts.logger.child({ pipeline: name }),
-        onProcessed: (pipeline, sig, batch) => {
-          if (this.processed$.observed) this.processed$.next({ pipeline, signal: sig, batch });
-        },
-      }));
-    }
-    for (const id of new Set(pipelines.flatMap(([, p]) => p.receivers))) {
-      const factory = opts.registry.get('receiver', componentType(id))!;
-      const receiver = attempt(['receivers', id], () => factory.create(config.receivers[id], componentContext(id, deps)));
-      if (!receiver) continue;
-      const targets = this.pipelines.filter((pl) => config.service.pipelines[pl.name]!.receivers.includes(id));
-      for (const t of targets) t.addSource(id);
-      this.receivers.push({ id, receiver, targets });
-    }
-    return issues;
+    this.graph = buildGraph(config, { registry: opts.registry, logger: opts.logger, metrics: this.metrics, source: opts.source, deps, onProcessed });
+    return [...issues, ...this.graph.issues];
   }
 
-  private discovery(): Discovery {
-    if (!this.discoveryInstance) {
-      const make = this.opts.createDiscovery;
-      if (!make) throw new LumenError('LUMEN_DISCOVERY_UNAVAILABLE', 'no discovery is available in this agent (createDiscovery was not provided)');
-      this.discoveryInstance = make(this.config.discovery as Record<string, unknown>, {
-        logger: this.opts.logger.child({ component: 'discovery' }),
-        telemetry: this.metrics.forComponent('discovery'),
-        hostName: this.opts.hostName ?? hostname(),
-      });
-    }
-    return this.discoveryInstance;
+  /** True when a component the pipelines use declares that it uses the shared discovery. */
+  private usesDiscovery(): boolean {
+    const { registry } = this.opts;
+    return Object.values(this.config.service.pipelines).some((p) =>
+      p.receivers.some((id) => registry.get('receiver', componentType(id))?.usesDiscovery)
+      || p.processors.some((id) => registry.get('processor', componentType(id))?.usesDiscovery)
+      || p.exporters.some((id) => registry.get('exporter', componentType(id))?.usesDiscovery));
   }
 
-  private startDiscovery(): Promise<void> {
-    this.discoveryStart ??= startAll([[['discovery'], () => this.discoveryInstance!.start()]], this.opts.source);
-    return this.discoveryStart;
+  private createDiscovery(hostName: string): Discovery {
+    const make = this.opts.createDiscovery;
+    if (!make) throw new LumenError('LUMEN_DISCOVERY_UNAVAILABLE', 'no discovery is available in this agent (createDiscovery was not provided)');
+    return make(this.config.discovery as Record<string, unknown>, {
+      logger: this.opts.logger.child({ component: 'discovery' }),
+      telemetry: this.metrics.forComponent('discovery'),
+      hostName,
+    });
+  }
+
+  /** What ctx.discovery() returns: the service created with the graph, for components that declared using it. */
+  private discoveryFor(): Discovery {
+    if (!this.discovery) {
+      throw new LumenError('LUMEN_DISCOVERY_UNAVAILABLE', 'this component did not declare `usesDiscovery: true` on its factory, so the agent did not create the shared discovery');
+    }
+    return this.discovery;
   }
 
   private subscribe(node: ReceiverNode): void {
     const received = this.metrics.forComponent(node.id).counter(M.receiverReceived[0], M.receiverReceived[1]);
     const errors = this.metrics.forComponent(node.id).counter(M.receiverErrors[0], M.receiverErrors[1]);
-    const targets = node.targets;
+    const routes = node.routes;
     this.receiversLeft++;
     const done = () => {
       if (--this.receiversLeft === 0 && this.phase !== 'starting') this.allReceiversDone();
     };
-    node.subscription = node.receiver.output.subscribe({
+    this.subscriptions.push(node.receiver.output.subscribe({
       next: (batch) => {
         received.add(batch.items.length);
         if (this.received$.observed) this.received$.next({ receiver: node.id, batch });
-        this.route(batch, targets, node.id);
+        fanOut(batch, routes, node.id);
       },
       error: (err: unknown) => {
         errors.add();
@@ -229,48 +201,25 @@ export class Engine {
         done();
       },
       complete: done,
-    });
-  }
-
-  /**
-   * Fan-out: the first pipeline with processors gets the original batch; other pipelines with processors get their
-   * own clone; pipelines without processors (exporters only read) share one more clone, or the original if no
-   * processor can touch it.
-   */
-  private route(batch: Batch, targets: readonly Pipeline[], receiver: string): void {
-    let originalTaken = false;
-    let shared: Batch | undefined;
-    const mutating = (p: Pipeline) => this.config.service.pipelines[p.name]!.processors.length > 0;
-    const anyMutating = targets.some((p) => p.accepts(batch.kind) && mutating(p));
-    // Copies may share a span's connection, trace and attributes only if no pipeline of this batch writes them.
-    const copy = targets.every((p) => !p.accepts(batch.kind) || this.writesNameAndRouteOnly.has(p.name)) ? cloneSpanNameAndRoute : cloneSpan;
-    for (const p of targets) {
-      if (!p.accepts(batch.kind)) continue;
-      if (mutating(p)) {
-        p.push(originalTaken ? cloneBatch(batch, copy) : batch, receiver);
-        originalTaken = true;
-      } else {
-        shared ??= anyMutating ? cloneBatch(batch, copy) : batch;
-        p.push(shared, receiver);
-      }
-    }
+    }));
   }
 
   private async stopAll(): Promise<void> {
     const log = this.opts.logger;
+    const { exporters, pipelines, receivers } = this.graph;
     const wasRunning = this.phase !== 'created';
     this.phase = 'stopping';
     const deadline = exporterDeadline(Date.now(), parseDuration(this.config.service.shutdown_timeout));
-    const settle = (what: string, tasks: [string, () => Promise<void>][]) => settleAll(what, tasks, log);
-    await settle('receiver shutdown', this.receivers.map((r) => [r.id, () => r.receiver.shutdown()]));
-    for (const r of this.receivers) r.subscription?.unsubscribe();
-    if (wasRunning) await Promise.all(this.pipelines.map((p) => p.close()));
-    else for (const p of this.pipelines) p.abort();
+    await settleAll('receiver shutdown', receivers.map((r) => [r.id, () => r.receiver.shutdown()]), log);
+    for (const s of this.subscriptions) s.unsubscribe();
+    if (wasRunning) await Promise.all(pipelines.map((p) => p.close()));
+    else for (const p of pipelines) p.abort();
     // Exporters give up on what they cannot deliver by the deadline (and count it), so the stop ends within
     // shutdown_timeout; one that ignores it makes the stop overrun, which `lumen run` reports (exit 1).
-    if (wasRunning) await settle('exporter flush', [...this.exporters].map(([id, e]) => [id, () => e.forceFlush(deadline)]));
-    await settle('exporter shutdown', [...this.exporters].map(([id, e]) => [id, () => e.shutdown(deadline)]));
-    if (this.discoveryInstance) await settle('discovery shutdown', [['discovery', () => this.discoveryInstance!.shutdown()]]);
+    if (wasRunning) await settleAll('exporter flush', [...exporters].map(([id, e]) => [id, () => e.forceFlush(deadline)]), log);
+    await settleAll('exporter shutdown', [...exporters].map(([id, e]) => [id, () => e.shutdown(deadline)]), log);
+    const discovery = this.discovery;
+    if (discovery) await settleAll('discovery shutdown', [['discovery', () => discovery.shutdown()]], log);
     this.stopProcessMetrics?.();
     this.received$.complete();
     this.processed$.complete();

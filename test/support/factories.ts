@@ -18,6 +18,7 @@ export function pushReceiverFactory(type = 'push', signals: Signal[] = ['traces'
     type,
     kind: 'receiver',
     signals,
+    usesDiscovery: opts.useDiscovery,
     schema: { type: 'object', additionalProperties: false, properties: { label: { type: 'string', default: 'x' } } },
     defaultConfig: () => ({ label: 'x' }),
     create(_config, ctx) {

@@ -7,6 +7,7 @@ import { validateConfig } from '../../config/validate.js';
 import { formatIssue } from '../../config/errors.js';
 import { createAjv } from '../../config/ajv.js';
 import { FactoryRegistry } from '../../component/registry.js';
+import { registerDiscoverySection } from '../index.js';
 import { memoryExporterFactory, pushReceiverFactory } from '../../../test/support/factories.js';
 import { defaultDiscoveryConfig, discoverySchema, DEFAULT_EXCLUDE_INSTRUMENT } from '../config.js';
 import { compileGlob, compileSelection, selectEntry, type Candidate } from '../selector.js';
@@ -15,7 +16,7 @@ import { noopLogger } from '../../telemetry/memory-logger.js';
 import { InternalMetrics } from '../../telemetry/internal-metrics.js';
 
 const DIR = new URL('../testdata/', import.meta.url).pathname;
-const registry = () => new FactoryRegistry([pushReceiverFactory().factory, memoryExporterFactory().factory]);
+const registry = () => registerDiscoverySection(new FactoryRegistry([pushReceiverFactory().factory, memoryExporterFactory().factory]));
 
 test('the schema defaults are defaultDiscoveryConfig()', () => {
   const v = createAjv().compile(discoverySchema);
