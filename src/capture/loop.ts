@@ -4,7 +4,7 @@ import type { BpfObject } from '../bpf/types.js';
 import type { Discovery } from '../discovery/types.js';
 import { spanBatch, type Batch } from '../model/batch.js';
 import type { Span } from '../model/span.js';
-import type { Counter, Logger } from '../component/index.js';
+import { LumenError, type Counter, type Logger } from '../component/index.js';
 import { MonotonicClock } from './clock.js';
 import { forgetConnectionsOf } from './connections.js';
 import type { CaptureProtocol } from './protocol.js';
@@ -73,7 +73,7 @@ export class CaptureLoop {
   constructor(private readonly opts: CaptureLoopOptions) {
     // A timeout of 0 or less would sweep every request the moment it starts: bogus status-0 spans.
     if (!(opts.requestTimeoutMs > 0) || !Number.isFinite(opts.requestTimeoutMs)) {
-      throw new RangeError(`${opts.name}: request_timeout must be a positive duration, got ${opts.requestTimeoutMs} ms`);
+      throw new LumenError('LUMEN_INVALID_DURATION', `${opts.name}: request_timeout must be a positive duration, got ${opts.requestTimeoutMs} ms`);
     }
     this.output = this.subject.asObservable();
     this.c = opts.counters;
