@@ -67,7 +67,7 @@ test('a large scrape streams over HTTP and arrives whole; HEAD renders nothing',
 
 test('a render that fails before its first chunk is a 500; one that fails later cuts the response (never a complete-looking scrape)', async (t) => {
   let failAfter = 0;
-  const server = await listen('prometheus', '127.0.0.1:0', '/metrics', function* () {
+  const server = await listen('127.0.0.1:0', '/metrics', function* () {
     for (let i = 0; i < 100; i++) {
       if (i === failAfter) throw new Error('boom');
       yield `m{i="${i}"} ${'1'.repeat(CHUNK_CHARS)}\n`;
