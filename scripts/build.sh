@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the BPF objects, the native addon and the TypeScript. Needs the packages from setup.sh.
+# Builds the BPF objects, the native addon and the TypeScript. Needs the packages of scripts/apt-agent.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -f /usr/include/node/node_api.h ]]; then export npm_config_nodedir=/usr; fi

@@ -3,7 +3,7 @@
 # Real BPF tests need root; they load real programs into this kernel and drive real servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 mapfile -t files < <(find src distribution receivers processors exporters test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if ((${#files[@]} == 0)); then echo "no test files found" >&2; exit 1; fi
 # One file at a time: kernel tests share the kernel, ports and tracepoints.

@@ -237,17 +237,24 @@ class LumenAgent implements Agent {
 }
 
 /**
- * SIGINT/SIGTERM → graceful stop; a second signal while stopping exits at once (128 + signal number).
- * Returns a function removing the handlers.
+ * One Ctrl-C (or `timeout -s INT`) under `npm start` arrives twice within milliseconds: the terminal signals
+ * the whole process group and npm forwards the signal to its child. Repeats this soon are the same request.
+ */
+export const REPEATED_SIGNAL_MS = 500;
+
+/**
+ * SIGINT/SIGTERM → graceful stop; a second signal while stopping (at least REPEATED_SIGNAL_MS after the
+ * first) exits at once (128 + signal number). Returns a function removing the handlers.
  */
 export function installSignalHandlers(agent: Pick<Agent, 'stop'>, logger: Logger, onFirst?: (signal: NodeJS.Signals) => void): () => void {
-  let received = false;
+  let received = 0;
   const handler = (signal: NodeJS.Signals) => {
-    if (received) {
+    if (received !== 0) {
+      if (Date.now() - received < REPEATED_SIGNAL_MS) return;
       logger.warn(`second ${signal}: exiting without finishing the shutdown`);
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
     }
-    received = true;
+    received = Date.now();
     logger.info(`${signal} received, stopping (send it again to exit at once)`);
     onFirst?.(signal);
     void agent.stop();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnLumen, runLumen } from './support/cli-process.js';
 import { parseSpanLines } from '../receivers/replay/parse.js';
+import { REPEATED_SIGNAL_MS } from '../src/agent.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lumen-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,11 +84,14 @@ test('run: a shutdown overrunning service.shutdown_timeout exits 1 with a messag
   assert.ok(Date.now() - t0 < 5000);
   assert.match(run.stderr, /shutdown did not finish within service\.shutdown_timeout \(500ms\); exiting anyway/);
 
-  const again = spawnLumen(['run', '-c', cfg]);
+  const long = file('stuck-long.yaml', replayTo('  slow: { shutdown_delay: 20000 }', 'slow', '  shutdown_timeout: 15s\n'));
+  const again = spawnLumen(['run', '-c', long]);
   t.after(() => again.child.kill('SIGKILL'));
   await again.waitFor((r) => /lumen started/.test(r.stderr));
   again.child.kill('SIGTERM');
   await again.waitFor((r) => /SIGTERM received/.test(r.stderr));
+  // Sooner it would be the same request delivered twice (terminal and npm; test/npm-start.test.ts).
+  await new Promise((r) => setTimeout(r, REPEATED_SIGNAL_MS));
   again.child.kill('SIGTERM');
   assert.equal(await again.exited, 143);
   assert.match(again.stderr, /second SIGTERM: exiting without finishing the shutdown/);

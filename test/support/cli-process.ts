@@ -14,10 +14,16 @@ export interface CliRun {
 
 /** Spawns the CLI from sources (test/support/lumen-cli.ts through tsx) in the repository root. */
 export function spawnLumen(args: string[], env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/lumen-cli.ts', ...args], {
+  return spawnWatched(process.execPath, ['--import', 'tsx', 'test/support/lumen-cli.ts', ...args], { env });
+}
+
+/** Spawns any command in the repository root with its output collected (`detached`: its own process group). */
+export function spawnWatched(command: string, args: string[], opts: { env?: Record<string, string>; detached?: boolean } = {}): CliRun {
+  const child = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
   });
   const waiters: (() => void)[] = [];
   const run: CliRun = {

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# `npm start`: set up what the agent needs (scripts/setup.sh), then *become* the agent. The final `exec` matters:
+# npm forwards SIGINT/SIGTERM to its child, so that child must be node itself, not a shell waiting for it.
+# LUMEN_SKIP_SETUP=1 skips the setup (already done); arguments go to `lumen run` (e.g. -c FILE).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ "${LUMEN_SKIP_SETUP:-}" != 1 ]]; then bash scripts/setup.sh; fi
+exec node bin/lumen.js run "$@"
