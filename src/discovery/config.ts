@@ -59,9 +59,19 @@ export interface DiscoveryConfig {
 /** Servers Debian installs in /usr/sbin that are applications, not system daemons. */
 export const SBIN_APPLICATIONS = ['nginx', 'apache2', 'httpd', 'lighttpd', 'haproxy', 'squid', 'varnishd', 'mysqld', 'mariadbd'];
 
+/**
+ * Other Lumen agents, however the CLI was started: `node bin/lumen.js run` (also what `npm start` and the
+ * container run), an npm-linked or npx `lumen` (`node …/bin/lumen run`), node flags first, the tests' tsx entry
+ * (`lumen-cli.ts`). Node is argv[0] and the script's base name is lumen, lumen.js or lumen-cli.ts: their
+ * /metrics scrapes would otherwise fill this agent's output. (A program embedding the library is the user's own
+ * service; each agent excludes its own pid.)
+ */
+export const LUMEN_CLI_CMDLINE = '{*/,}node{,js}{, -*} {*/,}lumen{,.js,-cli.ts}{, *}';
+
 export const DEFAULT_EXCLUDE_INSTRUMENT: readonly ProcessSelector[] = [
-  // Observability agents (Lumen itself is also excluded by pid).
+  // Observability agents (Lumen itself is also excluded by pid; its CLI run by node by command line).
   { exe_path: '{*/lumen,*/beyla,*/obi,*/ebpf-instrument,*/otelcol,*/otelcol-contrib,*/alloy,*/node-agent}' },
+  { cmd_args: LUMEN_CLI_CMDLINE },
   // Container plumbing: docker-proxy would duplicate every published port's traffic.
   { exe_path: '{*/dockerd,*/containerd,*/containerd-shim*,*/docker-proxy,*/kubelet,*/runc}' },
   // System daemons (Beyla's excluded_linux_system_paths), except application servers living in /usr/sbin.

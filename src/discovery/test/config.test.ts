@@ -63,6 +63,21 @@ test('default exclusions hide system daemons and agents but not application serv
   }
 });
 
+test('default exclusions hide the Lumen CLI however node runs it, and only that', () => {
+  const sel = compileSelection([{ open_ports: '1-65535' }], [], [...DEFAULT_EXCLUDE_INSTRUMENT]);
+  const node = (cmdline: string) => candidate('/usr/bin/node', { cmdline });
+  const lumen = ['node bin/lumen.js run', '/usr/bin/node /opt/lumen/bin/lumen.js run', 'node /usr/local/bin/lumen run -c x.yaml',
+    'node /srv/app/node_modules/.bin/lumen run', 'node --enable-source-maps bin/lumen.js run', 'nodejs bin/lumen.js',
+    'node --import tsx test/support/lumen-cli.ts run -c /tmp/a.yaml'];
+  for (const c of lumen) assert.equal(selectEntry(sel, node(c)), undefined, c);
+  const apps = ['node server.js', 'node /srv/lumen/app.js', 'node bin/illumen.js run', 'node bin/lumenx.js run', 'node server.js lumen.js'];
+  for (const c of apps) assert.ok(selectEntry(sel, node(c)), c);
+  assert.ok(selectEntry(sel, candidate('/usr/bin/python3', { cmdline: 'python3 -m http.server -d /srv/lumen' })));
+  // Named explicitly, a Lumen agent is instrumented like anything else.
+  const named = compileSelection([{ cmd_args: '*lumen.js*' }], [], [...DEFAULT_EXCLUDE_INSTRUMENT]);
+  assert.ok(selectEntry(named, node('node bin/lumen.js run')));
+});
+
 test('the first entry that exclusions leave standing gives the name', () => {
   const sel = compileSelection(
     [{ open_ports: 8080, name: 'by-port' }, { exe_path: '*/sshd', name: 'named' }], [], [{ exe_path: '/usr/sbin/*' }]);
