@@ -14,6 +14,7 @@ function setup(t: { after(fn: () => Promise<void> | void): void }, tgid = proces
   const before = kernelSnapshot();
   const obj = openObject(path);
   const owned = ownedSince(before, kernelSnapshot(), obj.programs);
+  assert.equal(owned.progs.length, obj.programs.length, 'every program of the object is found by our fds (else the leak check proves nothing)');
   traceTgid(obj, tgid);
   const recs: TestRecord[] = [];
   obj.ringBuffer('events', { pollTimeoutMs: 10 }).subscribe((b) => decode(b, recs));
@@ -30,7 +31,8 @@ const count = (recs: TestRecord[], kind: number) => recs.filter((r) => r.kind ==
 test('syscall tracepoint, by section and by attachTracepoint; detach stops events', async (t) => {
   const { obj, recs } = setup(t);
   const link = obj.attachTracepoint('tp_getppid', 'syscalls', 'sys_enter_getppid');
-  const progId = [...kernelSnapshot().progs].find(([, n]) => n === 'tp_getppid')?.[0];
+  const now = kernelSnapshot();
+  const progId = [...now.own.progs].find((id) => now.progs.get(id) === 'tp_getppid');
   assert.ok([...kernelSnapshot().links.values()].includes(progId!), 'the link is visible in bpftool link list');
   callGetppid(100);
   await waitFor(() => count(recs, Kind.tracepoint) === 100);

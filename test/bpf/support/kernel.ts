@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpfObjectPath, packageRoot } from '../../../src/bpf/index.js';
 
@@ -18,11 +18,44 @@ function bpftool<T>(...args: string[]): T[] {
   return out.trim() === '' ? [] : (JSON.parse(out) as T[]);
 }
 
-/** IDs of the kernel's BPF programs, maps and links at one moment (from bpftool). */
+/** BPF object ids held by this process's file descriptors (what it loaded and has not closed). */
+export interface OwnIds {
+  progs: Set<number>;
+  maps: Set<number>;
+  links: Set<number>;
+}
+
+const FD_KINDS = { 'anon_inode:bpf-prog': ['progs', 'prog_id'], 'anon_inode:bpf-map': ['maps', 'map_id'], 'anon_inode:bpf_link': ['links', 'link_id'] } as const;
+
+/**
+ * The ids of the BPF programs, maps and links this process holds, from /proc/self/fd and fdinfo. Other agents
+ * and tests load the same programs on this host at the same time: only an fd of ours proves an id is ours.
+ */
+export function ownBpfIds(): OwnIds {
+  const own: OwnIds = { progs: new Set(), maps: new Set(), links: new Set() };
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target: string;
+    let info: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+      const kind = FD_KINDS[target as keyof typeof FD_KINDS];
+      if (!kind) continue;
+      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+      const id = new RegExp(`^${kind[1]}:\\s*(\\d+)$`, 'm').exec(info)?.[1];
+      if (id) own[kind[0]].add(Number(id));
+    } catch {
+      continue; // closed meanwhile (the fd of readdir itself, a poll thread's fd)
+    }
+  }
+  return own;
+}
+
+/** IDs of the kernel's BPF programs, maps and links at one moment (from bpftool), and which of them are ours. */
 export interface KernelSnapshot {
   progs: Map<number, string>;
   maps: Map<number, string>;
   links: Map<number, number>; // link id -> prog id
+  own: OwnIds;
 }
 
 export function kernelSnapshot(): KernelSnapshot {
@@ -30,17 +63,21 @@ export function kernelSnapshot(): KernelSnapshot {
     progs: new Map(bpftool<BpftoolProg>('prog', 'list').map((p) => [p.id, p.name ?? ''])),
     maps: new Map(bpftool<BpftoolMap>('map', 'list').map((m) => [m.id, m.name ?? ''])),
     links: new Map(bpftool<BpftoolLink>('link', 'list').map((l) => [l.id, l.prog_id ?? 0])),
+    own: ownBpfIds(),
   };
 }
 
-/** What appeared between two snapshots, restricted to program names we own (other engineers load concurrently). */
+/**
+ * What this process came to hold between two snapshots (by its fds, not by name: other processes load the
+ * same programs concurrently), restricted to `programNames`, with the maps those programs use.
+ */
 export function ownedSince(before: KernelSnapshot, after: KernelSnapshot, programNames: readonly string[]): { progs: number[]; maps: number[]; links: number[] } {
   const names = new Set(programNames.map((n) => n.slice(0, 15)));
-  const progs = [...after.progs].filter(([id, n]) => !before.progs.has(id) && names.has(n)).map(([id]) => id);
+  const progs = [...after.own.progs].filter((id) => !before.own.progs.has(id) && names.has(after.progs.get(id) ?? ''));
   const progSet = new Set(progs);
   const mapIds = new Set<number>();
   for (const p of bpftool<BpftoolProg>('prog', 'list')) if (progSet.has(p.id)) for (const m of p.map_ids ?? []) mapIds.add(m);
-  const links = [...after.links].filter(([id, prog]) => !before.links.has(id) && progSet.has(prog)).map(([id]) => id);
+  const links = [...after.own.links].filter((id) => !before.own.links.has(id) && progSet.has(after.links.get(id) ?? 0));
   return { progs, maps: [...mapIds], links };
 }
 
