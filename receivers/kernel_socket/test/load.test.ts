@@ -10,6 +10,7 @@ import {
   instrumented, sleep, startProc, startServer, startTrackedAgent, stopAllProcs, PROGRAMS,
   type Agent, type ServerKind,
 } from './support.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 let agent: Agent;
 let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
@@ -18,11 +19,11 @@ before(async () => {
   tracked = await startTrackedAgent({ request_timeout: '10s' });
   agent = tracked.agent;
 });
-after(async () => {
-  await agent?.stop();
-  await stopAllProcs();
-  assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
-});
+after(() => cleanUp(
+  () => agent?.stop(),
+  stopAllProcs,
+  async () => assert.deepEqual(await tracked.leftLoaded(), [], 'programs the agent loaded left in the kernel'),
+));
 
 const TOTAL = 10_000;
 const CONCURRENCY = 50;

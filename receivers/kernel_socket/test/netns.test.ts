@@ -11,6 +11,7 @@ import {
   CLIENT_MARKER, PROGRAMS, describe, runClient, sleep, startProc, startTrackedAgent, stopAllProcs, waitForPort,
   type Agent,
 } from './support.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 const NS = 'ks_ns1';
 const HOST_IF = 'ks_veth0';
@@ -41,12 +42,12 @@ before(async () => {
   tracked = await startTrackedAgent({ request_timeout: '5s' });
   agent = tracked.agent;
 });
-after(async () => {
-  await agent?.stop();
-  await stopAllProcs();
-  teardown();
-  assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
-});
+after(() => cleanUp(
+  () => agent?.stop(),
+  stopAllProcs,
+  teardown,
+  async () => assert.deepEqual(await tracked.leftLoaded(), [], 'programs the agent loaded left in the kernel'),
+));
 
 test('server in a network namespace, client on the host, over a veth pair', async () => {
   const server = startProc('ip', ['netns', 'exec', NS, process.execPath, join(PROGRAMS, 'server.mjs'), String(PORT), NS_IP],

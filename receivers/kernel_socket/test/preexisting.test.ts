@@ -6,13 +6,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { describe, instrumented, sleep, startServer, startTrackedAgent, stopAllProcs } from './support.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 const PORT = 19667;
-let cleanup: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c();
-  await stopAllProcs();
-});
+const cleanup: Array<() => Promise<void>> = [];
+after(() => cleanUp(...cleanup.reverse(), stopAllProcs));
 
 function request(s: Socket, path: string): Promise<string> {
   return new Promise((resolve) => {
@@ -39,7 +37,7 @@ test('requests on a connection that predates the agent are traced from the next 
   const tracked = await startTrackedAgent({ request_timeout: '5s' });
   cleanup.push(async () => {
     await tracked.agent.stop();
-    assert.deepEqual(await tracked.leftLoaded(), []);
+    assert.deepEqual(await tracked.leftLoaded(), [], 'programs the agent loaded left in the kernel');
   });
   await instrumented(tracked.agent, server.pids);
   for (let i = 0; i < 3; i++) assert.match(await request(s, `/hello?after=${i}`), /^HTTP\/1\.1 200/);

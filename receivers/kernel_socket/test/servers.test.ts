@@ -13,6 +13,7 @@ import {
   describe, instrumented, sleep, startTrackedAgent, startServer, stopAllProcs,
   type Agent, type Server, type ServerKind,
 } from './support.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 const run = promisify(execFile);
 let agent: Agent;
@@ -22,11 +23,11 @@ before(async () => {
   tracked = await startTrackedAgent({ request_timeout: '5s' });
   agent = tracked.agent;
 });
-after(async () => {
-  await agent?.stop();
-  await stopAllProcs();
-  assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
-});
+after(() => cleanUp(
+  () => agent?.stop(),
+  stopAllProcs,
+  async () => assert.deepEqual(await tracked.leftLoaded(), [], 'programs the agent loaded left in the kernel'),
+));
 
 interface CurlResult { localPort: number; status: number; size: number; /** ms from the request sent to the last response byte */ clientMs: number }
 

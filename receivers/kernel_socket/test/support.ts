@@ -20,6 +20,8 @@ import { InternalMetrics } from '../../../src/telemetry/internal-metrics.js';
 import { createMemoryLogger } from '../../../src/component/index.js';
 import type { Receiver } from '../../../src/component/index.js';
 import { kernelSocketReceiverFactory, type KernelSocketConfig } from '../index.js';
+import { ownBpfIds } from '../../../test/bpf/support/kernel.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 export const PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs');
 export const CLIENT_MARKER = 'lumen-ks-client';
@@ -317,10 +319,7 @@ export async function startAgent(config: Partial<KernelSocketConfig> = {}, disco
         .reduce((a, p) => a + p.value, 0);
     },
     async stop() {
-      await receiver.shutdown();
-      rsub.unsubscribe();
-      dsub.unsubscribe();
-      await discovery.shutdown();
+      await cleanUp(() => receiver.shutdown(), () => rsub.unsubscribe(), () => dsub.unsubscribe(), () => discovery.shutdown());
     },
   };
 }
@@ -353,31 +352,32 @@ export async function runClient(agent: Agent, kind: ClientKind, lines: string[],
   return out;
 }
 
-/** Ids of loaded programs whose name starts with ks_ (the TLS receiver loads the same code: compare sets). */
-export function kernelSocketProgramIds(): Set<number> {
+/** Ids of every BPF program loaded in the kernel now. */
+function loadedProgramIds(): Set<number> {
   const out = execFileSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
-  const progs = JSON.parse(out) as Array<{ id: number; name?: string }>;
-  return new Set(progs.filter((p) => p.name?.startsWith('ks_')).map((p) => p.id));
+  return new Set((JSON.parse(out) as Array<{ id: number }>).map((p) => p.id));
 }
 
 /**
- * Starts the agent and remembers which ks_ programs it loaded; `leftLoaded()` after stop() lists those still in
- * the kernel (programs are freed asynchronously, so it polls for up to 2 s).
+ * Starts the agent and remembers the programs it loaded, by id from this process's own fds (another agent or
+ * test on this host loads the same ks_ programs at the same time); `leftLoaded()` after stop() lists those
+ * still in the kernel (programs are freed asynchronously, so it polls for up to 2 s).
  */
 export async function startTrackedAgent(config: Partial<KernelSocketConfig> = {}, discoveryConfig = DEFAULT_DISCOVERY) {
-  const before = kernelSocketProgramIds();
+  const before = ownBpfIds().progs;
   const agent = await startAgent(config, discoveryConfig);
-  const mine = [...kernelSocketProgramIds()].filter((id) => !before.has(id));
+  const mine = [...ownBpfIds().progs].filter((id) => !before.has(id));
+  assert.ok(mine.length > 0, 'the programs the agent loaded are found by our fds (else the leak check proves nothing)');
   return {
     agent,
     async leftLoaded(): Promise<number[]> {
       for (let i = 0; i < 20; i++) {
-        const now = kernelSocketProgramIds();
+        const now = loadedProgramIds();
         const left = mine.filter((id) => now.has(id));
         if (left.length === 0) return [];
         await sleep(100);
       }
-      const now = kernelSocketProgramIds();
+      const now = loadedProgramIds();
       return mine.filter((id) => now.has(id));
     },
   };
@@ -386,7 +386,7 @@ export async function startTrackedAgent(config: Partial<KernelSocketConfig> = {}
 /**
  * The fixture several test files share, registered as their before/after hooks: a tracked agent with `config`
  * and a Node server on `port`, handed to `ready` once the server is instrumented; afterwards both are stopped
- * and no kernel_socket program may be left loaded.
+ * (whatever fails) and no program the agent loaded may be left loaded.
  */
 export function nodeServerFixture(config: Partial<KernelSocketConfig>, port: number, ready: (agent: Agent, server: Server) => void): void {
   let tracked: Awaited<ReturnType<typeof startTrackedAgent>> | undefined;
@@ -396,9 +396,9 @@ export function nodeServerFixture(config: Partial<KernelSocketConfig>, port: num
     await instrumented(tracked.agent, server.pids);
     ready(tracked.agent, server);
   });
-  after(async () => {
-    await tracked?.agent.stop();
-    await stopAllProcs();
-    if (tracked) assert.deepEqual(await tracked.leftLoaded(), [], 'kernel_socket programs left loaded');
-  });
+  after(() => cleanUp(
+    () => tracked?.agent.stop(),
+    stopAllProcs,
+    async () => { if (tracked) assert.deepEqual(await tracked.leftLoaded(), [], 'programs the agent loaded left in the kernel'); },
+  ));
 }

@@ -2,14 +2,17 @@
  * The whole agent (`lumen run`) with network_flow → attributes → prometheus and → print_flows, inside a namespace:
  * what Prometheus would scrape matches the loopback counters, TCP connect times are exported, flows are printed.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { background, counters, inNs, removePair, sh, sleep, within } from './netns.js';
+import { background, counters, inNs, removePair, sh, sleep, within, killLeftovers } from './netns.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
+
+after(killLeftovers); // a harness a failed test did not stop must not keep this file alive
 
 const root = process.getuid?.() === 0;
 const HTTP_PORT = 19722;
@@ -63,13 +66,13 @@ service:
   agent.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   agent.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<void>((resolve) => agent.on('exit', () => resolve()));
-  t.after(async () => {
-    agent.kill('SIGKILL');
-    server.stop();
-    await exited;
-    sh('ip', ['netns', 'del', NS]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  t.after(() => cleanUp(
+    () => agent.kill('SIGKILL'),
+    () => server.stop(),
+    () => exited,
+    () => sh('ip', ['netns', 'del', NS]),
+    () => rmSync(dir, { recursive: true, force: true }),
+  ));
   for (let i = 0; i < 100; i++) {
     try {
       scrape();

@@ -3,11 +3,13 @@
  * on both ends (socket filter on the sender, TC on the receiver): IPv6 extension headers and IP fragments land
  * in their real flows, malformed packets, non-IP frames and seeded random garbage make no flow and no crash.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { TESTDATA, createPair, inNs, mac, removePair, sleep, startHarness, sum } from './netns.js';
+import { TESTDATA, createPair, inNs, mac, removePair, sleep, startHarness, sum, killLeftovers } from './netns.js';
 import type { FlowJson } from '../../../src/model/flow-json.js';
+
+after(killLeftovers); // a harness a failed test did not stop must not keep this file alive
 
 const root = process.getuid?.() === 0;
 

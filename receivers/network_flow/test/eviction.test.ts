@@ -3,9 +3,11 @@
  * every connection is still reported in both directions, nothing is lost (totals match the veth counters),
  * early evictions are counted; a long-lived connection is reported every cache_active_timeout.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { background, counters, createPair, inNs, removePair, sleep, startHarness, sum, within } from './netns.js';
+import { background, counters, createPair, inNs, removePair, sleep, startHarness, sum, within, killLeftovers } from './netns.js';
+
+after(killLeftovers); // a harness a failed test did not stop must not keep this file alive
 
 const root = process.getuid?.() === 0;
 const PORT = 19711;

@@ -1,7 +1,9 @@
 /** Interfaces that appear after start are picked up (and dropped when they go); loopback stays excluded by default. */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPair, inNs, removePair, sh, sleep, startHarness, sum } from './netns.js';
+import { createPair, inNs, removePair, sh, sleep, startHarness, sum, killLeftovers } from './netns.js';
+
+after(killLeftovers); // a harness a failed test did not stop must not keep this file alive
 
 const root = process.getuid?.() === 0;
 const PORT = 19717;

@@ -1,7 +1,9 @@
 /**
  * Test support: network namespaces and veth pairs the tests create (names prefixed `nf_`, addresses
  * 10.201.x.x only inside them), a harness process running the real receiver inside a namespace, and
- * interface counters to compare against. Everything is removed by cleanup(), which tests call from t.after().
+ * interface counters to compare against. Tests remove their pairs with removePair() from t.after(), and
+ * register killLeftovers() as an `after` hook: a harness or background process still running when a test failed
+ * would otherwise keep the test file alive (the harness waits for its stdin, which this process holds).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -10,6 +12,22 @@ import type { FlowJson } from '../../../src/model/flow-json.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const TESTDATA = join(HERE, '..', 'testdata');
+
+const running = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+/** Kills every harness and background process still running (SIGKILL) and waits for them. */
+export async function killLeftovers(): Promise<void> {
+  await Promise.all([...running].map((c) => new Promise<void>((resolve) => {
+    c.once('exit', () => resolve());
+    c.kill('SIGKILL');
+  })));
+}
 
 export function sh(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -92,7 +110,7 @@ export interface Harness {
 /** Starts the receiver harness inside `ns` (or the current namespace when undefined) and waits until it is attached. */
 export async function startHarness(ns: string | undefined, config: Record<string, unknown>): Promise<Harness> {
   const node = [process.execPath, '--import', 'tsx', join(HERE, 'harness.ts'), JSON.stringify(config)];
-  const child = ns ? spawn('ip', ['netns', 'exec', ns, ...node], { stdio: ['pipe', 'pipe', 'pipe'] }) : spawn(node[0]!, node.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = track(ns ? spawn('ip', ['netns', 'exec', ns, ...node], { stdio: ['pipe', 'pipe', 'pipe'] }) : spawn(node[0]!, node.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -140,9 +158,9 @@ function parse(stdout: string, stderr: string): HarnessOutput {
   return out;
 }
 
-/** A background process inside a namespace, killed by stop() (and by cleanup if the test failed). */
+/** A background process inside a namespace, killed by stop() (and by killLeftovers() if the test failed). */
 export function background(ns: string, cmd: string, args: string[]): { child: ChildProcess; stop(): void; output(): string } {
-  const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));

@@ -3,9 +3,11 @@
  * connection (both ends), refused / reset / timed-out connections with their reason, retransmits under
  * forced loss (nftables drops; sch_netem is not built into this kernel), RTT at close, process attribution.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { background, createPair, inNs, removePair, sleep, startHarness, type HarnessOutput } from './netns.js';
+import { background, createPair, inNs, removePair, sleep, startHarness, type HarnessOutput, killLeftovers } from './netns.js';
+
+after(killLeftovers); // a harness a failed test did not stop must not keep this file alive
 
 const root = process.getuid?.() === 0;
 const OK_PORT = 19707;

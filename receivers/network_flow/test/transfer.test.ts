@@ -2,12 +2,14 @@
  * Known transfers between two network namespaces (veth) and on loopback, counted by the real receiver
  * (socket filter and TC) and compared with the kernel's own interface counters: within 1% each direction.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { background, counters, createPair, inNs, removePair, sleep, startHarness, sum, within, type Pair } from './netns.js';
+import { background, counters, createPair, inNs, removePair, sleep, startHarness, sum, within, type Pair, killLeftovers } from './netns.js';
+
+after(killLeftovers); // a harness a failed test did not stop must not keep this file alive
 
 const root = process.getuid?.() === 0;
 const HTTP_PORT = 19703;

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { cleanupAll, go, makeCerts, nodeClient, pythonClient, run, sleep, startNginxTls, startNodeHttps } from './servers.js';
 import { buildStaticClients } from './static-client.js';
 import { startHarness } from './harness.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 test('static OpenSSL clients: with symbols, without the _ex functions, stripped — clear log lines, spans where possible', { timeout: 120_000 }, async (t) => {
   const h = await startHarness();
-  t.after(async () => { await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => h.stop(), cleanupAll));
   const bins = buildStaticClients();
   const certs = makeCerts();
   const srv = await startNginxTls(19850, certs, 1);
@@ -34,7 +35,7 @@ test('static OpenSSL clients: with symbols, without the _ex functions, stripped 
 
 test('a TLS server killed mid-request, a client killed mid-request: status-0 spans, counted, and the receiver keeps working', { timeout: 120_000 }, async (t) => {
   const h = await startHarness({ request_timeout: '2s' });
-  t.after(async () => { await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => h.stop(), cleanupAll));
   const certs = makeCerts();
   const doomed = await startNodeHttps(19851, certs);
   await h.probed(doomed.proc.pid);

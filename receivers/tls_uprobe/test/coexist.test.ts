@@ -5,6 +5,7 @@ import { testContext } from '../../../test/support/context.js';
 import { builtinRegistry } from '../../../distribution/default-registry.js';
 import { cleanupAll, curlClient, curlConfig, go, makeCerts, nodeClient, sleep, startNginxTls, startNodeHttps } from './servers.js';
 import { startHarness } from './harness.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 test('kernel_socket next to tls_uprobe: the ciphertext gives no kernel_socket span, only its non-HTTP discard counters move', { timeout: 120_000 }, async (t) => {
   const h = await startHarness();
@@ -15,7 +16,7 @@ test('kernel_socket next to tls_uprobe: the ciphertext gives no kernel_socket sp
   const ksSpans: Span[] = [];
   const sub = ks.output.subscribe((b) => { if (b.kind === 'spans') ksSpans.push(...b.items); });
   await ks.start();
-  t.after(async () => { await ks.shutdown(); sub.unsubscribe(); await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => ks.shutdown(), () => sub.unsubscribe(), () => h.stop(), cleanupAll));
   const discarded = () => h.ctx.metrics.value('lumen_kernel_socket_discarded_total', { component: 'kernel_socket', reason: 'non_http' })
     + h.ctx.metrics.value('lumen_kernel_socket_discarded_total', { component: 'kernel_socket', reason: 'non_http_connection' });
   const before = discarded();

@@ -11,6 +11,7 @@ import { testContext, type TestContext } from '../../../test/support/context.js'
 import { defaultTlsUprobeConfig, type TlsUprobeConfig } from '../config.js';
 import { tlsUprobeFactory } from '../index.js';
 import { sleep } from './servers.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 export interface Harness {
   readonly ctx: TestContext;
@@ -59,9 +60,7 @@ export async function startHarness(config: Partial<TlsUprobeConfig> = {}): Promi
     async stop() {
       if (stopped) return;
       stopped = true;
-      await receiver.shutdown();
-      sub.unsubscribe();
-      await discovery.shutdown();
+      await cleanUp(() => receiver.shutdown(), () => sub.unsubscribe(), () => discovery.shutdown());
     },
   };
   return h;

@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanupAll, curlClient, curlConfig, go, makeCerts, startNginxTls } from './servers.js';
 import { startHarness } from './harness.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 test('5,000 keep-alive HTTPS requests (curl → nginx) give 5,000 server and 5,000 client spans, no drops', { timeout: 120_000 }, async (t) => {
   const h = await startHarness();
-  t.after(async () => { await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => h.stop(), cleanupAll));
   const certs = makeCerts();
   const srv = await startNginxTls(19840, certs, 1);
   for (const pid of srv.pids()) await h.probed(pid);

@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanupAll, go, makeCerts, nodeClient, startNodeHttps } from './servers.js';
 import { assertHttpsGets, startHarness } from './harness.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 test('node https server and node https client: one span per request each, url.scheme=https, tuples agree', async (t) => {
   const h = await startHarness();
-  t.after(async () => { await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => h.stop(), cleanupAll));
   const certs = makeCerts();
   const srv = await startNodeHttps(19810, certs);
   await h.probed(srv.proc.pid);

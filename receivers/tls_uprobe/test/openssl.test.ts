@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import type { Span } from '../../../src/model/span.js';
 import { cleanupAll, curlClient, curlConfig, go, makeCerts, startNginxTls, startOpensslServer } from './servers.js';
 import { assertHttpsGets, startHarness } from './harness.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 const show = (l: Span[]) => l.map((s) => `${s.kind}:${s.service.process.pid} ${s.http?.method} ${s.http?.path} ${s.http?.status}`).join(', ');
 
 test('nginx (libssl.so.3) and curl (libssl.so.3): one server and one client span per request, keep-alive', async (t) => {
   const h = await startHarness();
-  t.after(async () => { await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => h.stop(), cleanupAll));
   const certs = makeCerts();
   const srv = await startNginxTls(19820, certs, 2);
   for (const pid of srv.pids()) await h.probed(pid);
@@ -33,7 +34,7 @@ test('nginx (libssl.so.3) and curl (libssl.so.3): one server and one client span
 
 test('openssl s_server -www (BIO_f_ssl): spans through OpenSSL\'s internal read/write, one per request', async (t) => {
   const h = await startHarness();
-  t.after(async () => { await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => h.stop(), cleanupAll));
   const certs = makeCerts();
   const srv = await startOpensslServer(19821, certs);
   await h.probed(srv.proc.pid);
@@ -52,7 +53,7 @@ test('openssl s_server -www (BIO_f_ssl): spans through OpenSSL\'s internal read/
 
 test('with openssl_internals off, s_server is not seen (BIO_f_ssl bypasses SSL_read) but curl is', async (t) => {
   const h = await startHarness({ openssl_internals: false });
-  t.after(async () => { await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => h.stop(), cleanupAll));
   const certs = makeCerts();
   const srv = await startOpensslServer(19822, certs);
   await h.probed(srv.proc.pid);

@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanupAll, curlPost, go, makeCerts, pythonClient, startPythonHttps } from './servers.js';
 import { assertHttpsGets, startHarness } from './harness.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
 
 test('python http.server wrapped with ssl and python urllib: exactly one span per request on each side', async (t) => {
   const h = await startHarness();
-  t.after(async () => { await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => h.stop(), cleanupAll));
   const certs = makeCerts();
   const srv = await startPythonHttps(19830, certs);
   await h.probed(srv.proc.pid);
@@ -27,7 +28,7 @@ test('python http.server wrapped with ssl and python urllib: exactly one span pe
 
 test('POST with a body and a traceparent (curl → python https): sizes and the continued trace on the server span', async (t) => {
   const h = await startHarness();
-  t.after(async () => { await h.stop(); await cleanupAll(); });
+  t.after(() => cleanUp(() => h.stop(), cleanupAll));
   const certs = makeCerts();
   const srv = await startPythonHttps(19831, certs);
   await h.probed(srv.proc.pid);
