@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpfObjectPath, packageRoot } from '../../../src/bpf/index.js';
 
@@ -25,29 +25,13 @@ export interface OwnIds {
   links: Set<number>;
 }
 
-const FD_KINDS = { 'anon_inode:bpf-prog': ['progs', 'prog_id'], 'anon_inode:bpf-map': ['maps', 'map_id'], 'anon_inode:bpf_link': ['links', 'link_id'] } as const;
-
 /**
- * The ids of the BPF programs, maps and links this process holds, from /proc/self/fd and fdinfo. Other agents
- * and tests load the same programs on this host at the same time: only an fd of ours proves an id is ours.
+ * The ids of the BPF programs, maps and links this process holds (heldBy below). Other agents and tests load
+ * the same programs on this host at the same time: only an fd of ours proves an id is ours.
  */
 export function ownBpfIds(): OwnIds {
-  const own: OwnIds = { progs: new Set(), maps: new Set(), links: new Set() };
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target: string;
-    let info: string;
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
-      const kind = FD_KINDS[target as keyof typeof FD_KINDS];
-      if (!kind) continue;
-      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
-      const id = new RegExp(`^${kind[1]}:\\s*(\\d+)$`, 'm').exec(info)?.[1];
-      if (id) own[kind[0]].add(Number(id));
-    } catch {
-      continue; // closed meanwhile (the fd of readdir itself, a poll thread's fd)
-    }
-  }
-  return own;
+  const held = heldBy(process.pid);
+  return { progs: new Set(held.progs), maps: new Set(held.maps), links: new Set(held.links) };
 }
 
 /** IDs of the kernel's BPF programs, maps and links at one moment (from bpftool), and which of them are ours. */
