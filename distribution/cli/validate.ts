@@ -1,5 +1,5 @@
 import { validateAgentConfig } from '../agent.js';
-import { formatIssue } from '../../src/config/errors.js';
+import { formatIssues } from '../../src/config/errors.js';
 import type { AnyFactory } from '../../src/component/contract.js';
 import { createLogger } from '../../src/telemetry/pino-logger.js';
 import { configPath, type CommonOptions } from './options.js';
@@ -22,8 +22,9 @@ export async function validateCommand(opts: CommonOptions, io: Io, components: r
       .filter(Boolean)
       .join(', ');
     io.stdout(`${MARK[stage.status]} ${stage.stage.padEnd(14)}${detail}\n`);
-    for (const issue of stage.issues) io.stderr(`${formatIssue(issue)}\n`);
   }
+  // Every stage's issues in stage order, capped: a file of random bytes must not answer with more than it holds.
+  for (const line of formatIssues(report.stages.flatMap((s) => s.issues))) io.stderr(`${line}\n`);
   io.stdout(report.ok ? `${path}: valid\n` : `${path}: invalid\n`);
   return report.ok ? 0 : 2;
 }

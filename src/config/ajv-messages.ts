@@ -127,9 +127,12 @@ export function show(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > MAX_VALUE_ECHO ? v.slice(0, MAX_VALUE_ECHO) : v) + (v.length > MAX_VALUE_ECHO ? `…(${v.length - MAX_VALUE_ECHO} more characters)` : '');
   return String(v);
 }
+
+/** Longest string value quoted back in a message (a 100 KB value must not come back whole). */
+const MAX_VALUE_ECHO = 80;
 
 const TYPE_NAMES: Record<string, string> = {
   string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false',

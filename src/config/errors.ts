@@ -23,14 +23,36 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
-/** `exporters.prometheus.endpoint`, `service.pipelines.traces.exporters[1]`. */
+/** `exporters.prometheus.endpoint`, `service.pipelines.traces.exporters[1]`. Keys are echoed escaped and capped. */
 export function dottedPath(path: readonly PathSegment[]): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? seg : `.${seg}`;
+    else out += out === '' ? echo(seg, MAX_KEY_ECHO) : `.${echo(seg, MAX_KEY_ECHO)}`;
   }
   return out;
+}
+
+/** Longest key, and longest whole message, echoed back to the terminal (issue #11.8: 100 KB in, 209 KB out). */
+export const MAX_KEY_ECHO = 64;
+export const MAX_MESSAGE_ECHO = 400;
+/** Errors printed at most; the rest are counted in one closing line. */
+export const MAX_PRINTED_ISSUES = 20;
+
+// C0 and C1 control characters, DEL, and the Unicode line/paragraph separators and bidi overrides.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from the configuration as it may reach a terminal: control characters escaped (`\x1b`, `\u202e`), so a
+ * key cannot move the cursor or recolour the screen, and cut to `max` characters saying how much was left out.
+ */
+export function echo(text: string, max: number): string {
+  const escaped = text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  if (escaped.length <= max) return escaped;
+  return `${escaped.slice(0, max)}…(${escaped.length - max} more characters)`;
 }
 
 /**
@@ -41,9 +63,18 @@ export function dottedPath(path: readonly PathSegment[]): string {
 export function formatIssue(issue: ConfigIssue): string {
   const where = issue.file ? (issue.position ? `${issue.file}:${issue.position.line}:${issue.position.col}` : issue.file) : '';
   const path = dottedPath(issue.path);
-  const message = issue.severity === 'warning' ? `warning: ${issue.message}` : issue.message;
+  const text = echo(issue.message, MAX_MESSAGE_ECHO);
+  const message = issue.severity === 'warning' ? `warning: ${text}` : text;
   if (!path && where && !issue.position) return `${where}: ${message}`;
   return [where, path ? `${path}:` : '', message].filter((s) => s !== '').join(' ');
+}
+
+/** Issues as lines, the first `max` of them, then `… and N more errors` (a huge bad file must not flood the terminal). */
+export function formatIssues(issues: readonly ConfigIssue[], max = MAX_PRINTED_ISSUES): string[] {
+  const lines = issues.slice(0, max).map(formatIssue);
+  const rest = issues.length - lines.length;
+  if (rest > 0) lines.push(`… and ${rest} more ${rest === 1 ? 'issue' : 'issues'} (fix the ones above first)`);
+  return lines;
 }
 
 export function compareIssues(a: ConfigIssue, b: ConfigIssue): number {
@@ -61,13 +92,13 @@ export class ConfigError extends LumenError {
 
   constructor(stage: Stage, issues: readonly ConfigIssue[]) {
     const errors = issues.filter((i) => i.severity === 'error');
-    super('LUMEN_CONFIG_INVALID', errors.map(formatIssue).join('\n') || 'invalid configuration');
+    super('LUMEN_CONFIG_INVALID', formatIssues(errors).join('\n') || 'invalid configuration');
     this.stage = stage;
     this.issues = issues;
   }
 
-  /** The error lines (no warnings), as the CLI prints them. */
+  /** The error lines (no warnings), as the CLI prints them: at most MAX_PRINTED_ISSUES, then how many more. */
   get lines(): string[] {
-    return this.issues.filter((i) => i.severity === 'error').map(formatIssue);
+    return formatIssues(this.issues.filter((i) => i.severity === 'error'));
   }
 }

@@ -7,12 +7,14 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+import { isPrototypeKey } from './hostile.js';
+
 /** A deep copy of plain data: component configs are merged from defaults and must not alias them. */
 export function clonePlain<T>(value: T): T {
   if (Array.isArray(value)) return value.map(clonePlain) as T;
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = clonePlain(v);
+    for (const [k, v] of Object.entries(value)) if (!isPrototypeKey(k)) out[k] = clonePlain(v);
     return out as T;
   }
   return value;
@@ -22,7 +24,11 @@ export function clonePlain<T>(value: T): T {
 export function mergeDefaults(base: unknown, over: unknown): unknown {
   if (isPlainObject(base) && isPlainObject(over)) {
     const out: Record<string, unknown> = clonePlain(base);
-    for (const [k, v] of Object.entries(over)) out[k] = k in out ? mergeDefaults(out[k], v) : clonePlain(v);
+    for (const [k, v] of Object.entries(over)) {
+      // Prototype keys are refused when the document is read; skipping them here keeps a merge from ever writing one.
+      if (isPrototypeKey(k)) continue;
+      out[k] = Object.hasOwn(out, k) ? mergeDefaults(out[k], v) : clonePlain(v);
+    }
     return out;
   }
   return over === undefined ? clonePlain(base) : clonePlain(over);

@@ -1,6 +1,7 @@
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, parse as parseYaml, type Node } from 'yaml';
 import { expandEnv, EnvError, type Env } from './env.js';
 import type { ConfigIssue, PathSegment, Position } from './errors.js';
+import { MAX_ALIAS_COUNT, MAX_DEPTH, firstAlias, isPrototypeKey, tooDeep } from './hostile.js';
 
 interface Located {
   key?: Position;
@@ -27,11 +28,17 @@ export class ConfigSource {
     const src = new ConfigSource(file);
     const lc = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: true });
+    const deep = tooDeep(doc.contents);
+    if (deep) {
+      const p = deep.range ? lc.linePos(deep.range[0]) : { line: 1, col: 1 };
+      src.issues.push({ severity: 'error', stage: 'parse', file, position: p, path: [], message: `nesting deeper than ${MAX_DEPTH} levels, flatten the document (no Lumen option nests that deep)` });
+      return src;
+    }
     const duplicates = doc.errors.some((e) => e.code === 'DUPLICATE_KEY') ? duplicateKeys(doc.contents) : [];
     for (const e of doc.errors) {
       if (e.code === 'DUPLICATE_KEY') continue;
       const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-      src.issues.push({ severity: 'error', stage: 'parse', file, position: { line: p.line, col: p.col }, path: [], message: `invalid YAML: ${firstLine(e.message)}` });
+      src.issues.push({ severity: 'error', stage: 'parse', file, position: { line: p.line, col: p.col }, path: [], message: `invalid YAML: ${parserMessage(e.message)}` });
     }
     for (const d of duplicates) {
       const p = lc.linePos(d.offset);
@@ -40,7 +47,16 @@ export class ConfigSource {
     if (src.issues.length) return src;
     src.hasPositions = true;
     src.walk(doc.contents, [], env, (n) => (n.range ? lc.linePos(n.range[0]) : undefined));
-    src.value = doc.toJS({ maxAliasCount: 1000 }) ?? null;
+    if (src.issues.length) return src;
+    try {
+      src.value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? null;
+    } catch (e) {
+      // The yaml library refuses alias expansion beyond maxAliasCount (billion laughs, `<<` merge chains).
+      const at = firstAlias(doc.contents);
+      const p = at?.range ? lc.linePos(at.range[0]) : { line: 1, col: 1 };
+      const why = e instanceof ReferenceError ? `aliases expand to too many values (more than ${MAX_ALIAS_COUNT}), write the values out instead of nesting aliases` : `cannot be read: ${firstLine((e as Error).message)}`;
+      src.issues.push({ severity: 'error', stage: 'parse', file, position: p, path: [], message: why });
+    }
     return src;
   }
 
@@ -51,8 +67,21 @@ export class ConfigSource {
 
   static fromObjectWithEnv(obj: unknown, file: string, env: Env): ConfigSource {
     const src = new ConfigSource(file);
-    const doc = new Document(obj);
+    let doc: Document;
+    try {
+      doc = new Document(obj);
+    } catch (e) {
+      // Cycles and values YAML cannot represent (a library caller's mistake, never a file's).
+      src.issues.push({ severity: 'error', stage: 'parse', file, path: [], message: `the configuration object cannot be read: ${firstLine((e as Error).message)}` });
+      return src;
+    }
+    const deep = tooDeep(doc.contents as Node | null);
+    if (deep) {
+      src.issues.push({ severity: 'error', stage: 'parse', file, path: [], message: `nesting deeper than ${MAX_DEPTH} levels, flatten the configuration` });
+      return src;
+    }
     src.walk(doc.contents as Node | null, [], env, () => undefined);
+    if (src.issues.length) return src;
     src.value = doc.toJS() ?? null;
     return src;
   }
@@ -84,6 +113,11 @@ export class ConfigSource {
         const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const child: PathSegment[] = [...path, k];
         const loc: Located = { key: pair.key && isScalar(pair.key) ? pos(pair.key) : undefined };
+        if (isPrototypeKey(k)) {
+          // Never let such a key reach a plain object: it would reach Object.prototype through merges.
+          this.issues.push({ severity: 'error', stage: 'parse', file: this.file, position: loc.key ?? here.value, path: child, message: `key ${JSON.stringify(k)} is not allowed (it names a JavaScript object prototype), remove it` });
+          continue;
+        }
         const v = pair.value as Node | null;
         if (v == null || (isScalar(v) && v.value === null && (v.range?.[0] ?? 0) === (v.range?.[1] ?? 0))) loc.empty = true;
         this.located.set(key(child), loc);
@@ -146,6 +180,13 @@ function safeScalar(text: string): unknown {
 
 function key(path: readonly PathSegment[]): string {
   return path.map(String).join('\u0000');
+}
+
+/** The parser's message; its own stack overflow on deep flow nesting becomes what to do about it. */
+function parserMessage(message: string): string {
+  if (/call stack/i.test(message)) return `nesting too deep to parse, flatten the document (at most ${MAX_DEPTH} levels)`;
+  // The parser quotes the offending token whole (a line of binary can be kilobytes): keep its start.
+  return firstLine(message).replace(/: "(.{60})[\s\S]+"$/, ': "$1…"');
 }
 
 function firstLine(message: string): string {
