@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDuration, formatDuration, DurationError } from '../src/config/duration.js';
 import { parsePortRanges, portInRanges, PortRangesError } from '../src/config/port-ranges.js';
-import { isHostPort, splitHostPort } from '../src/config/formats.js';
+import { formatProblem, isHostPort, isHttpUrl, splitHostPort } from '../src/config/formats.js';
+import { durationRangeProblem, MAX_DURATION_MS } from '../src/config/duration.js';
 import { createAjv } from '../src/config/ajv.js';
 
 test('parseDuration: Go-style units and combinations', () => {
@@ -43,14 +44,38 @@ test('parsePortRanges: validation messages', () => {
 });
 
 test('host-port format', () => {
-  for (const ok of ['127.0.0.1:9400', 'localhost:9400', '[::1]:9400', ':9400', 'otel-collector.monitoring.svc:4317', '0.0.0.0:0']) {
+  for (const ok of ['127.0.0.1:9400', 'localhost:9400', '[::1]:9400', '0.0.0.0:9400', 'otel-collector.monitoring.svc:4317', '0.0.0.0:0']) {
     assert.ok(isHostPort(ok), ok);
   }
-  for (const bad of ['9400', '127.0.0.1', '127.0.0.1:99999', 'http://x:1', '1.2.3.400:80', 'a b:80', '::1:80']) {
+  // ':9400' listened on every interface without saying so (#11.6): the host is required now.
+  for (const bad of ['9400', ':9400', '127.0.0.1', '127.0.0.1:99999', 'http://x:1', '1.2.3.400:80', 'a b:80', '::1:80', '[nope]:80']) {
     assert.ok(!isHostPort(bad), bad);
   }
   assert.deepEqual(splitHostPort('[::1]:80'), { host: '::1', port: 80 });
-  assert.deepEqual(splitHostPort(':9400'), { host: '', port: 9400 });
+});
+
+test('http-url format: scheme, host and port 1-65535 (#11.2: "http://localhost:99999" crashed the first export)', () => {
+  for (const ok of ['http://localhost:4318', 'https://collector.example:443/otlp', 'http://[::1]:4318', 'http://127.0.0.1', 'HTTP://x']) {
+    assert.ok(isHttpUrl(ok), ok);
+  }
+  for (const bad of ['http://localhost:99999', 'http://localhost:0', 'http://:4318', 'http://', 'localhost:4318', 'ftp://x', 'http:///x', 'http://a b']) {
+    assert.ok(!isHttpUrl(bad), bad);
+  }
+  assert.equal(formatProblem('http-url', 'http://localhost:99999'), 'port 99999 is outside 1-65535, got "http://localhost:99999"');
+});
+
+test('duration range: negative, zero where meaningless, and beyond what a timer can wait are refused (#11.6)', () => {
+  assert.equal(MAX_DURATION_MS, 2 ** 31 - 1);
+  assert.equal(durationRangeProblem(-5000, true), 'must be greater than 0');
+  assert.equal(durationRangeProblem(-1, false), 'must not be negative');
+  assert.equal(durationRangeProblem(0, true), 'must be greater than 0');
+  assert.equal(durationRangeProblem(0, false), undefined);
+  assert.equal(durationRangeProblem(MAX_DURATION_MS, true), undefined);
+  assert.match(durationRangeProblem(MAX_DURATION_MS + 1, false)!, /^must be at most 596h31m23\.647s/);
+  const ajv = createAjv();
+  const v = ajv.compile({ type: 'object', properties: { a: { type: 'string', format: 'duration' }, b: { type: 'string', format: 'positive-duration' } } });
+  assert.ok(v({ a: '0s', b: '1ms' }));
+  for (const bad of [{ a: '-1s' }, { a: '9999999999h' }, { b: '0' }, { b: '-5s' }]) assert.ok(!v(bad), JSON.stringify(bad));
 });
 
 test('ajv: formats registered, defaults applied', () => {

@@ -24,8 +24,8 @@ export interface OtlpConfig {
   metrics: { interval?: string; ttl: string; buckets: BucketOverrides; internal: boolean; max_series: number; max_series_per_metric: number; queue_size: number };
 }
 
-const duration = (description: string, def?: string) => ({ type: 'string', format: 'duration', description, ...(def ? { default: def } : {}) });
-const uri = (description: string) => ({ type: 'string', format: 'uri', pattern: '^https?://', description });
+const duration = (description: string, def?: string, format: 'duration' | 'positive-duration' = 'positive-duration') => ({ type: 'string', format, description, ...(def ? { default: def } : {}) });
+const uri = (description: string) => ({ type: 'string', format: 'http-url', description });
 
 export const otlpSchema: JsonSchema = {
   type: 'object',
@@ -56,10 +56,10 @@ export const otlpSchema: JsonSchema = {
       default: {},
       properties: {
         max_size: { type: 'integer', minimum: 1, maximum: 65536, default: 4096, description: 'Spans per export request.' },
-        timeout: duration('Longest a span waits for its batch to fill.', '5s'),
+        timeout: duration('Longest a span waits for its batch to fill (0 = send at once).', '5s', 'duration'),
       },
     },
-    queue_size: { type: 'integer', minimum: 1, default: 16384, description: 'Spans held for sending (in batches); beyond it new spans are dropped and counted.' },
+    queue_size: { type: 'integer', minimum: 1, maximum: 1_048_576, default: 16384, description: 'Spans held for sending (in batches), 1 to 1048576; beyond it new spans are dropped and counted.' },
     retry: {
       type: 'object',
       additionalProperties: false,
@@ -68,8 +68,8 @@ export const otlpSchema: JsonSchema = {
         enabled: { type: 'boolean', default: true },
         initial_interval: duration('First wait after a retryable failure.', '1s'),
         max_interval: duration('Longest wait between attempts.', '30s'),
-        max_elapsed_time: duration('Give a request up (dropped and counted) after retrying this long; 0 = retry forever.', '5m'),
-        multiplier: { type: 'number', minimum: 1, default: 2 },
+        max_elapsed_time: duration('Give a request up (dropped and counted) after retrying this long; 0 = retry forever.', '5m', 'duration'),
+        multiplier: { type: 'number', minimum: 1, maximum: 100, default: 2 },
         randomization_factor: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'Jitter: each wait is interval × [1-f, 1+f].' },
       },
     },
@@ -83,8 +83,8 @@ export const otlpSchema: JsonSchema = {
         buckets: BUCKETS_SCHEMA,
         internal: { type: 'boolean', default: true, description: "Also export Lumen's own lumen_* metrics." },
         max_series: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000, description: 'Total series budget (all metrics together); when full, series idle for a minute are evicted, otherwise new series are dropped and counted.' },
-        max_series_per_metric: { type: 'integer', minimum: 1, default: 100_000 },
-        queue_size: { type: 'integer', minimum: 1, default: 5, description: 'Metric export requests held while the collector is unreachable (oldest dropped first).' },
+        max_series_per_metric: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 100_000 },
+        queue_size: { type: 'integer', minimum: 1, maximum: 1000, default: 5, description: 'Metric export requests held while the collector is unreachable (oldest dropped first).' },
       },
     },
   },

@@ -2,7 +2,7 @@ import type { Logger } from '../../src/component/index.js';
 import type { Counter, SelfTelemetry } from '../../src/component/index.js';
 import { rateLimitedLog } from '../../src/component/index.js';
 import { Backoff, type RetryPolicy } from './backoff.js';
-import type { OtlpSignal, Transport } from './transport.js';
+import type { OtlpSignal, SendResult, Transport } from './transport.js';
 
 interface Item {
   readonly body: Uint8Array;
@@ -152,7 +152,7 @@ export class ExportQueue {
     try {
       while (this.items.length > 0 && !this.stopped) {
         const head = this.items[0]!;
-        const r = await this.o.transport.send(this.o.signal, head.body);
+        const r = await sendSafely(this.o.transport, this.o.signal, head.body);
         if (r.ok) {
           this.requests.success.add();
           this.sent.add(head.records);
@@ -205,5 +205,17 @@ export class ExportQueue {
   private shift(): void {
     const it = this.items.shift();
     if (it) this.weight -= it.weight;
+  }
+}
+
+/**
+ * A transport that throws (a URL it cannot use, a client it cannot build) fails this request like a refusal
+ * would: dropped and counted, never an unhandled rejection that ends the agent (issue #11.2).
+ */
+async function sendSafely(transport: Transport, signal: OtlpSignal, body: Uint8Array): Promise<SendResult> {
+  try {
+    return await transport.send(signal, body);
+  } catch (err) {
+    return { ok: false, retryable: false, message: `cannot send: ${(err as Error)?.message ?? String(err)}` };
   }
 }

@@ -54,9 +54,14 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
     let stopped = false;
 
     const exportMetrics = () => {
-      const rms = buildResourceMetrics(aggregator.collect(), config.metrics.internal ? ctx.internalMetrics.collect() : [], resources, startedMs, Date.now());
-      if (rms.length === 0) return;
-      metricQueue.offer(1, countPoints(rms), () => encodeMetrics(rms, settings.protocol));
+      // Runs from a timer: whatever fails here is logged, never thrown out of the interval (it would end the agent).
+      try {
+        const rms = buildResourceMetrics(aggregator.collect(), config.metrics.internal ? ctx.internalMetrics.collect() : [], resources, startedMs, Date.now());
+        if (rms.length === 0) return;
+        metricQueue.offer(1, countPoints(rms), () => encodeMetrics(rms, settings.protocol));
+      } catch (err) {
+        ctx.logger.error('metrics export failed', { err: String((err as Error)?.message ?? err) });
+      }
     };
     const startMetrics = () => {
       if (metricsTimer || !started || stopped) return;

@@ -1,6 +1,7 @@
 import { LumenError } from '../../src/component/index.js';
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '../../src/config/duration.js';
+import { FORMAT_HINTS, isHttpUrl } from '../../src/config/formats.js';
 import { PROTOCOLS, type OtlpConfig, type OtlpProtocol } from './config.js';
 
 /** Everything the exporter needs, after YAML ▸ OTEL_EXPORTER_OTLP_* ▸ built-in defaults. */
@@ -95,6 +96,8 @@ export function resolveSettings(c: OtlpConfig, env: Env = process.env): OtlpSett
   const metricsUrl = url('metrics', c.metrics_endpoint, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
   for (const [what, u] of [['traces endpoint', tracesUrl], ['metrics endpoint', metricsUrl]] as const) {
     if (protocol !== 'grpc' && !/^https?:\/\//.test(u)) throw new OtlpSettingsError(`${what}: must be an http:// or https:// URL for ${protocol}, got ${JSON.stringify(u)}`);
+    // The environment's URLs get the check the schema gives YAML ones (a bad port used to crash the first export).
+    if (/^https?:\/\//i.test(u) && !isHttpUrl(u)) throw new OtlpSettingsError(`${what}: must be ${FORMAT_HINTS['http-url']}, got ${JSON.stringify(u)}`);
   }
   const envHeaders = envValue(env, 'OTEL_EXPORTER_OTLP_HEADERS');
   const headers = { ...(envHeaders ? parseHeaderList(envHeaders) : {}) };

@@ -23,10 +23,10 @@ export const prometheusSchema: JsonSchema = {
   properties: {
     endpoint: { type: 'string', format: 'host-port', default: DEFAULT_ENDPOINT, description: 'host:port the scrape endpoint listens on.' },
     path: { type: 'string', pattern: '^/\\S*$', default: '/metrics', description: 'HTTP path of the scrape endpoint.' },
-    ttl: { type: 'string', format: 'duration', default: '5m', description: 'Series not updated for this long are dropped.' },
+    ttl: { type: 'string', format: 'positive-duration', default: '5m', description: 'Series not updated for this long are dropped.' },
     buckets: BUCKETS_SCHEMA,
     max_series: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000, description: 'Total series budget of this exporter (all metrics together); when full, series idle for a minute are evicted, otherwise new series are dropped and counted.' },
-    max_series_per_metric: { type: 'integer', minimum: 1, default: 100_000, description: 'Series bound per metric; new series beyond it are dropped and counted.' },
+    max_series_per_metric: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 100_000, description: 'Series bound per metric; new series beyond it are dropped and counted.' },
   },
 };
 

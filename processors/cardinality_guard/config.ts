@@ -12,7 +12,7 @@ export const cardinalityGuardSchema: JsonSchema = {
   additionalProperties: false,
   properties: {
     max_attribute_sets_per_metric: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 2000 },
-    ttl: { type: 'string', format: 'duration', default: '5m' },
+    ttl: { type: 'string', format: 'positive-duration', default: '5m' },
   },
 };
 

@@ -23,7 +23,7 @@ export const replaySchema: JsonSchema = {
     path: { type: 'string', minLength: 1, description: 'JSON Lines file of spans (print_traces format: json).' },
     pace: { enum: ['recorded', 'fast'], default: 'recorded' },
     speed: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000, default: 1 },
-    loop: { type: 'integer', minimum: -1, default: 0 },
+    loop: { type: 'integer', minimum: -1, maximum: 1_000_000, default: 0 },
     batch_size: { type: 'integer', minimum: 1, maximum: 100_000, default: 100 },
     timestamps: { enum: ['shifted', 'original'], default: 'shifted' },
   },

@@ -18,11 +18,11 @@ export function connectionTrackingProperties(connections: string): Record<string
       description: `Requests awaiting their response at once, across all ${connections}.`,
     },
     request_timeout: {
-      type: 'string', format: 'duration', default: '30s',
+      type: 'string', format: 'positive-duration', default: '30s',
       description: 'A request without a complete response after this long is reported with status 0.',
     },
     poll_interval: {
-      type: 'string', format: 'duration', default: '100ms',
+      type: 'string', format: 'positive-duration', default: '100ms',
       description: 'Longest wait before the ring-buffer consumer delivers what it has.',
     },
   };

@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { PathSegment } from './errors.js';
-import { FORMAT_HINTS } from './formats.js';
+import { FORMAT_HINTS, formatProblem } from './formats.js';
 
 /** One schema violation, in Lumen's words: where (path from the validated value) and `<wrong>, <allowed>`. */
 export interface SchemaProblem {
@@ -85,7 +85,7 @@ function describeOne(e: ErrorObject, data: unknown): SchemaProblem {
       return value(`must be ${JSON.stringify(p['allowedValue'])}, got ${got}`);
     case 'format': {
       const f = String(p['format']);
-      return value(`must be ${FORMAT_HINTS[f] ?? `a valid ${f}`}, got ${got}`);
+      return value(formatProblem(f, e.data) ?? `must be ${FORMAT_HINTS[f] ?? `a valid ${f}`}, got ${got}`);
     }
     case 'pattern':
       return value(`must match /${String(p['pattern'])}/, got ${got}`);

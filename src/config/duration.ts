@@ -12,6 +12,16 @@ const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 export const DURATION_HINT = 'a duration like "5s", "250ms", "1m30s" (units ns, us, ms, s, m, h)';
 
+/** The longest duration any option takes: what setTimeout can wait (2^31-1 ms, about 24.8 days). */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** Why a well-formed duration is out of an option's range, or undefined when it is in range. */
+export function durationRangeProblem(ms: number, positive: boolean): string | undefined {
+  if (ms < 0 || (positive && ms === 0)) return positive ? 'must be greater than 0' : 'must not be negative';
+  if (ms > MAX_DURATION_MS) return `must be at most ${formatDuration(MAX_DURATION_MS)} (2^31-1 ms, what a timer can wait)`;
+  return undefined;
+}
+
 export class DurationError extends LumenError {
   override readonly name = 'DurationError';
   constructor(message: string) {

@@ -87,7 +87,7 @@ export const serviceSchema: JsonSchema = {
         },
       },
     },
-    shutdown_timeout: { type: 'string', format: 'duration', default: '10s' },
+    shutdown_timeout: { type: 'string', format: 'positive-duration', default: '10s' },
     queue_size: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 16384 },
   },
   required: ['pipelines'],

@@ -86,7 +86,7 @@ const selectorProperties: Record<string, JsonSchema> = {
   },
   exe_path: { type: 'string', minLength: 1, description: 'Glob on the executable path, e.g. "*/nginx".' },
   cmd_args: { type: 'string', minLength: 1, description: 'Glob on the command line, e.g. "*http.server*".' },
-  target_pids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1 },
+  target_pids: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 4_194_304 }, minItems: 1 },
   languages: { type: 'array', items: { enum: [...LANGUAGES] }, minItems: 1 },
   containers_only: { type: 'boolean' },
 };
@@ -120,8 +120,8 @@ export const discoverySchema: JsonSchema = {
     default_exclude_instrument: {
       type: 'array', items: selectorSchema, default: DEFAULT_EXCLUDE_INSTRUMENT.map((s) => ({ ...s })),
     },
-    poll_interval: { type: 'string', format: 'duration', default: '500ms' },
-    resync_interval: { type: 'string', format: 'duration', default: '30s' },
+    poll_interval: { type: 'string', format: 'positive-duration', default: '500ms' },
+    resync_interval: { type: 'string', format: 'positive-duration', default: '30s' },
     min_process_age: { type: 'string', format: 'duration', default: '0s' },
     watcher: { enum: ['auto', 'bpf', 'poll'], default: 'auto' },
     command_line: {
