@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnLumen, runLumen } from './support/cli-process.js';
-import { parseSpanLines } from '../receivers/replay/parse.js';
+import { parseSpanLines } from '../src/model/span-json-lines.js';
 import { REPEATED_SIGNAL_MS } from '../src/agent.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lumen-cli-'));

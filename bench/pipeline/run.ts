@@ -4,7 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { parseSpanLines } from '../../receivers/replay/parse.js';
+import { parseSpanLines } from '../../src/model/span-json-lines.js';
 import { writeSpanFile } from './spans.js';
 import { encodeMicro, metricsMicro } from './micro.js';
 

@@ -4,7 +4,7 @@ import { flowBatch, spanBatch, measurementBatch } from '../../src/model/batch.js
 import type { Flow } from '../../src/model/flow.js';
 import { testContext } from '../../test/support/context.js';
 import { testService, testSpan } from '../../test/support/spans.js';
-import { parseSpanLines } from '../../receivers/replay/parse.js';
+import { parseSpanLines } from '../../src/model/span-json-lines.js';
 import { createPrintTraces, printTracesExporterFactory, render, type ByteLineSink } from './index.js';
 import { formatTime, goDuration, spanLinesUtf8, spanText } from './text.js';
 

@@ -4,7 +4,7 @@ import { Subject } from 'rxjs';
 import type { Batch } from '../../src/model/batch.js';
 import type { Receiver, ReceiverFactory } from '../../src/component/index.js';
 import { defaultReplayConfig, replaySchema, type ReplayConfig } from './config.js';
-import { parseSpanLines } from './parse.js';
+import { parseSpanLines } from '../../src/model/span-json-lines.js';
 import { Player } from './player.js';
 import { LumenError } from '../../src/component/index.js';
 

@@ -8,7 +8,7 @@ import type { SpanBatch } from '../../src/model/batch.js';
 import { spanToJsonLine } from '../../src/model/span-json.js';
 import { testContext } from '../../test/support/context.js';
 import { replayReceiverFactory } from './index.js';
-import { parseSpanLines } from './parse.js';
+import { parseSpanLines } from '../../src/model/span-json-lines.js';
 import type { ReplayConfig } from './config.js';
 
 const DATA = new URL('./testdata/spans.jsonl', import.meta.url).pathname;

@@ -1,9 +1,9 @@
 import type { ValidateFunction } from 'ajv';
-import { createAjv } from '../../src/config/ajv.js';
-import { describeAjvErrors } from '../../src/config/ajv-messages.js';
-import { dottedPath } from '../../src/config/errors.js';
-import type { Span } from '../../src/model/span.js';
-import { serviceInterner, spanFromJson, spanJsonSchema, type SpanJson } from '../../src/model/span-json.js';
+import { createAjv } from '../config/ajv.js';
+import { describeAjvErrors } from '../config/ajv-messages.js';
+import { dottedPath } from '../config/errors.js';
+import type { Span } from './span.js';
+import { serviceInterner, spanFromJson, spanJsonSchema, type SpanJson } from './span-json.js';
 
 export interface ParsedFile {
   readonly spans: Span[];

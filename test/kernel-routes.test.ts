@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { spawnLumen } from '../../test/support/cli-process.js';
-import { sleep, startServer, stopAllProcs, tempDir } from '../../receivers/kernel_socket/test/support.js';
+import { spawnLumen } from './support/cli-process.js';
+import { sleep, startServer, stopAllProcs, tempDir } from '../receivers/kernel_socket/test/support.js';
 
 const run = promisify(execFile);
 const PORT = 19450;

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgent, createMemoryLogger } from '../../distribution/index.js';
-import type { Span } from '../../src/model/span.js';
-import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
+import { createAgent, createMemoryLogger } from '../distribution/index.js';
+import type { Span } from '../src/model/span.js';
+import { sampleHttpSpan, sampleService } from './support/sample-spans.js';
 
 /**
  * End to end through the real engine: the replay receiver feeds HTTP server spans with raw id paths, the
