@@ -31,7 +31,11 @@ export interface AgentOptions {
   /** Extra component factories (receivers, processors, exporters); they may replace one of `registry` of the same type. */
   readonly components?: readonly AnyFactory[];
   /** Where Lumen logs; default: pino on stderr at the config's service.telemetry.logs level and format. */
-  readonly logger?: Logger;
+  /**
+   * Where Lumen logs; or a function building the logger from the validated configuration (`lumen run` does this
+   * so the file's log level applies without validating the file a second time).
+   */
+  readonly logger?: Logger | ((config: LumenConfig) => Logger);
   /** Variables for `${VAR}` expansion (default: process.env). */
   readonly env?: Env;
   /** Stop gracefully on SIGINT/SIGTERM (a second signal exits at once). Default false: no global side effects. */
@@ -124,7 +128,7 @@ export async function validateAgentConfig(opts: AgentOptions): Promise<Validatio
   if (!result.config) return report([...stages, { stage: 'construction', status: 'skipped', issues: [] }]);
   try {
     const engine = await Engine.create(result.config, {
-      registry: prepared.registry, logger: opts.logger ?? quietLogger(), source: result.source, createDiscovery: discoveryFactory, hostName: opts.hostName,
+      registry: prepared.registry, logger: (typeof opts.logger === 'function' ? opts.logger(result.config) : opts.logger) ?? quietLogger(), source: result.source, createDiscovery: discoveryFactory, hostName: opts.hostName,
     });
     await engine.stop();
     stages.push({ stage: 'construction', status: 'ok', issues: [] });
@@ -184,7 +188,7 @@ class LumenAgent implements Agent {
     readonly warnings: readonly string[],
   ) {
     const logs = config.service.telemetry.logs;
-    this.logger = opts.logger ?? createLogger({ level: logs.level, format: logs.format });
+    this.logger = (typeof opts.logger === 'function' ? opts.logger(config) : opts.logger) ?? createLogger({ level: logs.level, format: logs.format });
     for (const w of warnings) this.logger.warn(w);
     this.internalMetrics = config.service.telemetry.metrics.enabled ? this.metrics : { collect: () => [] };
     const spans = (b: Batch): b is Extract<Batch, { kind: 'spans' }> => b.kind === 'spans';
@@ -232,7 +236,7 @@ class LumenAgent implements Agent {
   }
 
   async validate(): Promise<ValidationReport> {
-    return validateAgentConfig({ ...this.opts, logger: this.opts.logger ?? quietLogger() });
+    return validateAgentConfig({ ...this.opts, logger: this.opts.logger ? this.logger : quietLogger() });
   }
 }
 

@@ -32,7 +32,8 @@ test('pipelines.yaml validates against the registered components', (t) => {
   const r = validateConfig({ yaml: TEXT, file: 'pipelines.yaml', env: {} }, registry);
   assert.deepEqual(r.errors.map(formatIssue), []);
   assert.deepEqual(r.warnings.map(formatIssue), []);
-  assert.equal((r.config!.exporters['prometheus'] as { endpoint: string }).endpoint, '127.0.0.1:9400');
+  // host:port is decoded at validation (#17.3).
+  assert.deepEqual((r.config!.exporters['prometheus'] as { endpoint: unknown }).endpoint, { host: '127.0.0.1', port: 9400 });
   const moved = validateConfig({ yaml: TEXT, file: 'pipelines.yaml', env: { LUMEN_PROMETHEUS_ENDPOINT: '127.0.0.1:19199' } }, registry);
-  assert.equal((moved.config!.exporters['prometheus'] as { endpoint: string }).endpoint, '127.0.0.1:19199');
+  assert.deepEqual((moved.config!.exporters['prometheus'] as { endpoint: unknown }).endpoint, { host: '127.0.0.1', port: 19199 });
 });

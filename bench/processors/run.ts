@@ -77,7 +77,7 @@ function stage(name: string, make: (ctx: ProcessorContext) => OperatorFunction<B
 }
 
 const routes = (ctx: ProcessorContext) => routesProcessorFactory.create({ ...routesProcessorFactory.defaultConfig(), patterns: ['/api/v1/products/{id}'] }, ctx);
-const filterOp = (ctx: ProcessorContext) => filterProcessorFactory.create({ drop: [{ 'url.path': { match: '/{health,metrics}' } }], metrics: { drop: [{ 'http.response.status_code': { match: '2??' }, duration: { less_than: '1ms' } }] } }, ctx);
+const filterOp = (ctx: ProcessorContext) => filterProcessorFactory.create({ drop: [{ 'url.path': { match: '/{health,metrics}' } }], metrics: { drop: [{ 'http.response.status_code': { match: '2??' }, duration: { less_than: 0.001 } }] } }, ctx);
 const attributes = (ctx: ProcessorContext) => attributesProcessorFactory.create({
   select: { http_server_request_duration_seconds: { include: ['service.name', 'http.request.method', 'http.route', 'status_code'] }, 'http_*': { exclude: ['server.address'] } },
   actions: [{ key: 'status_code', action: 'insert', from_attribute: 'http.response.status_code' }],

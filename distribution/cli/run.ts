@@ -1,13 +1,13 @@
 import { parseDuration } from '../../src/config/duration.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { readConfigFile } from '../../src/config/load.js';
-import { validateConfig } from '../../src/config/validate.js';
 import { installSignalHandlers } from '../../src/agent.js';
 import { createAgent } from '../agent.js';
 import { StartError } from '../../src/engine/engine.js';
 import type { AnyFactory } from '../../src/component/contract.js';
 import { createLogger } from '../../src/telemetry/pino-logger.js';
-import { builtinRegistry } from '../default-registry.js';
+import type { Logger } from '../../src/telemetry/logger.js';
+import type { LumenConfig } from '../../src/config/schema.js';
 import { configPath, type CommonOptions } from './options.js';
 import type { Io } from './io.js';
 
@@ -23,13 +23,16 @@ export async function runCommand(opts: CommonOptions, io: Io, components: readon
   } catch (e) {
     return configFailure(e, io);
   }
-  // Validate before building the logger so the log level and format can come from the file.
-  const precheck = validateConfig({ yaml, file: path, env: io.env }, builtinRegistry(components));
-  const logs = precheck.config?.service.telemetry.logs;
-  const logger = createLogger({ level: opts.logLevel ?? logs?.level ?? 'info', format: opts.logFormat ?? logs?.format ?? 'text' });
+  // The file is validated once, by createAgent; the logger is built from it (the command line's flags win).
+  let logger!: Logger;
+  const buildLogger = (config: LumenConfig): Logger => {
+    const logs = config.service.telemetry.logs;
+    logger = createLogger({ level: opts.logLevel ?? logs.level, format: opts.logFormat ?? logs.format });
+    return logger;
+  };
   let agent;
   try {
-    agent = createAgent({ config: yaml, configPath: path, env: io.env, logger, components });
+    agent = createAgent({ config: yaml, configPath: path, env: io.env, logger: buildLogger, components });
   } catch (e) {
     return configFailure(e, io);
   }

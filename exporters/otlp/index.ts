@@ -1,5 +1,4 @@
 import type { Exporter, ExporterFactory } from '../../src/component/index.js';
-import { parseDuration } from '../../src/config/duration.js';
 import { MetricAggregator } from '../../src/metrics/aggregator.js';
 import { ResourceCache } from '../../src/model/otel/index.js';
 import { defaultOtlpConfig, otlpSchema, type OtlpConfig } from './config.js';
@@ -7,7 +6,7 @@ import { buildResourceMetrics, countPoints, encodeMetrics } from './encode-metri
 import { encodeTraces } from './encode-traces.js';
 import { ExportQueue } from './export-queue.js';
 import { redactUrl } from './redact-url.js';
-import { resolveSettings, type OtlpSettings } from './settings.js';
+import { OtlpSettingsError, resolveSettings, type OtlpSettings } from './settings.js';
 import { TraceBatcher } from './trace-batcher.js';
 import { grpcTransport } from './transport-grpc.js';
 import { httpTransport } from './transport-http.js';
@@ -29,22 +28,34 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
   signals: ['traces', 'metrics', 'flows'],
   schema: otlpSchema,
   defaultConfig: defaultOtlpConfig,
+  // YAML ▸ environment ▸ defaults resolved at validation: a bad variable or an unreadable TLS file is reported at
+  // the exporter (or the option) with its position, not as a construction error.
+  validate(config) {
+    try {
+      resolveSettings(config);
+      return [];
+    } catch (e) {
+      if (!(e instanceof OtlpSettingsError)) throw e;
+      const m = /^(tls\.\w+|metrics\.interval): (.*)$/.exec(e.message);
+      return [{ path: m ? m[1]!.split('.') : [], message: m ? m[2]! : e.message }];
+    }
+  },
   create(config, ctx): OtlpExporter {
     const settings = resolveSettings(config);
     const transport = settings.protocol === 'grpc' ? grpcTransport(settings) : httpTransport(settings);
     const resources = new ResourceCache(ctx.hostName);
     const retry = {
-      enabled: config.retry.enabled, initialMs: parseDuration(config.retry.initial_interval), maxMs: parseDuration(config.retry.max_interval),
-      maxElapsedMs: parseDuration(config.retry.max_elapsed_time), multiplier: config.retry.multiplier, randomization: config.retry.randomization_factor,
+      enabled: config.retry.enabled, initialMs: config.retry.initial_interval, maxMs: config.retry.max_interval,
+      maxElapsedMs: config.retry.max_elapsed_time, multiplier: config.retry.multiplier, randomization: config.retry.randomization_factor,
     };
     const common = { transport, retry, telemetry: ctx.telemetry, logger: ctx.logger };
     const traceQueue = new ExportQueue({ ...common, signal: 'traces', unit: 'spans', capacity: Math.max(config.queue_size, config.batch.max_size), dropOldest: false });
     const metricQueue = new ExportQueue({ ...common, signal: 'metrics', unit: 'metric_points', capacity: config.metrics.queue_size, dropOldest: true });
     const encodeErrors = ctx.telemetry.counter('lumen_exporter_dropped_spans_total', 'spans dropped by the exporter, by reason.', { signal: 'traces', reason: 'encode_error' });
     const batcher = new TraceBatcher(traceQueue, (spans) => encodeTraces(spans, resources, settings.protocol),
-      config.batch.max_size, parseDuration(config.batch.timeout), encodeErrors, ctx.logger);
+      config.batch.max_size, config.batch.timeout, encodeErrors, ctx.logger);
     const aggregator = new MetricAggregator({
-      ttlMs: parseDuration(config.metrics.ttl), buckets: config.metrics.buckets, maxSeries: config.metrics.max_series,
+      ttlMs: config.metrics.ttl, buckets: config.metrics.buckets, maxSeries: config.metrics.max_series,
       maxSeriesPerMetric: config.metrics.max_series_per_metric, telemetry: ctx.telemetry, logger: ctx.logger, optionsPath: `exporters.${ctx.id}.metrics`,
     });
     const startedMs = Date.now();

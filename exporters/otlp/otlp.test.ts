@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { otlpExporterFactory, type OtlpExporter } from './index.js';
 import type { OtlpConfig, OtlpProtocol } from './config.js';
+import { configFromYaml } from '../../src/config/component-config.js';
 import { spanBatch } from '../../src/model/batch.js';
 import type { Span } from '../../src/model/span.js';
 import { testContext } from '../../test/support/context.js';
@@ -11,13 +12,12 @@ import { startOtlpCollector, type OtlpCollector } from '../../test/support/otlp-
 const api = sampleService('api', 31);
 const db = sampleService('billing', 32, '');
 
-function exporterFor(protocol: OtlpProtocol, collector: OtlpCollector, extra: Partial<OtlpConfig> = {}) {
+function exporterFor(protocol: OtlpProtocol, collector: OtlpCollector, extra: object = {}) {
   const ctx = testContext('otlp');
-  const config: OtlpConfig = {
-    ...otlpExporterFactory.defaultConfig(), protocol,
-    endpoint: protocol === 'grpc' ? collector.grpcUrl : collector.httpUrl,
-    headers: { 'x-tenant': 'acme' }, ...extra,
-  };
+  // YAML-shaped options ("50ms"), validated and decoded as the agent does.
+  const config = configFromYaml<OtlpConfig>(otlpExporterFactory, {
+    protocol, endpoint: protocol === 'grpc' ? collector.grpcUrl : collector.httpUrl, headers: { 'x-tenant': 'acme' }, ...extra,
+  });
   return { ctx, exp: otlpExporterFactory.create(config, ctx) as OtlpExporter };
 }
 

@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultOtlpConfig, type OtlpConfig } from './config.js';
+import { configFromYaml } from '../../src/config/component-config.js';
+import type { OtlpConfig } from './config.js';
+import { otlpExporterFactory } from './index.js';
 import { parseHeaderList, resolveSettings } from './settings.js';
 
-const cfg = (extra: Partial<OtlpConfig> = {}): OtlpConfig => ({ ...defaultOtlpConfig(), ...extra });
+/** The exporter's config from YAML-shaped options, validated and decoded as the agent does. */
+const cfg = (yaml: object = {}): OtlpConfig => configFromYaml<OtlpConfig>(otlpExporterFactory, yaml);
 
 test('defaults: http/protobuf to localhost:4318 with per-signal paths, 10s, no compression, 60s metrics', () => {
   const s = resolveSettings(cfg(), {});

@@ -1,6 +1,5 @@
 import { LumenError } from '../../src/component/index.js';
 import { readFileSync } from 'node:fs';
-import { parseDuration } from '../../src/config/duration.js';
 import { FORMAT_HINTS, isHttpUrl } from '../../src/config/formats.js';
 import { PROTOCOLS, type OtlpConfig, type OtlpProtocol } from './config.js';
 
@@ -103,11 +102,10 @@ export function resolveSettings(c: OtlpConfig, env: Env = process.env): OtlpSett
   const headers = { ...(envHeaders ? parseHeaderList(envHeaders) : {}) };
   for (const [k, v] of Object.entries(c.headers ?? {})) headers[k.toLowerCase()] = v;
   const insecureEnv = envEnum(env, 'OTEL_EXPORTER_OTLP_INSECURE', ['true', 'false']);
-  const timeoutMs = c.timeout !== undefined ? parseDuration(c.timeout) : envMillis(env, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000;
+  const timeoutMs = c.timeout ?? envMillis(env, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000;
   const compression = c.compression ?? envEnum(env, 'OTEL_EXPORTER_OTLP_COMPRESSION', ['gzip', 'none'] as const) ?? 'none';
-  const metricsIntervalMs = c.metrics.interval !== undefined ? parseDuration(c.metrics.interval) : envMillis(env, 'OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
-  if (timeoutMs <= 0) throw new OtlpSettingsError(`timeout: must be greater than 0, got ${JSON.stringify(c.timeout)}`);
-  if (metricsIntervalMs < 100) throw new OtlpSettingsError(`metrics.interval: must be at least 100ms, got ${JSON.stringify(c.metrics.interval)}`);
+  const metricsIntervalMs = c.metrics.interval ?? envMillis(env, 'OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
+  if (metricsIntervalMs < 100) throw new OtlpSettingsError(`metrics.interval: must be at least 100ms, got ${metricsIntervalMs}ms`);
   return {
     protocol, tracesUrl, metricsUrl, headers,
     insecure: c.insecure ?? (insecureEnv === undefined ? false : insecureEnv === 'true'),

@@ -1,18 +1,10 @@
-import type { JsonSchema } from '../../src/component/index.js';
+import { componentConfig } from '../../src/config/component-config.js';
+import { enumOf, object, type Infer } from '../../src/config/typed-schema.js';
 
-export interface PrintFlowsConfig {
+export const printFlowsConfig = object({
   /** `text`: one readable line per flow; `json`: one JSON object per flow (JSON Lines). */
-  format: 'text' | 'json';
-}
+  format: enumOf(['text', 'json'], { default: 'text', description: 'text (one line per flow) or json (JSON Lines).' }),
+});
 
-export const printFlowsSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    format: { type: 'string', enum: ['text', 'json'], default: 'text', description: 'text (one line per flow) or json (JSON Lines).' },
-  },
-};
-
-export function defaultPrintFlowsConfig(): PrintFlowsConfig {
-  return { format: 'text' };
-}
+export type PrintFlowsConfig = Infer<typeof printFlowsConfig>;
+export const { schema: printFlowsSchema, defaultConfig: defaultPrintFlowsConfig } = componentConfig(printFlowsConfig);

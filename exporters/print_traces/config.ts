@@ -1,18 +1,10 @@
-import type { JsonSchema } from '../../src/component/index.js';
+import { componentConfig } from '../../src/config/component-config.js';
+import { enumOf, object, type Infer } from '../../src/config/typed-schema.js';
 
-export interface PrintTracesConfig {
+export const printTracesConfig = object({
   /** `text`: Beyla's one-line layout; `json`: one JSON object per line (what the replay receiver reads). */
-  format: 'text' | 'json';
-}
+  format: enumOf(['text', 'json'], { default: 'text', description: 'text (Beyla layout) or json (JSON Lines, replayable).' }),
+});
 
-export const printTracesSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    format: { enum: ['text', 'json'], default: 'text', description: 'text (Beyla layout) or json (JSON Lines, replayable).' },
-  },
-};
-
-export function defaultPrintTracesConfig(): PrintTracesConfig {
-  return { format: 'text' };
-}
+export type PrintTracesConfig = Infer<typeof printTracesConfig>;
+export const { schema: printTracesSchema, defaultConfig: defaultPrintTracesConfig } = componentConfig(printTracesConfig);

@@ -1,9 +1,8 @@
 import type { Exporter, ExporterFactory } from '../../src/component/index.js';
-import { parseDuration } from '../../src/config/duration.js';
 import { MetricAggregator } from '../../src/metrics/aggregator.js';
 import { defaultPrometheusConfig, prometheusSchema, type PrometheusConfig } from './config.js';
 import { expositionChunks, renderExposition } from './render.js';
-import { listen, type ScrapeServer } from './server.js';
+import { formatHostPort, listen, type ScrapeServer } from './server.js';
 
 export interface PrometheusExporter extends Exporter {
   /** The bound address once started (port 0 resolves to a free port). */
@@ -20,7 +19,7 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusConfig> = {
   schema: prometheusSchema,
   defaultConfig: defaultPrometheusConfig,
   create(config, ctx): PrometheusExporter {
-    const ttlMs = parseDuration(config.ttl);
+    const ttlMs = config.ttl;
     const aggregator = new MetricAggregator({
       ttlMs, buckets: config.buckets, maxSeries: config.max_series, maxSeriesPerMetric: config.max_series_per_metric,
       telemetry: ctx.telemetry, logger: ctx.logger, optionsPath: `exporters.${ctx.id}`,
@@ -41,7 +40,7 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusConfig> = {
         // Expire stale series even if nobody scrapes, so memory stays bounded.
         sweeper = setInterval(() => aggregator.expire(), Math.max(1000, Math.min(ttlMs, 60_000)));
         sweeper.unref();
-        ctx.logger.info('prometheus exporter listening', { endpoint: config.endpoint, port: server.address.port, path: config.path });
+        ctx.logger.info('prometheus exporter listening', { endpoint: formatHostPort(config.endpoint), port: server.address.port, path: config.path });
       },
       consume(batch) {
         aggregator.consume(batch);

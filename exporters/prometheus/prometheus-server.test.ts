@@ -11,7 +11,7 @@ const PROMETHEUS_PORT = 19203;
 
 test('a real Prometheus server scrapes the exporter and computes p95 per service', { timeout: 90_000 }, async (t) => {
   const ctx = testContext('prometheus');
-  const exp = prometheusExporterFactory.create({ ...prometheusExporterFactory.defaultConfig(), endpoint: `127.0.0.1:${EXPORTER_PORT}` }, ctx) as PrometheusExporter;
+  const exp = prometheusExporterFactory.create({ ...prometheusExporterFactory.defaultConfig(), endpoint: { host: '127.0.0.1', port: EXPORTER_PORT } }, ctx) as PrometheusExporter;
   t.after(() => exp.shutdown());
   await exp.start();
   const api = sampleService('api', 21);

@@ -13,7 +13,7 @@ const web = sampleService('web', 12, '');
 
 function exporter(port: number, extra: Record<string, unknown> = {}) {
   const ctx = testContext('prometheus');
-  const config = { ...prometheusExporterFactory.defaultConfig(), endpoint: `127.0.0.1:${port}`, ...extra };
+  const config = { ...prometheusExporterFactory.defaultConfig(), endpoint: { host: '127.0.0.1', port }, ...extra };
   return { ctx, exp: prometheusExporterFactory.create(config, ctx) as PrometheusExporter };
 }
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { splitHostPort } from '../../src/config/formats.js';
+import type { HostPort } from '../../src/config/typed-schema.js';
 import { LumenError, type ErrorCode } from '../../src/component/index.js';
 
 /** Raised when the scrape endpoint cannot listen; says which endpoint (its path: `endpoint`) and what to change. */
@@ -57,12 +57,18 @@ export interface ScrapeServer {
   close(): Promise<void>;
 }
 
+/** `host:port` as written in the configuration (IPv6 hosts in brackets), for messages. */
+export function formatHostPort({ host, port }: HostPort): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /**
- * Listens on `endpoint` and answers GET/HEAD `path` with the chunks `render()` yields, written one by one
+ * Listens on `endpoint` (decoded from host:port at validation) and answers GET/HEAD `path` with the chunks `render()` yields, written one by one
  * (waiting for the socket to drain when its buffer is full), so a large scrape is never one string or one buffer.
  * Every other path is a 404.
  */
-export async function listen(endpoint: string, path: string, render: () => Iterable<string>): Promise<ScrapeServer> {
+export async function listen(hostPort: HostPort, path: string, render: () => Iterable<string>): Promise<ScrapeServer> {
+  const endpoint = formatHostPort(hostPort);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = (req.url ?? '/').split('?')[0];
     if (url !== path) {
@@ -79,7 +85,7 @@ export async function listen(endpoint: string, path: string, render: () => Itera
     }
     void stream(res, render);
   });
-  const { host, port } = splitHostPort(endpoint);
+  const { host, port } = hostPort;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const what = err.code === 'EADDRINUSE' ? 'the address is already in use (another Lumen or exporter listening there?)'
@@ -88,7 +94,7 @@ export async function listen(endpoint: string, path: string, render: () => Itera
       reject(new ListenError(err.code === 'EADDRINUSE' ? 'LUMEN_ENDPOINT_IN_USE' : 'LUMEN_ENDPOINT_LISTEN',
         `cannot listen on ${endpoint}: ${what}; choose a free host:port`, err));
     });
-    server.listen({ host: host || undefined, port }, () => resolve());
+    server.listen({ host, port }, () => resolve());
   });
   server.on('error', () => {});
   return {

@@ -47,7 +47,7 @@ test('the exposition is rendered in bounded chunks whose concatenation is the wh
 
 test('a large scrape streams over HTTP and arrives whole; HEAD renders nothing', async (t) => {
   const ctx = testContext('prometheus');
-  const exp = prometheusExporterFactory.create({ ...prometheusExporterFactory.defaultConfig(), endpoint: '127.0.0.1:0' }, ctx) as PrometheusExporter;
+  const exp = prometheusExporterFactory.create({ ...prometheusExporterFactory.defaultConfig(), endpoint: { host: '127.0.0.1', port: 0 } }, ctx) as PrometheusExporter;
   t.after(() => exp.shutdown());
   await exp.start();
   exp.consume(spanBatch(Array.from({ length: 3000 }, (_, i) => sampleHttpSpan(api, { route: `/r/${i}` }))), 'metrics');
@@ -67,7 +67,7 @@ test('a large scrape streams over HTTP and arrives whole; HEAD renders nothing',
 
 test('a render that fails before its first chunk is a 500; one that fails later cuts the response (never a complete-looking scrape)', async (t) => {
   let failAfter = 0;
-  const server = await listen('127.0.0.1:0', '/metrics', function* () {
+  const server = await listen({ host: '127.0.0.1', port: 0 }, '/metrics', function* () {
     for (let i = 0; i < 100; i++) {
       if (i === failAfter) throw new Error('boom');
       yield `m{i="${i}"} ${'1'.repeat(CHUNK_CHARS)}\n`;

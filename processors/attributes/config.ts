@@ -1,63 +1,37 @@
-import type { JsonSchema } from '../../src/component/index.js';
-
-export interface InclusionLists {
-  /** Attribute globs to report (instead of the metric's defaults). Dots and underscores are equivalent. */
-  include?: string[];
-  /** Attribute globs removed from the include list or the defaults. */
-  exclude?: string[];
-}
+import { componentConfig } from '../../src/config/component-config.js';
+import { array, boolean, enumOf, number, object, oneOfTypes, record, string, type Infer } from '../../src/config/typed-schema.js';
 
 export const ACTIONS = ['insert', 'update', 'upsert', 'delete', 'hash', 'rename'] as const;
 
-export interface AttributeAction {
+const globs = array(string({ minLength: 1 }));
+
+const inclusionLists = object({
+  /** Attribute globs to report (instead of the metric's defaults). Dots and underscores are equivalent. */
+  include: globs,
+  /** Attribute globs removed from the include list or the defaults. */
+  exclude: globs,
+});
+
+const attributeAction = object({
   /** The attribute acted on (for `rename`: the new name). */
-  key: string;
-  action: (typeof ACTIONS)[number];
+  key: string({ minLength: 1 }),
+  action: enumOf(ACTIONS),
   /** insert/update/upsert: a literal value … */
-  value?: string | number | boolean;
+  value: oneOfTypes([string(), number(), boolean()]),
   /** … or the value of another attribute. rename: the attribute to rename. */
-  from_attribute?: string;
-  /** `span` (default): the span's attributes; `resource`: its service's resource attributes. */
-  context?: 'span' | 'resource';
-}
+  from_attribute: string({ minLength: 1 }),
+  /** `span` (when absent): the span's attributes; `resource`: its service's resource attributes. */
+  context: enumOf(['span', 'resource']),
+}, { required: ['key', 'action'] });
 
-export interface AttributesConfig {
+export const attributesConfig = object({
   /** Beyla's `attributes.select`: metric name (Prom or OTel form) or glob → include/exclude lists. */
-  select: Record<string, InclusionLists>;
+  select: record(inclusionLists, { default: {} }),
   /** Collector-style actions, applied in order to every span. */
-  actions: AttributeAction[];
-}
+  actions: array(attributeAction, { default: [] }),
+});
 
-const globs = { type: 'array', items: { type: 'string', minLength: 1 } };
-
-export const attributesSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    select: {
-      type: 'object',
-      default: {},
-      additionalProperties: { type: 'object', additionalProperties: false, properties: { include: globs, exclude: globs } },
-    },
-    actions: {
-      type: 'array',
-      default: [],
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['key', 'action'],
-        properties: {
-          key: { type: 'string', minLength: 1 },
-          action: { enum: [...ACTIONS] },
-          value: { type: ['string', 'number', 'boolean'] },
-          from_attribute: { type: 'string', minLength: 1 },
-          context: { enum: ['span', 'resource'], default: 'span' },
-        },
-      },
-    },
-  },
-};
-
-export function defaultAttributesConfig(): AttributesConfig {
-  return { select: {}, actions: [] };
-}
+export type AttributesConfig = Infer<typeof attributesConfig>;
+export type InclusionLists = Infer<typeof inclusionLists>;
+export type AttributeAction = Infer<typeof attributeAction>;
+export const { schema: attributesSchema, defaultConfig: defaultAttributesConfig } = componentConfig(attributesConfig);

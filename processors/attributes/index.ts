@@ -2,7 +2,7 @@ import type { ProcessorFactory } from '../../src/component/index.js';
 import { OverflowSelection } from '../common/overflow.js';
 import { map } from 'rxjs';
 import type { Batch } from '../../src/model/batch.js';
-import { compileSpanAction } from './actions.js';
+import { actionProblem, compileSpanAction } from './actions.js';
 import { attributesSchema, defaultAttributesConfig, type AttributesConfig } from './config.js';
 import { ResourceRewriter } from './resource.js';
 import { MetricSelection } from './selection.js';
@@ -20,6 +20,11 @@ export const attributesProcessorFactory: ProcessorFactory<AttributesConfig> = {
   signals: ['traces', 'metrics', 'flows'],
   schema: attributesSchema,
   defaultConfig: defaultAttributesConfig,
+  // Action shapes the schema cannot express, reported at validation with the action's file:line:col.
+  validate: (config) => config.actions.flatMap((a, i) => {
+    const problem = actionProblem(a);
+    return problem ? [{ path: ['actions', i], message: problem }] : [];
+  }),
   create(config) {
     const actions = config.actions ?? [];
     const spanActions = actions.flatMap((a, i) => ((a.context ?? 'span') === 'span' ? [compileSpanAction(a, i)] : []));

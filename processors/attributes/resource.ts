@@ -5,8 +5,6 @@ import { hashValue } from './hash.js';
 
 type Resource = Record<string, string>;
 
-const TYPED = new Set(['service.name', 'service.namespace']);
-
 function read(s: { name: string; namespace: string; attributes: Resource }, key: string): string | undefined {
   if (key === 'service.name') return s.name || undefined;
   if (key === 'service.namespace') return s.namespace || undefined;
@@ -23,7 +21,7 @@ export class ResourceRewriter {
 
   /** `actions` with their index in the config, for error messages. */
   constructor(indexed: readonly (readonly [AttributeAction, number])[]) {
-    for (const [a, i] of indexed) checkAction(a, `attributes.actions[${i}]`, (key) => !TYPED.has(key));
+    for (const [a, i] of indexed) checkAction(a, `attributes.actions[${i}]`);
     this.actions = indexed.map(([a]) => a);
   }
 

@@ -18,7 +18,7 @@ const HTTP_DURATION = 'http.server.request.duration';
 
 async function guard(max: number, batches: Span[][], signal: 'metrics' | 'traces' = 'metrics') {
   const ctx = testContext('cardinality_guard', { signal });
-  const op = cardinalityGuardProcessorFactory.create({ max_attribute_sets_per_metric: max, ttl: '5m' }, ctx);
+  const op = cardinalityGuardProcessorFactory.create({ max_attribute_sets_per_metric: max, ttl: 300_000 }, ctx);
   const out = (await firstValueFrom(from(batches.map((b) => spanBatch(b) as Batch)).pipe(op, toArray()))) as Batch[] as SpanBatch[];
   return { out, ctx };
 }
@@ -80,7 +80,7 @@ test('1,000,000 hostile random paths through routes + guard: series <= limit, st
   let emitted = 0;
   // The routes processor's own route budget is lifted: the guard is what this test puts under attack.
   const routes = { ...routesProcessorFactory.defaultConfig(), max_routes_per_service: 1_000_000 };
-  input.pipe(routesProcessorFactory.create(routes, ctx), cardinalityGuardProcessorFactory.create({ max_attribute_sets_per_metric: LIMIT, ttl: '5m' }, ctx))
+  input.pipe(routesProcessorFactory.create(routes, ctx), cardinalityGuardProcessorFactory.create({ max_attribute_sets_per_metric: LIMIT, ttl: 300_000 }, ctx))
     .subscribe((b) => {
       emitted += b.items.length;
       agg.consume(b);

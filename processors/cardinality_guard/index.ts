@@ -1,5 +1,4 @@
 import { concatMap, type OperatorFunction } from 'rxjs';
-import { parseDuration } from '../../src/config/duration.js';
 import type { Batch } from '../../src/model/batch.js';
 import type { Counter } from '../../src/component/index.js';
 import type { ProcessorFactory } from '../../src/component/index.js';
@@ -34,7 +33,7 @@ export const cardinalityGuardProcessorFactory: ProcessorFactory<CardinalityGuard
       }
       c.add();
     };
-    const guard = new CardinalityGuard(config.max_attribute_sets_per_metric, parseDuration(config.ttl), overflowed);
+    const guard = new CardinalityGuard(config.max_attribute_sets_per_metric, config.ttl, overflowed);
     ctx.telemetry.gauge('lumen_cardinality_attribute_sets', 'Attribute sets the cardinality guard tracks, all metrics together.', () => Object.values(guard.sizes()).reduce((a, b) => a + b, 0));
     return concatMap((batch: Batch): Batch[] => {
       const now = Date.now();

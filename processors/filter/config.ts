@@ -1,55 +1,40 @@
-import type { JsonSchema } from '../../src/component/index.js';
+import { componentConfig } from '../../src/config/component-config.js';
+import { array, duration, mapping, number, object, oneOfTypes, string, type Infer } from '../../src/config/typed-schema.js';
 
-/** One test on one attribute; every test given must hold. */
-export interface Condition {
-  /** Glob the value (as text) must match; a missing attribute never matches. */
-  match?: string;
-  /** Glob the value must not match; a missing attribute passes. */
-  not_match?: string;
-  /** Numeric bounds (exclusive); for `duration` also Go-style durations ("100ms"). */
-  greater_than?: number | string;
-  less_than?: number | string;
-}
+const tests = { match: string(), not_match: string() };
 
-/** attribute name (dots or underscores) → condition. */
-export type Conditions = Record<string, Condition>;
+/**
+ * One test on one attribute; every test given must hold. `match` / `not_match`: globs the value (as text) must
+ * (not) match — a missing attribute never matches `match` and passes `not_match`. Bounds are exclusive numbers.
+ */
+const condition = object({ ...tests, greater_than: number(), less_than: number() }, { minProperties: 1 });
 
-export interface RuleSet {
-  /** Keep only the items for which every condition holds (Beyla's `filter.application` semantics). */
-  keep?: Conditions;
-  /** Drop the items for which every condition of one rule holds. */
-  drop?: Conditions[];
-}
+/** The `duration` attribute's bounds: seconds, or a Go-style duration ("100ms") decoded to seconds. */
+const durationBound = oneOfTypes([number(), duration({ unit: 's' })]);
+const durationCondition = object({ ...tests, greater_than: durationBound, less_than: durationBound }, { minProperties: 1 });
 
-export interface FilterConfig extends RuleSet {
-  /** Extra rules only in traces pipelines. */
-  traces?: RuleSet;
-  /** Extra rules only in metrics pipelines. */
-  metrics?: RuleSet;
-  /** Rules for network-flow batches (flows pipelines). */
-  flows?: RuleSet;
-}
+/** attribute name (dots or underscores) → condition; durations like "100ms" only where the attribute is `duration`. */
+const conditions = mapping({ duration: durationCondition }, condition, { minProperties: 1 });
 
-const bound = { anyOf: [{ type: 'number' }, { type: 'string', format: 'duration' }] };
-const condition = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  properties: { match: { type: 'string' }, not_match: { type: 'string' }, greater_than: bound, less_than: bound },
-};
-const conditions = { type: 'object', minProperties: 1, additionalProperties: condition };
 const ruleSet = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { keep: conditions, drop: { type: 'array', items: conditions } },
+  /** Keep only the items for which every condition holds (Beyla's `filter.application` semantics). */
+  keep: conditions,
+  /** Drop the items for which every condition of one rule holds. */
+  drop: array(conditions),
 };
 
-export const filterSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { ...ruleSet.properties, traces: ruleSet, metrics: ruleSet, flows: ruleSet },
-};
+export const filterConfig = object({
+  ...ruleSet,
+  /** Extra rules only in traces pipelines. */
+  traces: object(ruleSet),
+  /** Extra rules only in metrics pipelines. */
+  metrics: object(ruleSet),
+  /** Rules for network-flow batches (flows pipelines). */
+  flows: object(ruleSet),
+});
 
-export function defaultFilterConfig(): FilterConfig {
-  return {};
-}
+export type FilterConfig = Infer<typeof filterConfig>;
+export type RuleSet = Infer<ReturnType<typeof object<typeof ruleSet>>>;
+export type Conditions = Infer<typeof conditions>;
+export type Condition = Infer<typeof condition>;
+export const { schema: filterSchema, defaultConfig: defaultFilterConfig } = componentConfig(filterConfig);

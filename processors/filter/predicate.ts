@@ -1,4 +1,3 @@
-import { parseDuration } from '../../src/config/duration.js';
 import type { AttributeValue } from '../../src/model/span.js';
 import { globToRegExp } from '../common/glob.js';
 import type { Condition, Conditions, RuleSet } from './config.js';
@@ -17,9 +16,9 @@ function compileCondition(name: string, c: Condition): Test {
   const match = c.match !== undefined ? globToRegExp(c.match) : undefined;
   const notMatch = c.not_match !== undefined ? globToRegExp(c.not_match) : undefined;
   const isDuration = name === 'duration';
+  // Validation decoded durations to seconds; a string here comes from a config that skipped validation.
   const num = (b: number | string | undefined, key: string) => {
     if (b === undefined || typeof b === 'number') return b;
-    if (isDuration) return parseDuration(b) / 1000;
     const n = Number(b);
     if (Number.isNaN(n)) throw new LumenError('LUMEN_COMPONENT_CONFIG', `filter ${name}.${key}: "${b}" is not a number (durations like "100ms" only apply to "duration")`);
     return n;

@@ -1,27 +1,16 @@
-import type { JsonSchema } from '../../src/component/index.js';
+import { componentConfig } from '../../src/config/component-config.js';
+import { array, boolean, object, string, type Infer } from '../../src/config/typed-schema.js';
 
-export interface RedactionConfig {
+export const redactionConfig = object({
   /** Extra query parameter names whose values are secrets (any case; matched after percent-decoding). */
-  query_parameters: string[];
+  query_parameters: array(string({ minLength: 1 }), { default: [] }),
   /** Also redact the built-in list (password, token, api_key, access_token, client_secret, X-Amz-Signature, …). */
-  default_query_parameters: boolean;
+  default_query_parameters: boolean({ default: true }),
   /** Remove `user:password@` from URLs in paths, hosts and attribute values. */
-  url_credentials: boolean;
+  url_credentials: boolean({ default: true }),
   /** Replace literals in `db.query.text` by `?`. */
-  sql_literals: boolean;
-}
+  sql_literals: boolean({ default: true }),
+});
 
-export const redactionSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    query_parameters: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
-    default_query_parameters: { type: 'boolean', default: true },
-    url_credentials: { type: 'boolean', default: true },
-    sql_literals: { type: 'boolean', default: true },
-  },
-};
-
-export function defaultRedactionConfig(): RedactionConfig {
-  return { query_parameters: [], default_query_parameters: true, url_credentials: true, sql_literals: true };
-}
+export type RedactionConfig = Infer<typeof redactionConfig>;
+export const { schema: redactionSchema, defaultConfig: defaultRedactionConfig } = componentConfig(redactionConfig);

@@ -1,4 +1,5 @@
-import type { JsonSchema } from '../../src/component/index.js';
+import { componentConfig } from '../../src/config/component-config.js';
+import { enumOf, number, object, type Infer } from '../../src/config/typed-schema.js';
 
 export const SAMPLERS = [
   'always_on', 'always_off', 'traceidratio',
@@ -6,21 +7,16 @@ export const SAMPLERS = [
 ] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
 
-export interface SamplingConfig {
+/** No schema defaults: an unset option falls back to OTEL_TRACES_SAMPLER[_ARG], then the OpenTelemetry default. */
+export const samplingConfig = object({
   /** Unset: OTEL_TRACES_SAMPLER, else parentbased_always_on (the OpenTelemetry default). */
-  sampler?: SamplerName;
+  sampler: enumOf(SAMPLERS),
   /** Ratio for the *traceidratio samplers, 0..1. Unset: OTEL_TRACES_SAMPLER_ARG, else 1. */
-  ratio?: number;
-}
+  ratio: number({ minimum: 0, maximum: 1 }),
+});
 
-export const samplingSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    sampler: { enum: [...SAMPLERS] },
-    ratio: { type: 'number', minimum: 0, maximum: 1 },
-  },
-};
+export type SamplingConfig = Infer<typeof samplingConfig>;
+export const { schema: samplingSchema, defaultConfig: defaultSamplingConfig } = componentConfig(samplingConfig);
 
 export interface ResolvedSampling {
   sampler: SamplerName;
@@ -45,9 +41,4 @@ export function resolveSampling(config: SamplingConfig, env: NodeJS.ProcessEnv =
     else warnings.push(`OTEL_TRACES_SAMPLER_ARG: "${env.OTEL_TRACES_SAMPLER_ARG}" must be a number from 0 to 1; using 1`);
   }
   return { sampler: sampler ?? 'parentbased_always_on', ratio: ratio ?? 1, warnings };
-}
-
-export function defaultSamplingConfig(): SamplingConfig {
-  const r = resolveSampling({});
-  return { sampler: r.sampler, ratio: r.ratio };
 }

@@ -1,49 +1,24 @@
-import type { JsonSchema } from '../../src/component/index.js';
-import { connectionTrackingProperties } from '../../src/capture/config.js';
+import { componentConfig } from '../../src/config/component-config.js';
+import { connectionTracking } from '../../src/capture/config.js';
+import { array, enumOf, integer, object, portRanges, type Infer } from '../../src/config/typed-schema.js';
+
 
 /** The `kernel_socket` receiver's configuration, as written in pipelines.yaml. */
-export interface KernelSocketConfig {
+export const kernelSocketConfig = object({
   /** Application protocols recognised on plain TCP connections. */
-  protocols: Array<'http'>;
+  protocols: array(enumOf(['http']), {
+    minItems: 1, uniqueItems: true, default: ['http'],
+    description: 'Protocols recognised on plain TCP: http (HTTP/1.0 and 1.1).',
+  }),
   /** Bytes kept of each request and response (request line, headers, start of the body). */
-  capture_bytes: number;
-  /** Kernel ring buffer between the probes and the agent, in bytes (a power of two). */
-  ring_buffer_size: number;
-  /** TCP connections followed at once (per process and fd); beyond it the least recently used is forgotten. */
-  max_connections: number;
-  /** Requests in flight at once (awaiting their response) across all connections. */
-  max_pending_requests: number;
-  /** Connections with either end on these ports are not followed ("22,5432,8000-8999"; absent = none). */
-  ignore_ports?: string | number;
-  /** A request without response activity for this long is reported with status 0 and counted. */
-  request_timeout: string;
-  /** How long the ring-buffer consumer waits before delivering what it has (bounds span latency at low rates). */
-  poll_interval: string;
-}
+  capture_bytes: integer({
+    minimum: 64, maximum: 8192, default: 256,
+    description: 'Bytes kept of each request and response (64 to 8192); more than 1024 loads the 8 KiB probe variant.',
+  }),
+  /** Connections with either end on these ports are not followed ("22,5432,8000-8999"; absent = none), decoded to ranges. */
+  ignore_ports: portRanges({ description: 'Connections with either end on these ports are not followed, e.g. "22,5432,8000-8999".' }),
+  ...connectionTracking('TCP connections'),
+});
 
-export const kernelSocketSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    protocols: {
-      type: 'array', items: { type: 'string', enum: ['http'] }, minItems: 1, uniqueItems: true, default: ['http'],
-      description: 'Protocols recognised on plain TCP: http (HTTP/1.0 and 1.1).',
-    },
-    capture_bytes: {
-      type: 'integer', minimum: 64, maximum: 8192, default: 256,
-      description: 'Bytes kept of each request and response (64 to 8192); more than 1024 loads the 8 KiB probe variant.',
-    },
-    ignore_ports: {
-      description: 'Connections with either end on these ports are not followed, e.g. "22,5432,8000-8999".',
-      anyOf: [{ type: 'string', format: 'port-ranges' }, { type: 'integer', minimum: 1, maximum: 65535 }],
-    },
-    ...connectionTrackingProperties('TCP connections'),
-  },
-};
-
-export function defaultKernelSocketConfig(): KernelSocketConfig {
-  return {
-    protocols: ['http'], capture_bytes: 256, ring_buffer_size: 2 ** 23, max_connections: 16384,
-    max_pending_requests: 8192, request_timeout: '30s', poll_interval: '100ms',
-  };
-}
+export type KernelSocketConfig = Infer<typeof kernelSocketConfig>;
+export const { schema: kernelSocketSchema, defaultConfig: defaultKernelSocketConfig } = componentConfig(kernelSocketConfig);

@@ -16,7 +16,7 @@ export const kernelSocketReceiverFactory: ReceiverFactory<KernelSocketConfig> = 
   defaultConfig: defaultKernelSocketConfig,
   kernelNeeds: kernelSocketNeeds,
   usesDiscovery: true,
-  create: (config, ctx) => new KernelSocketReceiver({ ...defaultKernelSocketConfig(), ...config }, ctx),
+  create: (config, ctx) => new KernelSocketReceiver(config, ctx),
 };
 
 export default kernelSocketReceiverFactory;

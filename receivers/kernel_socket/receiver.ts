@@ -2,8 +2,6 @@ import type { Observable, Subscription } from 'rxjs';
 import { bpfObjectPath, openObject } from '../../src/bpf/index.js';
 import type { BpfObject } from '../../src/bpf/types.js';
 import { CaptureLoop, KernelCounters, LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes } from '../../src/capture/index.js';
-import { parseDuration } from '../../src/config/duration.js';
-import { parsePortRanges } from '../../src/config/port-ranges.js';
 import { syncPidAllowlist } from '../../src/discovery/pid-allowlist.js';
 import type { Batch } from '../../src/model/batch.js';
 import type { ComponentContext, Receiver } from '../../src/component/index.js';
@@ -25,7 +23,7 @@ export class KernelSocketReceiver implements Receiver {
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
 
   constructor(private readonly config: KernelSocketConfig, private readonly ctx: ComponentContext) {
-    this.timeoutMs = parseDuration(config.request_timeout);
+    this.timeoutMs = config.request_timeout;
     this.captureMax = config.capture_bytes > SMALL_CAPTURE_MAX ? LARGE_CAPTURE_MAX : SMALL_CAPTURE_MAX;
     const t = ctx.telemetry;
     const discarded = (reason: string) => t.counter('lumen_kernel_socket_discarded_total', DISCARDED_HELP, { reason });
@@ -36,7 +34,7 @@ export class KernelSocketReceiver implements Receiver {
       protocols: [http1Protocol('http')],
       captureMax: this.captureMax,
       requestTimeoutMs: this.timeoutMs,
-      pollMs: Math.max(1, Math.round(parseDuration(config.poll_interval))),
+      pollMs: Math.max(1, Math.round(config.poll_interval)),
       serviceGraceMs: Math.max(10_000, this.timeoutMs * 2),
       maintainMs: Math.min(1000, Math.max(100, Math.round(this.timeoutMs / 4))),
       counters: {
@@ -61,7 +59,7 @@ export class KernelSocketReceiver implements Receiver {
     this.state = 'starting';
     const cfg = this.config;
     const discovery = this.ctx.discovery();
-    const ignored = cfg.ignore_ports === undefined ? [] : parsePortRanges(cfg.ignore_ports);
+    const ignored = cfg.ignore_ports ?? [];
     const object = this.captureMax === SMALL_CAPTURE_MAX ? 'kernel_socket' : 'kernel_socket_large';
     const obj = openObject(bpfObjectPath(object), {
       rodata: {

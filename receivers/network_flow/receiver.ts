@@ -2,7 +2,6 @@ import { readlinkSync } from 'node:fs';
 import { Subject, type Observable } from 'rxjs';
 import { openObject } from '../../src/bpf/index.js';
 import type { BpfObject, OpenOptions } from '../../src/bpf/types.js';
-import { parseDuration } from '../../src/config/duration.js';
 import type { Discovery } from '../../src/discovery/types.js';
 import { flowBatch, measurementBatch, type Batch } from '../../src/model/batch.js';
 import type { Service } from '../../src/model/service.js';
@@ -79,13 +78,13 @@ export class NetworkFlowReceiver implements Receiver {
       cidrs: new CidrMatcher(c.cidrs), local: this.local, names: this.names, owners: this.owners,
       service, processName: (pid) => this.processes.get(pid),
     });
-    const include = new Set(c.protocols);
-    const exclude = new Set(c.exclude_protocols);
+    const include = new Set<string>(c.protocols);
+    const exclude = new Set<string>(c.exclude_protocols);
     this.flowsC = new FlowCollector({
       source: c.source,
       selector: new InterfaceSelector(c.interfaces, c.exclude_interfaces),
-      activeMs: parseDuration(c.cache_active_timeout),
-      inactiveMs: parseDuration(c.cache_inactive_timeout),
+      activeMs: c.cache_active_timeout,
+      inactiveMs: c.cache_inactive_timeout,
       maxFlows: c.cache_max_flows,
       dedupe: c.deduper === 'first_come',
       transportAllowed: include.size || exclude.size ? (t) => (include.size === 0 || include.has(t)) && !exclude.has(t) : undefined,
@@ -103,7 +102,7 @@ export class NetworkFlowReceiver implements Receiver {
       // Know the listening sockets before the first events arrive (accepted connections are attributed by them).
       await this.owners?.refresh().catch((e: Error) => this.ctx.logger.debug('socket tables unreadable', { error: e.message }));
       this.flowsC.start();
-      this.flowsC.pollInterfaces(parseDuration(c.interfaces_poll_interval));
+      this.flowsC.pollInterfaces(c.interfaces_poll_interval);
       if (c.tcp_health.enabled) this.startTcp(open, service);
     } catch (e) {
       await this.shutdown();
@@ -143,7 +142,7 @@ export class NetworkFlowReceiver implements Receiver {
       processName: (pid) => this.processes.get(pid),
     });
     this.tcpC = new TcpCollector({
-      rttSampleMs: parseDuration(this.config.tcp_health.rtt_sample_interval),
+      rttSampleMs: this.config.tcp_health.rtt_sample_interval,
       addrs: this.addrs,
       converter,
       observe: (e) => this.learn(e),

@@ -17,5 +17,5 @@ export const tlsUprobeFactory: ReceiverFactory<TlsUprobeConfig> = {
   defaultConfig: defaultTlsUprobeConfig,
   kernelNeeds: tlsUprobeNeeds,
   usesDiscovery: true,
-  create: (config, ctx) => new TlsUprobeReceiver({ ...defaultTlsUprobeConfig(), ...config }, ctx),
+  create: (config, ctx) => new TlsUprobeReceiver(config, ctx),
 };

@@ -2,7 +2,6 @@ import type { Observable, Subscription } from 'rxjs';
 import { bpfObjectPath, openObject } from '../../src/bpf/index.js';
 import type { BpfLink, BpfObject } from '../../src/bpf/types.js';
 import { CaptureLoop, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes } from '../../src/capture/index.js';
-import { parseDuration } from '../../src/config/duration.js';
 import type { DiscoveryEvent } from '../../src/discovery/types.js';
 import type { Batch } from '../../src/model/batch.js';
 import type { ComponentContext, Counter, Receiver } from '../../src/component/index.js';
@@ -47,8 +46,8 @@ export class TlsUprobeReceiver implements Receiver {
       logger: ctx.logger,
       protocols: [http1Protocol('https')],
       captureMax: SMALL_CAPTURE_MAX,
-      requestTimeoutMs: parseDuration(config.request_timeout),
-      pollMs: Math.max(1, parseDuration(config.poll_interval)),
+      requestTimeoutMs: config.request_timeout,
+      pollMs: Math.max(1, config.poll_interval),
       serviceGraceMs: SERVICE_GRACE_MS,
       maintainMs: MAINTAIN_INTERVAL_MS,
       counters: {
@@ -93,7 +92,7 @@ export class TlsUprobeReceiver implements Receiver {
       libraryGlobs: this.config.libraries, executables: this.config.executables, internals: this.config.openssl_internals,
     }, { attached: () => this.c.attached.add(), failed: () => this.c.attachFailed.add() });
     this.discoverySub = discovery.events.subscribe((ev) => this.onDiscovery(ev));
-    const rescanMs = parseDuration(this.config.rescan_interval);
+    const rescanMs = this.config.rescan_interval;
     if (rescanMs > 0) this.timers.push(setInterval(() => this.rescan(), rescanMs).unref());
   }
 

@@ -15,7 +15,7 @@ export const LARGE_CAPTURE_MAX = 8192;
  */
 export const RING_WAKEUP_EVERY = 4096;
 
-/** The options every machine receiver has (connectionTrackingProperties). */
+/** The options every machine receiver has (connectionTracking). */
 export interface MachineSizes {
   ring_buffer_size: number;
   max_connections: number;

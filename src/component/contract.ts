@@ -34,6 +34,14 @@ export interface ProcessorContext extends ComponentContext {
   readonly signal: Signal;
 }
 
+/** A semantic problem in a component's config, found by its factory's validate(): where (from the config root) and what. */
+export interface ConfigProblem {
+  /** Path inside the component's config, e.g. ['actions', 2, 'from_attribute']; [] for the whole config. */
+  readonly path: readonly (string | number)[];
+  /** `<what is wrong>, <what is allowed>`. */
+  readonly message: string;
+}
+
 interface FactoryBase<C> {
   /** lower_snake_case id used in YAML. */
   readonly type: string;
@@ -45,6 +53,11 @@ interface FactoryBase<C> {
    * graph and starts it once, after the exporters and before the receivers. Undeclared, ctx.discovery() throws.
    */
   readonly usesDiscovery?: boolean;
+  /**
+   * Checks the schema cannot express (the Collector's `Validate`), run on the decoded config during validation:
+   * each problem is reported with its file:line:col like a schema error. Return [] when the config is fine.
+   */
+  validate?(config: C): readonly ConfigProblem[];
 }
 
 export interface Receiver {

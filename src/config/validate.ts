@@ -4,7 +4,8 @@ import type { FactoryRegistry } from '../component/registry.js';
 import { createAjv } from './ajv.js';
 import { describeAjvErrors, suggest } from './ajv-messages.js';
 import { type ConfigIssue, type PathSegment, type Stage, compareIssues } from './errors.js';
-import { deepFreeze, isPlainObject, mergeDefaults } from './freeze.js';
+import { clonePlain, deepFreeze, isPlainObject, mergeDefaults } from './freeze.js';
+import { decodeConfig, isTypedSchema } from './component-config.js';
 import { checkGraph } from './graph.js';
 import { COMPONENT_ID, PIPELINE_ID, SECTIONS, SECTION_KIND, type LumenConfig, rootSchema, serviceSchema } from './schema.js';
 import { ConfigSource } from './source.js';
@@ -138,8 +139,11 @@ function checkSchema(source: ConfigSource, registry: FactoryRegistry): SchemaOut
         issue(path, `must be a mapping of ${factory.type} options, got ${Array.isArray(body) ? 'a list' : JSON.stringify(body)}`);
         continue;
       }
-      const merged = mergeDefaults(defaults(factory), body);
-      if (validateInto(factory.schema, merged, path)) out[id] = merged;
+      // A typed schema holds its defaults (ajv fills them in); a plain one may keep them in defaultConfig().
+      const merged = isTypedSchema(factory.schema) ? clonePlain(body) : mergeDefaults(defaults(factory), body);
+      if (!validateInto(factory.schema, merged, path)) continue;
+      const decoded = decodeConfig(factory.schema, merged);
+      if (checkSemantics(factory, decoded, path, issue)) out[id] = decoded;
     }
     sections[section] = out;
   }
@@ -164,6 +168,19 @@ function checkSchema(source: ConfigSource, registry: FactoryRegistry): SchemaOut
       service: service as unknown as LumenConfig['service'],
     },
   };
+}
+
+/** The factory's own validate() (semantic rules), its problems positioned like schema errors. */
+function checkSemantics(factory: AnyFactory, config: unknown, base: PathSegment[], issue: (path: PathSegment[], message: string) => void): boolean {
+  if (!factory.validate) return true;
+  let problems: ReturnType<NonNullable<AnyFactory['validate']>>;
+  try {
+    problems = factory.validate(config);
+  } catch (e) {
+    problems = [{ path: [], message: `cannot be checked: ${(e as Error)?.message ?? String(e)}` }];
+  }
+  for (const p of problems) issue([...base, ...p.path], p.message);
+  return problems.length === 0;
 }
 
 function defaults(factory: AnyFactory): unknown {

@@ -22,6 +22,10 @@ import type { Receiver } from '../../../src/component/index.js';
 import { kernelSocketReceiverFactory, type KernelSocketConfig } from '../index.js';
 import { ownBpfIds } from '../../../test/bpf/support/kernel.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
+import { configFromYaml } from '../../../src/config/component-config.js';
+
+/** Receiver options as pipelines.yaml writes them (durations as "1s", ports as "80,443"), validated and decoded like the agent does. */
+export type KernelSocketYaml = { [K in keyof KernelSocketConfig]?: unknown };
 
 export const PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs');
 export const CLIENT_MARKER = 'lumen-ks-client';
@@ -263,7 +267,7 @@ export const DEFAULT_DISCOVERY: Partial<DiscoveryConfig> = {
   command_line: 'full', // tests tell clients apart by their command line (exported only when asked)
 };
 
-export async function startAgent(config: Partial<KernelSocketConfig> = {}, discoveryConfig = DEFAULT_DISCOVERY): Promise<Agent> {
+export async function startAgent(config: KernelSocketYaml = {}, discoveryConfig = DEFAULT_DISCOVERY): Promise<Agent> {
   const { logger, entries } = createMemoryLogger();
   const metrics = new InternalMetrics();
   const hostName = hostname();
@@ -278,7 +282,7 @@ export async function startAgent(config: Partial<KernelSocketConfig> = {}, disco
   await discovery.start();
   const ctx = componentContext('kernel_socket', { logger, metrics, hostName, discovery: () => discovery });
   const factory = kernelSocketReceiverFactory;
-  const receiver = factory.create({ ...factory.defaultConfig(), ...config }, ctx);
+  const receiver = factory.create(configFromYaml<KernelSocketConfig>(factory, config), ctx);
   const spans: Span[] = [];
   const spanWaiters = new Set<() => void>();
   const rsub = receiver.output.subscribe((b) => {
@@ -363,7 +367,7 @@ function loadedProgramIds(): Set<number> {
  * test on this host loads the same ks_ programs at the same time); `leftLoaded()` after stop() lists those
  * still in the kernel (programs are freed asynchronously, so it polls for up to 2 s).
  */
-export async function startTrackedAgent(config: Partial<KernelSocketConfig> = {}, discoveryConfig = DEFAULT_DISCOVERY) {
+export async function startTrackedAgent(config: KernelSocketYaml = {}, discoveryConfig = DEFAULT_DISCOVERY) {
   const before = ownBpfIds().progs;
   const agent = await startAgent(config, discoveryConfig);
   const mine = [...ownBpfIds().progs].filter((id) => !before.has(id));
@@ -388,7 +392,7 @@ export async function startTrackedAgent(config: Partial<KernelSocketConfig> = {}
  * and a Node server on `port`, handed to `ready` once the server is instrumented; afterwards both are stopped
  * (whatever fails) and no program the agent loaded may be left loaded.
  */
-export function nodeServerFixture(config: Partial<KernelSocketConfig>, port: number, ready: (agent: Agent, server: Server) => void): void {
+export function nodeServerFixture(config: KernelSocketYaml, port: number, ready: (agent: Agent, server: Server) => void): void {
   let tracked: Awaited<ReturnType<typeof startTrackedAgent>> | undefined;
   before(async () => {
     tracked = await startTrackedAgent(config);

@@ -8,7 +8,8 @@ import { createDiscovery } from '../../../src/discovery/index.js';
 import type { Discovery } from '../../../src/discovery/types.js';
 import type { Span } from '../../../src/model/span.js';
 import { testContext, type TestContext } from '../../../test/support/context.js';
-import { defaultTlsUprobeConfig, type TlsUprobeConfig } from '../config.js';
+import { configFromYaml } from '../../../src/config/component-config.js';
+import type { TlsUprobeConfig } from '../config.js';
 import { tlsUprobeFactory } from '../index.js';
 import { sleep } from './servers.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
@@ -27,7 +28,8 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(config: Partial<TlsUprobeConfig> = {}): Promise<Harness> {
+/** Receiver options as pipelines.yaml writes them ("2s"), validated and decoded as the agent does. */
+export async function startHarness(config: { [K in keyof TlsUprobeConfig]?: unknown } = {}): Promise<Harness> {
   const marker = `lumen-tls-mark-${randomBytes(4).toString('hex')}`;
   const base = testContext('tls_uprobe');
   const discovery = createDiscovery({
@@ -36,7 +38,7 @@ export async function startHarness(config: Partial<TlsUprobeConfig> = {}): Promi
   }, { logger: base.logger, telemetry: base.telemetry, hostName: 'test-host' });
   const ctx = testContext('tls_uprobe', { discovery, metrics: base.metrics });
   await discovery.start();
-  const receiver = tlsUprobeFactory.create({ ...defaultTlsUprobeConfig(), rescan_interval: '500ms', ...config }, ctx);
+  const receiver = tlsUprobeFactory.create(configFromYaml<TlsUprobeConfig>(tlsUprobeFactory, { rescan_interval: '500ms', ...config }), ctx);
   const spans: Span[] = [];
   const sub = receiver.output.subscribe((b) => { if (b.kind === 'spans') spans.push(...b.items); });
   await receiver.start();
