@@ -10,19 +10,21 @@
  */
 import { measurementBatch } from '../../../src/model/batch.js';
 import { testContext } from '../../../test/support/context.js';
-import { flowJsonLine } from '../../../exporters/print_flows/format.js';
+import { flowToJson } from '../../../src/model/flow-json.js';
+import { configFromYaml } from '../../../src/config/component-config.js';
+import type { NetworkFlowConfig } from '../config.js';
 import { networkFlowReceiverFactory } from '../index.js';
 import type { NetworkFlowReceiver } from '../receiver.js';
 
 const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
-const base = networkFlowReceiverFactory.defaultConfig();
-const config = { ...base, ...overrides, tcp_health: { ...base.tcp_health, ...(overrides['tcp_health'] as object | undefined) } };
+// The overrides are YAML-shaped ("1s", "19700-19710"): decoded the way validation decodes a pipelines.yaml.
+const config = configFromYaml<NetworkFlowConfig>(networkFlowReceiverFactory, overrides);
 const ctx = testContext('network_flow');
 const receiver = networkFlowReceiverFactory.create(config, ctx) as NetworkFlowReceiver;
 const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
 
 receiver.output.subscribe((b) => {
-  if (b.kind === 'flows') for (const f of b.items) process.stdout.write(`{"flow":${flowJsonLine(f)}}\n`);
+  if (b.kind === 'flows') for (const f of b.items) process.stdout.write(`{"flow":${JSON.stringify(flowToJson(f))}}\n`);
   else if (b.kind === 'measurements') for (const m of measurementBatch(b.items).items) out({ measurement: { ...m, service: m.service?.name } });
 });
 
