@@ -205,14 +205,4 @@ int BPF_PROG(ks_send_start, struct sock *sk, struct msghdr *msg, struct sk_buff 
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(ks_set_state, struct sock *sk, int oldstate, int newstate)
-{
-	return ks_on_set_state(ks_ctx_sk_id(ctx), sk, oldstate, newstate);
-}
-
-SEC("tp_btf/tcp_destroy_sock")
-int BPF_PROG(ks_destroy, struct sock *sk)
-{
-	return ks_on_destroy(ks_ctx_sk_id(ctx));
-}
+KS_LIFECYCLE_HOOKS

@@ -60,4 +60,20 @@ static __always_inline int ks_on_destroy(__u64 skv)
 	return 0;
 }
 
+/*
+ * The two lifecycle hooks every receiver on the connection machine attaches, written once: a .bpf.c says
+ * KS_LIFECYCLE_HOOKS among its own hooks (programs ks_set_state and ks_destroy).
+ */
+#define KS_LIFECYCLE_HOOKS                                                            \
+	SEC("tp_btf/inet_sock_set_state")                                             \
+	int BPF_PROG(ks_set_state, struct sock *sk, int oldstate, int newstate)       \
+	{                                                                             \
+		return ks_on_set_state(ks_ctx_sk_id(ctx), sk, oldstate, newstate);    \
+	}                                                                             \
+	SEC("tp_btf/tcp_destroy_sock")                                                \
+	int BPF_PROG(ks_destroy, struct sock *sk)                                     \
+	{                                                                             \
+		return ks_on_destroy(ks_ctx_sk_id(ctx));                              \
+	}
+
 #endif /* LUMEN_KS_LIFECYCLE_H */
