@@ -16,6 +16,16 @@
 /* Pending (pipelined) requests per connection: slots (sk, 0..KS_SLOTS-1). Power of two. */
 #define KS_SLOTS 4
 
+/* Application protocols of the machine (record.proto, conn.proto). HTTP/1 is framed in the kernel; the others
+ * ("wire" protocols, ks_wire.h) are captured as request/response exchanges and parsed in src/protocols/. */
+#define KS_PROTO_HTTP1 0
+#define KS_PROTO_POSTGRES 1
+#define KS_PROTO_MYSQL 2
+#define KS_PROTO_REDIS 3
+#define KS_PROTO_MEMCACHED 4
+#define KS_PROTO_KAFKA 5
+#define KS_PROTO_MAX 6
+
 #define KS_ROLE_SERVER 1
 #define KS_ROLE_CLIENT 2
 
@@ -25,6 +35,7 @@
 #define KS_REASON_NEXT_RESPONSE 3 /* a new response started (pipelining, unknown length) */
 #define KS_REASON_CLOSE 4         /* the connection was closed */
 #define KS_REASON_TIMEOUT 5       /* set by the user-space sweeper, never by BPF */
+#define KS_REASON_CHUNK 6         /* a wire exchange's capture of one direction filled up: these bytes, the rest follows */
 
 /* record.flags */
 #define KS_F_REQ_CHUNKED 1
@@ -61,7 +72,8 @@ struct ks_record {
 	__u8 reason;          /* 137 KS_REASON_* */
 	__u8 method;          /* 138 H1_M_* */
 	__u8 flags;           /* 139 KS_F_* */
-	__u32 _pad;           /* 140 */
+	__u8 proto;           /* 140 KS_PROTO_*: how user space parses the captures */
+	__u8 _pad[3];         /* 141 */
 	/* 144: in ring-buffer records, req_len request bytes then resp_len response bytes follow. */
 };
 
@@ -103,6 +115,7 @@ enum ks_counter {
 	KS_C_READ_FAULT,           /* bpf_probe_read_user failed */
 	KS_C_SYSCALLS,             /* socket reads/writes seen on tracked TCP connections */
 	KS_C_CONNS,                /* TCP connections tracked */
+	KS_C_WIRE_CONNS,           /* connections recognised as a database/broker protocol (ks_wire.h) */
 	KS_C__MAX,
 };
 

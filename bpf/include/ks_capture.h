@@ -62,6 +62,19 @@ static __always_inline __u32 ks_copy_user(struct ks_io *io, __u8 *region, __u32 
 	return io->cp_done;
 }
 
+/* Appends k user bytes at p to a slot's request or response capture, which holds `have` bytes. */
+static __always_inline void ks_capture_append(struct ks_io *io, struct ks_slot *s, int resp, const __u8 *p, __u32 k, __u32 have)
+{
+	__u32 fault = 0;
+	__u32 got = ks_copy_user(io, resp ? s->resp : s->req, have, k, p, &fault);
+	if (fault)
+		ks_count(KS_C_READ_FAULT);
+	if (resp)
+		s->r.resp_len = have + got;
+	else
+		s->r.req_len = have + got;
+}
+
 /*
  * Appends up to capture_bytes of a message to its capture. `inbuf`: the n bytes are also the start of
  * io->buf, so a capture that starts empty is one kernel copy of a load-time constant size (bytes past n are
@@ -106,14 +119,7 @@ static __always_inline void ks_capture(struct ks_io *io, struct ks_slot *s, int 
 			return;
 		}
 	}
-	__u32 fault = 0;
-	__u32 got = ks_copy_user(io, resp ? s->resp : s->req, have, k, p, &fault);
-	if (fault)
-		ks_count(KS_C_READ_FAULT);
-	if (resp)
-		s->r.resp_len = have + got;
-	else
-		s->r.req_len = have + got;
+	ks_capture_append(io, s, resp, p, k, have);
 }
 
 #endif /* LUMEN_KS_CAPTURE_H */

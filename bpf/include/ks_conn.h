@@ -83,7 +83,8 @@ struct ks_conn {
 	__u32 nonhttp;  /* non-HTTP chunks seen at message boundaries */
 	__u8 fresh;     /* established under our eyes and no byte since: the first bytes are the protocol's first */
 	__u8 had_slots; /* ks_slots entries may exist for this connection */
-	__u8 _pad[2];
+	__u8 proto;     /* KS_PROTO_*: a wire protocol's connection is framed by ks_wire.h, not as HTTP/1 */
+	__u8 _pad;
 	__u32 lost_at;  /* the lost requests came right before request lost_at: their answers follow the one of lost_at - 1 */
 	__u32 _pad1;
 	struct ks_dir req;

@@ -10,6 +10,7 @@
 #include "ks_conn.h"
 #include "ks_capture.h"
 #include "ks_slots.h"
+#include "ks_wire.h"
 
 struct ks_scan_ctx {
 	struct ks_io *io;
@@ -277,7 +278,9 @@ static __always_inline int ks_msg_start(struct ks_io *io, struct ks_conn **cp, s
 	__u64 msg_ts = cl ? d->carry_ts : (egress ? io->ts_start : now);
 	d->carry_len = 0;
 	if (r <= 0) {
-		/* Data at a message boundary that is not HTTP/1. */
+		/* Data at a message boundary that is not HTTP/1: a database or broker client's first bytes? */
+		if (c->head == c->tail && ks_wire_adopt(c, io->peek, have, egress, fresh))
+			return off; /* the step runs again, as a wire connection */
 		if (!is_req && c->head == c->tail) {
 			ks_count(KS_C_UNSOLICITED_RESPONSE);
 			return -1;
@@ -449,6 +452,8 @@ __noinline int ks_step(__u32 seg, __u32 off)
 	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
 	if (!c || c->state != KS_CS_TCP)
 		return -1;
+	if (c->proto)
+		return ks_wire_step(seg, off);
 	const __u8 *base = (const __u8 *)io->seg[seg].base;
 	const __u8 *p = base ? base + off : NULL;
 	__u64 n = seglen - off;

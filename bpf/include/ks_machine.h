@@ -23,6 +23,7 @@
 #include "ks_conn.h"
 #include "ks_capture.h"
 #include "ks_slots.h"
+#include "ks_wire.h"
 #include "ks_http1.h"
 #include "ks_lifecycle.h"
 

@@ -8,19 +8,32 @@
 
 #include "ks_conn.h"
 
+/* The slot of pending request `seq` on connection sock, or NULL when it is free or holds another request. */
+static __always_inline struct ks_slot *ks_slot_pending(__u64 sock, __u32 seq)
+{
+	struct ks_slot_key sk = { .sk = sock, .slot = seq & (KS_SLOTS - 1) };
+	struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
+	if (!s || s->r.start_ns == 0 || s->r.seq != seq)
+		return NULL;
+	return s;
+}
+
+/* The per-CPU record being assembled. */
+static __always_inline struct ks_out *ks_out_get(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&ks_out_scratch, &zero);
+}
+
 /*
  * Emits the pending request in slot (sock, seq % KS_SLOTS) as one ring-buffer record and frees the
  * slot. Global (verified once): takes scalars only.
  */
 __noinline int ks_emit(__u64 sock, __u32 seq, __u32 reason)
 {
-	struct ks_slot_key sk = { .sk = sock, .slot = seq & (KS_SLOTS - 1) };
-	struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
-	if (!s || s->r.start_ns == 0 || s->r.seq != seq)
-		return 0;
-	__u32 zero = 0;
-	struct ks_out *o = bpf_map_lookup_elem(&ks_out_scratch, &zero);
-	if (!o)
+	struct ks_slot *s = ks_slot_pending(sock, seq);
+	struct ks_out *o = ks_out_get();
+	if (!s || !o)
 		return 0;
 	__builtin_memcpy(&o->r, &s->r, sizeof(o->r));
 	o->r.reason = reason;
@@ -143,11 +156,7 @@ static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_
 /* The pending slot of request `seq` on the connection of io, or NULL when it was swept or never opened. */
 static __always_inline struct ks_slot *ks_slot_find(struct ks_io *io, __u32 seq)
 {
-	struct ks_slot_key sk = { .sk = io->sk, .slot = seq & (KS_SLOTS - 1) };
-	struct ks_slot *s = bpf_map_lookup_elem(&ks_slots, &sk);
-	if (!s || s->r.start_ns == 0 || s->r.seq != seq)
-		return NULL;
-	return s;
+	return ks_slot_pending(io->sk, seq);
 }
 
 #endif /* LUMEN_KS_SLOTS_H */

@@ -2,7 +2,7 @@ import type { Flow } from '../../src/model/flow.js';
 import type { Service } from '../../src/model/service.js';
 import type { Span } from '../../src/model/span.js';
 
-const TYPE: Record<Span['protocol'], string> = { http: 'HTTP', grpc: 'GRPC', sql: 'SQL', redis: 'Redis', kafka: 'Kafka', tcp: 'TCP' };
+const TYPE: Record<Span['protocol'], string> = { http: 'HTTP', grpc: 'GRPC', sql: 'SQL', redis: 'Redis', memcached: 'Memcached', kafka: 'Kafka', tcp: 'TCP' };
 const KIND_SUFFIX: Record<Span['kind'], string> = { server: '', client: 'Client', producer: 'Producer', consumer: 'Consumer', internal: 'Internal' };
 
 /**

@@ -5,7 +5,7 @@ import { spanRedactor } from './span.js';
 
 export type { RedactionConfig } from './config.js';
 export { redactQuery, secretNames, DEFAULT_SECRET_PARAMETERS, REDACTED } from '../../src/protocols/redaction/index.js';
-export { obfuscateSql } from './sql.js';
+export { obfuscateSql } from '../../src/protocols/redaction/index.js';
 export { stripUrlCredentials } from './url.js';
 
 /** `redaction`: secret query values → REDACTED, credentials out of URLs, SQL literals → `?`. */

@@ -2,7 +2,7 @@ import type { Attributes, Span } from '../../src/model/span.js';
 import { BoundedCache } from '../common/bounded-cache.js';
 import type { RedactionConfig } from './config.js';
 import { redactQuery, secretNames } from '../../src/protocols/redaction/index.js';
-import { obfuscateSql } from './sql.js';
+import { obfuscateSql } from '../../src/protocols/redaction/index.js';
 import { stripAuthorityCredentials, stripUrlCredentials } from './url.js';
 
 /** Builds the per-span redaction for a config; the span is changed in place (attributes copy-on-write). */

@@ -1,14 +1,15 @@
 import { componentConfig } from '../../src/config/component-config.js';
 import { connectionTracking } from '../../src/capture/config.js';
+import { databaseOptions } from '../../src/capture/wire-config.js';
 import { array, enumOf, integer, object, portRanges, type Infer } from '../../src/config/typed-schema.js';
 
 
 /** The `kernel_socket` receiver's configuration, as written in pipelines.yaml. */
 export const kernelSocketConfig = object({
   /** Application protocols recognised on plain TCP connections. */
-  protocols: array(enumOf(['http']), {
-    minItems: 1, uniqueItems: true, default: ['http'],
-    description: 'Protocols recognised on plain TCP: http (HTTP/1.0 and 1.1).',
+  protocols: array(enumOf(['http', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka']), {
+    minItems: 1, uniqueItems: true, default: ['http', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka'],
+    description: 'Protocols recognised on plain TCP, by content: http (HTTP/1.0 and 1.1); database and broker clients: postgresql, mysql (also MariaDB), redis, memcached (text), kafka.',
   }),
   /** Bytes kept of each request and response (request line, headers, start of the body). */
   capture_bytes: integer({
@@ -17,6 +18,7 @@ export const kernelSocketConfig = object({
   }),
   /** Connections with either end on these ports are not followed ("22,5432,8000-8999"; absent = none), decoded to ranges. */
   ignore_ports: portRanges({ description: 'Connections with either end on these ports are not followed, e.g. "22,5432,8000-8999".' }),
+  ...databaseOptions(),
   ...connectionTracking('TCP connections'),
 });
 

@@ -18,4 +18,5 @@ export const KS_COUNTER_SLOTS: readonly CounterSlot[] = [
   [11, 'lumen_kernel_socket_read_faults_total', 'User memory the probes could not read.'],
   [12, 'lumen_kernel_socket_syscalls_total', 'Read/write calls seen on followed TCP connections.'],
   [13, 'lumen_kernel_socket_connections_total', 'TCP connections the probes started following.'],
+  [14, 'lumen_kernel_socket_database_connections_total', 'Client connections recognised as a database or broker protocol (PostgreSQL, MySQL, Redis, memcached, Kafka).'],
 ];

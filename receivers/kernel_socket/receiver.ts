@@ -1,7 +1,9 @@
 import type { Observable, Subscription } from 'rxjs';
 import { bpfObjectPath, openObject } from '../../src/bpf/index.js';
 import type { BpfObject } from '../../src/bpf/types.js';
-import { CaptureLoop, KernelCounters, LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes } from '../../src/capture/index.js';
+import {
+  CaptureLoop, KernelCounters, LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes, wireProtocols, wireRodata,
+} from '../../src/capture/index.js';
 import { syncPidAllowlist } from '../../src/discovery/pid-allowlist.js';
 import type { Batch } from '../../src/model/batch.js';
 import type { ComponentContext, Receiver } from '../../src/component/index.js';
@@ -11,7 +13,8 @@ import { DISCARDED_HELP, KS_COUNTER_SLOTS } from './counters.js';
 /**
  * The kernel_socket receiver: loads bpf/kernel_socket.bpf.c (the connection machine fed by socket-layer
  * tracepoints), keeps its PID allow-list equal to the discovery's processes, and runs the shared capture loop
- * (src/capture) that turns its records into HTTP spans and reports requests that never complete.
+ * (src/capture) that turns its records into HTTP and database/broker client spans and reports requests that
+ * never complete.
  */
 export class KernelSocketReceiver implements Receiver {
   readonly output: Observable<Batch>;
@@ -31,7 +34,7 @@ export class KernelSocketReceiver implements Receiver {
     this.loop = new CaptureLoop({
       name: 'kernel_socket',
       logger: ctx.logger,
-      protocols: [http1Protocol('http')],
+      protocols: [http1Protocol('http'), ...wireProtocols(config.protocols, config.databases)],
       captureMax: this.captureMax,
       requestTimeoutMs: this.timeoutMs,
       pollMs: Math.max(1, Math.round(config.poll_interval)),
@@ -67,6 +70,7 @@ export class KernelSocketReceiver implements Receiver {
         capture_bytes: cfg.capture_bytes,
         self_tgid: process.pid,
         ignore_ports_on: ignored.length > 0 ? 1 : 0,
+        ...wireRodata(cfg.protocols, cfg.databases, this.captureMax),
       },
       mapSizes: machineMapSizes(cfg),
     });

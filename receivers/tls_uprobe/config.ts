@@ -1,6 +1,7 @@
 import { componentConfig } from '../../src/config/component-config.js';
-import { array, boolean, duration, integer, object, string, type Infer } from '../../src/config/typed-schema.js';
+import { array, boolean, duration, enumOf, integer, object, string, type Infer } from '../../src/config/typed-schema.js';
 import { connectionTracking } from '../../src/capture/config.js';
+import { databaseOptions } from '../../src/capture/wire-config.js';
 
 export const DEFAULT_LIBRARIES = ['libssl.so*', 'libssl-*.so*'];
 
@@ -22,6 +23,12 @@ export const tlsUprobeConfig = object({
   openssl_internals: boolean({ default: true, description: 'Probe OpenSSL\'s internal read/write when identified (sees BIO_f_ssl users such as openssl s_server).' }),
   /** How often instrumented processes without TLS probes are looked at again (libssl loaded later), ms; 0 = never. */
   rescan_interval: duration({ default: '5s', description: 'Re-read the mappings of instrumented processes without TLS probes this often ("0" = never).' }),
+  /** Application protocols recognised in decrypted bytes, by content. */
+  protocols: array(enumOf(['http', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka']), {
+    minItems: 1, uniqueItems: true, default: ['http', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka'],
+    description: 'Protocols recognised in decrypted bytes, by content: http (HTTP/1.x); database and broker clients: postgresql, mysql, redis, memcached, kafka.',
+  }),
+  ...databaseOptions(),
   ...connectionTracking('TLS connections'),
 });
 

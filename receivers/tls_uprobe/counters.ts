@@ -26,6 +26,7 @@ const KS_COUNTERS: readonly CounterSlot[] = [
   [9, 'lumen_tls_closed_incomplete_total', 'Connections closed in the middle of a request head.'],
   [10, 'lumen_tls_closed_no_response_total', 'Connections closed after a request without response (emitted with status 0).'],
   [11, 'lumen_tls_read_faults_total', 'Plaintext that could not be read from the process.'],
+  [14, 'lumen_tls_database_connections_total', 'TLS client connections recognised as a database or broker protocol.'],
 ];
 
 /** The object's kernel counters (tls_stats and its connection machine's ks_counters) as lumen_tls_* counters. */

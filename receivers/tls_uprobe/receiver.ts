@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import { bpfObjectPath, openObject } from '../../src/bpf/index.js';
 import type { BpfLink, BpfObject } from '../../src/bpf/types.js';
-import { CaptureLoop, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes } from '../../src/capture/index.js';
+import { CaptureLoop, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes, wireProtocols, wireRodata } from '../../src/capture/index.js';
 import type { DiscoveryEvent } from '../../src/discovery/types.js';
 import type { Batch } from '../../src/model/batch.js';
 import type { ComponentContext, Counter, Receiver } from '../../src/component/index.js';
@@ -44,7 +44,7 @@ export class TlsUprobeReceiver implements Receiver {
     this.loop = new CaptureLoop({
       name: 'tls_uprobe',
       logger: ctx.logger,
-      protocols: [http1Protocol('https')],
+      protocols: [http1Protocol('https'), ...wireProtocols(config.protocols, config.databases)],
       captureMax: SMALL_CAPTURE_MAX,
       requestTimeoutMs: config.request_timeout,
       pollMs: Math.max(1, config.poll_interval),
@@ -75,7 +75,10 @@ export class TlsUprobeReceiver implements Receiver {
     });
     const obj = openObject(path, {
       disabledPrograms: progs.disabled,
-      rodata: { self_tgid: process.pid, capture_bytes: this.config.capture_bytes, filter_pids: 1, lumen_rb_wakeup_every: RING_WAKEUP_EVERY },
+      rodata: {
+        self_tgid: process.pid, capture_bytes: this.config.capture_bytes, filter_pids: 1, lumen_rb_wakeup_every: RING_WAKEUP_EVERY,
+        ...wireRodata(this.config.protocols, this.config.databases, SMALL_CAPTURE_MAX),
+      },
       mapSizes: { ...machineMapSizes(this.config), tls_conns: this.config.max_connections },
     });
     this.obj = obj;

@@ -143,6 +143,10 @@ export class CaptureLoop {
     for (let i = 0; i < protocols.length; i++) {
       const p = protocols[i]!;
       if (!p.detect(rec)) continue;
+      if (p.toSpans) {
+        if (p.toSpans(rec, service, this.clock, out) !== undefined) this.c.parse.add();
+        return;
+      }
       const span = p.toSpan(rec, service, this.clock);
       if (typeof span === 'string') this.c.parse.add();
       else out.push(span);

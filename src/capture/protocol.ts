@@ -16,4 +16,7 @@ export interface CaptureProtocol {
   /** The record's span, or why it is not one (a short reason, counted as a parse error). Called once per
    * record on the hot path: no allocation beyond the span itself. */
   toSpan(record: KsRecord, service: Service, clock: MonotonicClock): Span | string;
+  /** When present, used instead of toSpan: a record that holds several operations (a Redis pipeline) appends
+   * each span to `out` (none for an exchange without operations, e.g. a login); returns why not, or undefined. */
+  toSpans?(record: KsRecord, service: Service, clock: MonotonicClock, out: Span[]): string | undefined;
 }

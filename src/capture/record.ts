@@ -9,13 +9,13 @@ export const KS_HEADER_SIZE = 144;
 export const KS_OFF = {
   start: 0, end: 8, respStart: 16, last: 24, reqBytes: 32, respBytes: 40, reqCl: 48, respCl: 56, sk: 64,
   tgid: 72, fd: 76, seq: 80, reqHead: 84, respHead: 88, reqLen: 92, respLen: 94, laddr: 96, raddr: 112,
-  lport: 128, rport: 130, family: 132, status: 134, role: 136, reason: 137, method: 138, flags: 139,
+  lport: 128, rport: 130, family: 132, status: 134, role: 136, reason: 137, method: 138, flags: 139, proto: 140,
 } as const;
 
 export const KS_ROLE_SERVER = 1;
 export const KS_ROLE_CLIENT = 2;
 
-export const KS_REASON = { complete: 1, nextRequest: 2, nextResponse: 3, close: 4, timeout: 5 } as const;
+export const KS_REASON = { complete: 1, nextRequest: 2, nextResponse: 3, close: 4, timeout: 5, chunk: 6 } as const;
 
 /**
  * Decodes the record at `off` (`len` bytes). `respAt` is where the response capture starts: right after the
@@ -53,6 +53,8 @@ export class KsRecord {
   readonly reason: number;
   readonly method: number;
   readonly flags: number;
+  /** KS_PROTO_*: 0 HTTP/1, else the wire protocol (src/capture/wire.ts). */
+  readonly proto: number;
   /** Offsets into `bytes` of the two addresses (16 bytes each; IPv4 in the first 4). */
   readonly laddrAt: number;
   readonly raddrAt: number;
@@ -84,6 +86,7 @@ export class KsRecord {
     this.reason = view.getUint8(off + KS_OFF.reason);
     this.method = view.getUint8(off + KS_OFF.method);
     this.flags = view.getUint8(off + KS_OFF.flags);
+    this.proto = view.getUint8(off + KS_OFF.proto);
     this.laddrAt = off + KS_OFF.laddr;
     this.raddrAt = off + KS_OFF.raddr;
   }

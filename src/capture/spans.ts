@@ -1,4 +1,4 @@
-import type { Span } from '../model/span.js';
+import type { ConnectionTuple, Span } from '../model/span.js';
 import type { Service } from '../model/service.js';
 import { http1Span, type Http1Reject } from '../protocols/http1/index.js';
 import { formatAddress } from './addr.js';
@@ -11,6 +11,45 @@ import { KS_OFF, KS_ROLE_CLIENT, type KsRecord } from './record.js';
  * its last activity. `scheme`: https for bytes a TLS receiver decrypted.
  */
 export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicClock, scheme: 'http' | 'https' = 'http'): Span | Http1Reject {
+  const t = recordTimes(r, clock);
+  const v = r.view;
+  const o = r.off;
+  return http1Span({
+    kind: r.role === KS_ROLE_CLIENT ? 'client' : 'server',
+    scheme,
+    request: r.bytes,
+    requestStart: r.reqAt,
+    requestEnd: r.reqAt + r.reqLen,
+    // With the status and the head length from the probe, the parser does not read the response capture.
+    response: r.status === 0 || r.respHeadLen > 0 ? EMPTY : r.response,
+    requestBytes: r.reqBytes,
+    responseBytes: r.respBytes,
+    requestHeadLength: r.reqHeadLen,
+    requestContentLength: contentLength(v, o + KS_OFF.reqCl),
+    responseHeadLength: r.respHeadLen,
+    status: r.status,
+    startUnixNano: t.start,
+    endUnixNano: t.end,
+    connection: recordConnection(r),
+    service,
+  });
+}
+
+/** The record's connection, seen from this process's end. */
+export function recordConnection(r: KsRecord): ConnectionTuple {
+  return {
+    peerAddress: formatAddress(r.bytes, r.raddrAt, r.family),
+    peerPort: r.rport,
+    hostAddress: formatAddress(r.bytes, r.laddrAt, r.family),
+    hostPort: r.lport,
+  };
+}
+
+/**
+ * A record's start and end as Unix ns: the end is the response's last byte, or the last activity when there was
+ * no response, never before the start.
+ */
+export function recordTimes(r: KsRecord, clock: MonotonicClock): { start: bigint; end: bigint } {
   const offset = clock.unixOffset();
   if (offset !== offsetBig) splitOffset(offset);
   // The times as 32-bit halves: only the two results become BigInts (not the record's times and the sums too).
@@ -28,30 +67,7 @@ export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicCloc
     eLo = sLo;
     eHi = sHi;
   }
-  return http1Span({
-    kind: r.role === KS_ROLE_CLIENT ? 'client' : 'server',
-    scheme,
-    request: r.bytes,
-    requestStart: r.reqAt,
-    requestEnd: r.reqAt + r.reqLen,
-    // With the status and the head length from the probe, the parser does not read the response capture.
-    response: r.status === 0 || r.respHeadLen > 0 ? EMPTY : r.response,
-    requestBytes: r.reqBytes,
-    responseBytes: r.respBytes,
-    requestHeadLength: r.reqHeadLen,
-    requestContentLength: contentLength(v, o + KS_OFF.reqCl),
-    responseHeadLength: r.respHeadLen,
-    status: r.status,
-    startUnixNano: unixNano(sLo, sHi, offset),
-    endUnixNano: unixNano(eLo, eHi, offset),
-    connection: {
-      peerAddress: formatAddress(r.bytes, r.raddrAt, r.family),
-      peerPort: r.rport,
-      hostAddress: formatAddress(r.bytes, r.laddrAt, r.family),
-      hostPort: r.lport,
-    },
-    service,
-  });
+  return { start: unixNano(sLo, sHi, offset), end: unixNano(eLo, eHi, offset) };
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -9,10 +9,17 @@ import { KS_HEADER_SIZE, KS_OFF, KS_REASON, decodeRecord, type KsRecord } from '
 export type ExpiryOutcome = 'head_incomplete' | 'exited' | 'timeout' | 'idle_ended';
 
 export function expiryOutcome(rec: KsRecord, gone: (pid: number) => boolean): ExpiryOutcome {
+  if (rec.proto !== 0) return rec.respStartNs !== 0n ? 'idle_ended' : gone(rec.tgid) ? 'exited' : 'timeout';
   if (rec.status === 0 && rec.reqHeadLen === 0) return 'head_incomplete';
   if (rec.status === 0) return gone(rec.tgid) ? 'exited' : 'timeout';
   return 'idle_ended';
 }
+
+/**
+ * A wire exchange ends at the client's next write, PostgreSQL's ReadyForQuery or the close; a connection that
+ * goes quiet after an answer (a pool's idle connection) has its last exchange taken after this much silence.
+ */
+export const WIRE_IDLE_NS = 1_000_000_000n;
 
 export interface SweepResult {
   /** Pending requests that timed out (or whose process is gone), to report. */
@@ -32,6 +39,8 @@ export class SlotSweeper {
     private readonly slots: BpfMap,
     private readonly captureMax: number,
     private readonly timeoutNs: bigint,
+    /** A wire-protocol exchange (a database answer) idle this long after its answer began is over. */
+    private readonly wireIdleNs: bigint = WIRE_IDLE_NS,
   ) {}
 
   sweep(nowMono: bigint, gone: (pid: number) => boolean): SweepResult {
@@ -42,7 +51,8 @@ export class SlotSweeper {
       const start = v.readBigUInt64LE(KS_OFF.start);
       const last = v.readBigUInt64LE(KS_OFF.last);
       const tgid = v.readUInt32LE(KS_OFF.tgid);
-      const idle = nowMono - last > this.timeoutNs;
+      const answered = v[KS_OFF.proto] !== 0 && v.readBigUInt64LE(KS_OFF.respStart) !== 0n;
+      const idle = nowMono - last > (answered ? this.wireIdleNs : this.timeoutNs);
       if (!idle && !(start !== 0n && gone(tgid))) continue;
       if (!this.slots.delete(key)) continue;
       if (start === 0n) {

@@ -26,9 +26,13 @@ const HTTP_CLIENT: readonly SpanMetric[] = [
 const RPC_SERVER: readonly SpanMetric[] = [{ def: METRICS.rpcServerDuration, value: duration }];
 const RPC_CLIENT: readonly SpanMetric[] = [{ def: METRICS.rpcClientDuration, value: duration }];
 const DB_CLIENT: readonly SpanMetric[] = [{ def: METRICS.dbClientDuration, value: duration }];
+const MESSAGING_CLIENT: readonly SpanMetric[] = [{ def: METRICS.messagingClientDuration, value: duration }];
 const NONE: readonly SpanMetric[] = [];
 
-/** HTTP → http.{server,client}.*, gRPC → rpc.{server,client}.call.duration, SQL/Redis clients → db.client.operation.duration. */
+/**
+ * HTTP → http.{server,client}.*, gRPC → rpc.{server,client}.call.duration, SQL/Redis/memcached clients →
+ * db.client.operation.duration, Kafka producers/consumers → messaging.client.operation.duration.
+ */
 export function spanMetrics(span: Span): readonly SpanMetric[] {
   const server = span.kind === 'server';
   const client = span.kind === 'client';
@@ -39,13 +43,16 @@ export function spanMetrics(span: Span): readonly SpanMetric[] {
       return server ? RPC_SERVER : client ? RPC_CLIENT : NONE;
     case 'sql':
     case 'redis':
+    case 'memcached':
       return client ? DB_CLIENT : NONE;
+    case 'kafka':
+      return server ? NONE : MESSAGING_CLIENT;
     default:
       return NONE;
   }
 }
 
-export const ALL_SPAN_METRICS: readonly MetricDefinition[] = [...HTTP_SERVER, ...HTTP_CLIENT, ...RPC_SERVER, ...RPC_CLIENT, ...DB_CLIENT].map((m) => m.def);
+export const ALL_SPAN_METRICS: readonly MetricDefinition[] = [...HTTP_SERVER, ...HTTP_CLIENT, ...RPC_SERVER, ...RPC_CLIENT, ...DB_CLIENT, ...MESSAGING_CLIENT].map((m) => m.def);
 
 /** Flow attributes metrics can carry (Beyla's network-flow attribute names). */
 export const FLOW_ATTRIBUTES: readonly string[] = [

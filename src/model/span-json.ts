@@ -118,7 +118,7 @@ export const spanJsonSchema = {
   required: ['kind', 'protocol', 'name', 'startUnixNano', 'endUnixNano', 'service', 'connection', 'trace', 'attributes'],
   properties: {
     kind: { enum: ['server', 'client', 'producer', 'consumer', 'internal'] },
-    protocol: { enum: ['http', 'grpc', 'sql', 'redis', 'kafka', 'tcp'] },
+    protocol: { enum: ['http', 'grpc', 'sql', 'redis', 'memcached', 'kafka', 'tcp'] },
     name: str,
     startUnixNano: nanos,
     endUnixNano: nanos,

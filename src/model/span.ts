@@ -1,7 +1,7 @@
 import type { Service } from './service.js';
 
 export type SpanKind = 'server' | 'client' | 'producer' | 'consumer' | 'internal';
-export type Protocol = 'http' | 'grpc' | 'sql' | 'redis' | 'kafka' | 'tcp';
+export type Protocol = 'http' | 'grpc' | 'sql' | 'redis' | 'memcached' | 'kafka' | 'tcp';
 export type AttributeValue = string | number | boolean;
 export type Attributes = Record<string, AttributeValue>;
 

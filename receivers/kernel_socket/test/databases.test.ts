@@ -1,0 +1,147 @@
+/**
+ * Database clients, captured from the wire by content (never by port): real servers from Debian packages
+ * (PostgreSQL, MariaDB, Redis, memcached) and real clients (psql, the mariadb client, redis-cli, Node's pg,
+ * mysql2, ioredis and memcached packages). Every operation is one CLIENT span with the right db.* attributes;
+ * error answers are marked. Ports 21000-21019.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Span } from '../../../src/model/span.js';
+import { cleanUp } from '../../../test/support/cleanup.js';
+import { CLIENT_MARKER, PROGRAMS, startProc, startTrackedAgent, stopAllProcs, type Agent } from './support.js';
+import { startMariadb, startMemcached, startPostgres, startRedis, type DbServer } from './db-servers.js';
+
+let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
+let agent: Agent;
+const PG = 21000, MARIADB = 21001, REDIS = 21002, MEMCACHED = 21003;
+
+before(async () => {
+  tracked = await startTrackedAgent({ request_timeout: '5s', databases: { query_text: true } });
+  agent = tracked.agent;
+});
+after(() => cleanUp(
+  () => agent?.stop(),
+  stopAllProcs,
+  async () => { if (tracked) assert.deepEqual(await tracked.leftLoaded(), [], 'programs the agent loaded left in the kernel'); },
+));
+
+/** Runs `cmd` once the agent instruments it (it waits for a stdin line before connecting); its spans to `port`. */
+async function traced(cmd: string, args: string[], port: number, expected: number, stdin = 'go\n'): Promise<Span[]> {
+  const p = startProc(cmd, args, { stdin: true });
+  await agent.waitAdded(p.pid, 15_000);
+  p.child.stdin!.end(stdin);
+  const code = await p.exited();
+  assert.equal(code, 0, `${cmd} ${args.join(' ')} failed:\n${p.stdout()}\n${p.stderr()}`);
+  const mine = (s: Span) => s.service.process.pid === p.pid && s.connection.peerPort === port;
+  await agent.waitSpans(mine, expected, 15_000).catch((e: Error) => {
+    const counters = agent.metrics.collect().filter((m) => m.name.startsWith('lumen_kernel_socket') && m.value > 0).map((m) => `${m.name}${JSON.stringify(m.labels)}=${m.value}`);
+    throw new Error(`${e.message}\nspans: ${agent.spans.filter(mine).map(show).join(' | ')}\ncounters: ${counters.join(' ')}`);
+  });
+  await new Promise((r) => setTimeout(r, 1500)); // nothing more may come (an extra span is a bogus one)
+  return agent.spans.filter(mine);
+}
+
+const show = (s: Span) => `${s.kind} ${s.name} pid=${s.service.process.pid} ${JSON.stringify(s.attributes)}`;
+const node = (scenario: string, port: number) => [join(PROGRAMS, 'db', 'client.mjs'), scenario, String(port), CLIENT_MARKER];
+/** A shell that waits for its stdin line, then becomes the client (same pid, marker kept in its arguments). */
+const shell = (cmd: string) => ['-c', `read _ && exec ${cmd}`, CLIENT_MARKER];
+
+function expectSpans(spans: Span[], want: Array<Record<string, unknown> & { name: string }>): void {
+  assert.equal(spans.length, want.length, `spans: ${spans.map(show).join(' | ')}`);
+  const sorted = [...spans].sort((a, b) => (a.startUnixNano < b.startUnixNano ? -1 : 1));
+  for (const [i, w] of want.entries()) {
+    const s = sorted[i]!;
+    assert.equal(s.kind, 'client');
+    assert.equal(s.name, w.name, `span ${i}: ${show(s)}`);
+    for (const [k, v] of Object.entries(w)) if (k !== 'name') assert.equal(s.attributes[k], v, `span ${i} ${k}: ${show(s)}`);
+    assert.ok(s.endUnixNano > s.startUnixNano, `span ${i} has a duration`);
+  }
+}
+
+test('PostgreSQL: Node pg — simple, named prepared (executed by name), unnamed extended, an error', async () => {
+  const server = await startPostgres(PG);
+  const spans = await traced(process.execPath, node('pg', PG), PG, 5);
+  const base = { 'db.system.name': 'postgresql', 'db.namespace': 'shop' };
+  expectSpans(spans, [
+    { name: 'SELECT users', ...base, 'db.operation.name': 'SELECT', 'db.collection.name': 'users', 'db.query.text': 'SELECT name FROM users WHERE id = ?', 'db.response.returned_rows': 1 },
+    { name: 'SELECT users', ...base, 'db.query.text': 'SELECT name FROM users WHERE id = $1' },
+    { name: 'SELECT users', ...base, 'db.query.text': 'SELECT name FROM users WHERE id = $1' },
+    { name: 'UPDATE users', ...base, 'db.operation.name': 'UPDATE', 'db.response.returned_rows': 1 },
+    { name: 'SELECT no_such_table', ...base, 'db.response.status_code': '42P01', 'error.type': '42P01' },
+  ]);
+  void server;
+});
+
+test('PostgreSQL: psql — queries, an error, COPY FROM STDIN counted as one operation', async () => {
+  const script = 'SELECT count(*) FROM users;\nINSERT INTO users VALUES (100, \'x\');\nSELECT 1/0;\nCOPY users FROM STDIN;\n200\ta\n201\tb\n\\.\n';
+  const spans = await traced('sh', shell(`psql -X -q -h 127.0.0.1 -p ${PG} -U postgres -d shop -v marker=${CLIENT_MARKER}`), PG, 4, `go\n${script}`);
+  const base = { 'db.system.name': 'postgresql', 'db.namespace': 'shop' };
+  expectSpans(spans, [
+    { name: 'SELECT users', ...base },
+    { name: 'INSERT users', ...base, 'db.response.returned_rows': 1 },
+    { name: 'SELECT', ...base, 'db.response.status_code': '22012', 'error.type': '22012' },
+    { name: 'COPY users', ...base, 'db.operation.name': 'COPY', 'db.response.returned_rows': 2 },
+  ]);
+});
+
+test('MariaDB: Node mysql2 — query, prepared statements (prepare + execute by id), an error', async () => {
+  await startMariadb(MARIADB);
+  const spans = await traced(process.execPath, node('mysql', MARIADB), MARIADB, 5);
+  const base = { 'db.system.name': 'mysql', 'db.namespace': 'shop' };
+  expectSpans(spans, [
+    { name: 'SELECT orders', ...base, 'db.operation.name': 'SELECT', 'db.collection.name': 'orders', 'db.query.text': 'SELECT item FROM orders WHERE id = ?' },
+    { name: 'SELECT orders', ...base, 'db.query.text': 'SELECT item FROM orders WHERE id = ?' },
+    { name: 'SELECT orders', ...base, 'db.query.text': 'SELECT item FROM orders WHERE id = ?' },
+    { name: 'INSERT orders', ...base, 'db.operation.name': 'INSERT' },
+    { name: 'SELECT missing_table', ...base, 'db.response.status_code': '1146', 'error.type': '1146' },
+  ]);
+});
+
+test('MariaDB: the mariadb client — statements and an error', async () => {
+  const script = 'SELECT item FROM orders WHERE id = 2;\nUPDATE orders SET item = "fig" WHERE id = 1;\nSELECT nope FROM orders;\n';
+  const spans = await traced('sh', shell(`mariadb --no-defaults -h 127.0.0.1 -P ${MARIADB} -uapp -psecret --force shop --init-command="SET @m='${CLIENT_MARKER}'"`), MARIADB, 3, `go\n${script}`);
+  const named = spans.filter((s) => s.attributes['db.collection.name'] === 'orders');
+  expectSpans(named, [
+    { name: 'SELECT orders', 'db.system.name': 'mysql', 'db.namespace': 'shop' },
+    { name: 'UPDATE orders', 'db.system.name': 'mysql' },
+    { name: 'SELECT orders', 'db.response.status_code': '1054', 'error.type': '1054' },
+  ]);
+});
+
+test('Redis: ioredis — commands, a WRONGTYPE error, a pipeline of 1000 INCRs in one write', async () => {
+  await startRedis(REDIS);
+  const spans = await traced(process.execPath, node('redis', REDIS), REDIS, 3 + 1000);
+  const byName = (n: string) => spans.filter((s) => s.name === n);
+  assert.equal(byName('SET').length, 1);
+  assert.equal(byName('GET').length, 1);
+  const lpush = byName('LPUSH');
+  assert.equal(lpush.length, 1);
+  assert.equal(lpush[0]!.attributes['error.type'], 'WRONGTYPE');
+  assert.equal(lpush[0]!.attributes['db.response.status_code'], 'WRONGTYPE');
+  const incr = byName('INCR');
+  assert.equal(incr.length, 1000, 'one span per pipelined command');
+  assert.ok(incr.every((s) => s.attributes['db.system.name'] === 'redis' && s.attributes['db.operation.name'] === 'INCR' && !s.attributes['error.type']));
+  assert.ok(incr.every((s) => (s.attributes['db.query.text'] as string).startsWith('INCR counter:')));
+  // besides: ioredis's CLIENT SETINFO at connect (refused by older servers) and QUIT
+  assert.equal(spans.filter((s) => !['SET', 'GET', 'LPUSH', 'INCR', 'QUIT', 'CLIENT'].includes(s.name)).length, 0, spans.map(show).slice(0, 5).join(' | '));
+});
+
+test('Redis: redis-cli — commands and an unknown command', async () => {
+  // -D (the output delimiter) carries the marker: the exec'd client stays selected
+  const spans = await traced('sh', shell(`redis-cli -h 127.0.0.1 -p ${REDIS} -D ${CLIENT_MARKER}`), REDIS, 4,
+    'go\nSET fruit apple\nGET fruit\nDEL fruit\nNOSUCHCMD x\n');
+  assert.deepEqual(spans.map((s) => s.name).filter((n) => n !== 'COMMAND'), ['SET', 'GET', 'DEL', 'NOSUCHCMD']);
+  assert.equal(spans.find((s) => s.name === 'NOSUCHCMD')!.attributes['error.type'], 'ERR');
+});
+
+test('memcached: Node memcached (text protocol) — set, get hit, get miss, delete', async () => {
+  await startMemcached(MEMCACHED);
+  const spans = await traced(process.execPath, node('memcached', MEMCACHED), MEMCACHED, 4);
+  expectSpans(spans, [
+    { name: 'set', 'db.system.name': 'memcached', 'db.operation.name': 'set', 'db.response.status_code': 'STORED' },
+    { name: 'get', 'db.response.status_code': 'HIT' },
+    { name: 'get', 'db.response.status_code': 'MISS' },
+    { name: 'delete', 'db.response.status_code': 'DELETED' },
+  ]);
+});

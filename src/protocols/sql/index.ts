@@ -1,0 +1,2 @@
+/** SQL text helpers the database parsers share. */
+export { sqlSummary, type SqlSummary } from './summary.js';
