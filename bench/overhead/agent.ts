@@ -12,14 +12,16 @@ export class AgentProcess {
   /**
    * Starts the CLI with a pipelines.yaml like the default one (print_traces to /dev/null, Prometheus), its
    * discovery limited to `ports`. `dist`: run bin/lumen.js (compiled) instead of the sources through tsx;
-   * `nodeArgs` go to node (e.g. --cpu-prof); `receivers`: the receiver ids in both pipelines (each with {}).
+   * `nodeArgs` go to node (e.g. --cpu-prof); `receivers`: the receiver ids in both pipelines (each with {});
+   * `instrument`: the discovery entry instead of the ports (e.g. `exe_path: "*\/pgbench"`).
    */
-  static async start(dir: string, ports: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = [], receivers: string[] = ['kernel_socket']): Promise<AgentProcess> {
+  static async start(dir: string, ports: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = [], receivers: string[] = ['kernel_socket'],
+    instrument = `open_ports: "${ports}"`): Promise<AgentProcess> {
     const cfg = join(dir, 'pipelines.yaml');
     writeFileSync(cfg, `
 discovery:
   instrument:
-    - open_ports: "${ports}"
+    - ${instrument}
 receivers:
 ${receivers.map((r) => `  ${r}: {}`).join('\n')}
 processors:

@@ -18,7 +18,20 @@ const TABLE_AFTER: Record<string, readonly string[]> = {
 const SKIP_WORDS = new Set(['IF', 'NOT', 'EXISTS', 'ONLY', 'TEMP', 'TEMPORARY', 'UNLOGGED', 'ON', 'LOW_PRIORITY', 'IGNORE', 'DELAYED', 'QUICK']);
 const MAX_SCAN = 4096;
 
+/** Statements repeat (prepared, ORM-generated): their summaries are kept, a bounded number of them. */
+const cache = new Map<string, SqlSummary>();
+const CACHE_MAX = 2048;
+
 export function sqlSummary(text: string): SqlSummary {
+  let s = cache.get(text);
+  if (s !== undefined) return s;
+  s = summarize(text);
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  if (text.length <= 4096) cache.set(text, s);
+  return s;
+}
+
+function summarize(text: string): SqlSummary {
   const words = tokens(text.length > MAX_SCAN ? text.slice(0, MAX_SCAN) : text);
   const first = words[0];
   if (!first || !/^[A-Za-z]+$/.test(first)) return { operation: '', table: '' };
