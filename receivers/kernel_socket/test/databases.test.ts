@@ -1,11 +1,16 @@
 /**
  * Database clients, captured from the wire by content (never by port): real servers from Debian packages
  * (PostgreSQL, MariaDB, Redis, memcached) and real clients (psql, the mariadb client, redis-cli, Node's pg,
- * mysql2, ioredis and memcached packages). Every operation is one CLIENT span with the right db.* attributes;
- * error answers are marked. Ports 21000-21019.
+ * mysql2, ioredis and memcached packages), and Kafka: Go's sarama client against sarama's MockBroker (Debian's
+ * golang-github-shopify-sarama-dev), a real Kafka-protocol implementation. Every operation is one span with the
+ * right db.* / messaging.* attributes; error answers are marked. Ports 21000-21019.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Span } from '../../../src/model/span.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
@@ -14,7 +19,7 @@ import { startMariadb, startMemcached, startPostgres, startRedis, type DbServer 
 
 let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
 let agent: Agent;
-const PG = 21000, MARIADB = 21001, REDIS = 21002, MEMCACHED = 21003;
+const PG = 21000, MARIADB = 21001, REDIS = 21002, MEMCACHED = 21003, KAFKA = 21004;
 
 before(async () => {
   tracked = await startTrackedAgent({ request_timeout: '5s', databases: { query_text: true } });
@@ -145,3 +150,38 @@ test('memcached: Node memcached (text protocol) — set, get hit, get miss, dele
     { name: 'delete', 'db.response.status_code': 'DELETED' },
   ]);
 });
+
+/** The sarama client + MockBroker program, built once per source content (GOPATH: Debian's Go packages). */
+function buildKafkaClient(): string {
+  const src = join(PROGRAMS, 'kafka', 'main.go');
+  const cache = join(tmpdir(), 'lumen-ks-cache');
+  const out = join(cache, `kafka-${createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16)}`);
+  if (existsSync(out)) return out;
+  mkdirSync(cache, { recursive: true });
+  execFileSync('go', ['build', '-o', `${out}.tmp${process.pid}`, src], {
+    env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOCACHE: join(cache, 'gocache'), GOFLAGS: '' }, stdio: 'pipe',
+  });
+  execFileSync('mv', [`${out}.tmp${process.pid}`, out]);
+  return out;
+}
+
+for (const version of ['0.8.2', '1.0.0']) {
+  test(`Kafka ${version} (Produce v${version === '1.0.0' ? 3 : 0}, Fetch v${version === '1.0.0' ? 4 : 0}): sarama against its MockBroker — publish spans per message, the refused one an error, receive spans`, async () => {
+    const spans = await traced(buildKafkaClient(), [String(KAFKA), version, CLIENT_MARKER], KAFKA, 5);
+    const publish = spans.filter((s) => s.name === 'publish orders');
+    assert.equal(publish.length, 3, spans.map(show).join(' | '));
+    for (const s of publish) {
+      assert.equal(s.kind, 'producer');
+      assert.equal(s.protocol, 'kafka');
+      assert.deepEqual([s.attributes['messaging.system'], s.attributes['messaging.destination.name'], s.attributes['messaging.destination.partition.id'], s.attributes['messaging.client.id']],
+        ['kafka', 'orders', '0', 'shop-api']);
+      assert.equal(s.attributes['error.type'], undefined);
+    }
+    const audit = spans.filter((s) => s.name === 'publish audit');
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.attributes['error.type'], 'kafka_error_2', 'INVALID_MESSAGE (2)');
+    const receive = spans.filter((s) => s.name === 'receive orders');
+    assert.ok(receive.length >= 1 && receive.every((s) => s.kind === 'consumer' && s.attributes['messaging.operation.name'] === 'receive'));
+    assert.equal(spans.length, publish.length + audit.length + receive.length, 'Metadata and ListOffsets are counted, not spans');
+  });
+}
