@@ -4,7 +4,7 @@
  * PostgreSQL refuses to run as root, so it runs as the `postgres` user the package creates (setpriv).
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProc, tempDir, waitForPort, type Proc } from './support.js';
 
@@ -28,17 +28,25 @@ function postgresBin(name: string): string {
   return join(dir, name);
 }
 
-/** PostgreSQL (trust auth, database `shop`, table `users`). */
-export async function startPostgres(port: number): Promise<DbServer> {
+/** PostgreSQL (trust auth, database `shop`, table `users`); `ssl`: TLS on, with a fresh self-signed certificate. */
+export async function startPostgres(port: number, ssl = false): Promise<DbServer> {
   const dir = tempDir('pg');
   const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
   const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
   chownSync(dir, uid, gid);
   const data = join(dir, 'data');
   execFileSync('runuser', ['-u', 'postgres', '--', postgresBin('initdb'), '-D', data, '-A', 'trust', '-U', 'postgres'], { stdio: 'pipe' });
+  const tls: string[] = [];
+  if (ssl) {
+    const [crt, key] = [join(dir, 'server.crt'), join(dir, 'server.key')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', crt], { stdio: 'pipe' });
+    for (const f of [crt, key]) chownSync(f, uid, gid);
+    chmodSync(key, 0o600);
+    tls.push('-c', 'ssl=on', '-c', `ssl_cert_file=${crt}`, '-c', `ssl_key_file=${key}`);
+  }
   // setpriv execs (runuser would fork): the server is our direct child, stopped by stopAllProcs
   const proc = startProc('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', postgresBin('postgres'), '-D', data, '-p', String(port), '-k', dir,
-    '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=16MB']);
+    '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=16MB', ...tls]);
   await ready(proc, port, 'postgres');
   const psql = (sql: string, db = 'postgres') => execFileSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
   psql('CREATE DATABASE shop');

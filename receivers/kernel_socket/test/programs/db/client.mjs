@@ -18,6 +18,15 @@ const scenarios = {
     await c.query('SELECT * FROM no_such_table').catch(() => {}); // 42P01
     await c.end();
   },
+  async pgtls() {
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'shop', ssl: { rejectUnauthorized: false } });
+    await c.connect();
+    await c.query('SELECT name FROM users WHERE id = 9');
+    await c.query({ name: 'by_name', text: 'SELECT id FROM users WHERE name = $1', values: ['user2'] });
+    await c.query('DELETE FROM nowhere').catch(() => {}); // 42P01
+    await c.end();
+  },
   async mysql() {
     const mysql = await import('mysql2/promise');
     const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'secret', database: 'shop' });
