@@ -16,8 +16,8 @@
 /*
  * Bytes a client writes first on a connection (b[0..n), n <= 16): a StartupMessage (length, v3, a lower-case
  * parameter name), an SSL/GSS encryption request or a cancel; or, on a connection whose start was not seen (it
- * predates the agent or its process's discovery), a simple Query ('Q', length, statement text) or Parse ('P',
- * length, a printable name or the unnamed one).
+ * predates the agent or its process's discovery), a simple Query ('Q', length, statement text), a Parse ('P',
+ * length, a printable name or the unnamed one) or a Bind of a statement prepared before ('B', length, portal).
  */
 static __always_inline int wire_pg_detect(const __u8 *b, __u32 n)
 {
@@ -35,7 +35,7 @@ static __always_inline int wire_pg_detect(const __u8 *b, __u32 n)
 		return 0;
 	if (b[0] == 'Q')
 		return wire_is_sql_start(b[5]);
-	if (b[0] == 'P')
+	if (b[0] == 'P' || b[0] == 'B')
 		return b[5] == 0 || (b[5] >= 0x21 && b[5] < 0x7f);
 	return 0;
 }

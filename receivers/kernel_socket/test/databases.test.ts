@@ -64,9 +64,9 @@ function expectSpans(spans: Span[], want: Array<Record<string, unknown> & { name
   }
 }
 
-test('PostgreSQL: Node pg — simple, named prepared (executed by name), unnamed extended, an error', async () => {
+test('PostgreSQL: Node pg — simple, named prepared (executed by name), unnamed extended, an error, a query longer than the capture', async () => {
   const server = await startPostgres(PG);
-  const spans = await traced(process.execPath, node('pg', PG), PG, 5);
+  const spans = await traced(process.execPath, node('pg', PG), PG, 6);
   const base = { 'db.system.name': 'postgresql', 'db.namespace': 'shop' };
   expectSpans(spans, [
     { name: 'SELECT users', ...base, 'db.operation.name': 'SELECT', 'db.collection.name': 'users', 'db.query.text': 'SELECT name FROM users WHERE id = ?', 'db.response.returned_rows': 1 },
@@ -74,7 +74,9 @@ test('PostgreSQL: Node pg — simple, named prepared (executed by name), unnamed
     { name: 'SELECT users', ...base, 'db.query.text': 'SELECT name FROM users WHERE id = $1' },
     { name: 'UPDATE users', ...base, 'db.operation.name': 'UPDATE', 'db.response.returned_rows': 1 },
     { name: 'SELECT no_such_table', ...base, 'db.response.status_code': '42P01', 'error.type': '42P01' },
+    { name: 'SELECT users', ...base, 'db.response.returned_rows': 20 },
   ]);
+  assert.ok((spans.at(-1)!.attributes['db.query.text'] as string).length < 1024, 'the text is the captured prefix');
   void server;
 });
 
@@ -132,11 +134,12 @@ test('Redis: ioredis — commands, a WRONGTYPE error, a pipeline of 1000 INCRs i
   assert.equal(spans.filter((s) => !['SET', 'GET', 'LPUSH', 'INCR', 'QUIT', 'CLIENT'].includes(s.name)).length, 0, spans.map(show).slice(0, 5).join(' | '));
 });
 
-test('Redis: redis-cli — commands and an unknown command', async () => {
+test('Redis: redis-cli in RESP3 (-3) — HELLO 3, map and set replies, an unknown command', async () => {
   // -D (the output delimiter) carries the marker: the exec'd client stays selected
-  const spans = await traced('sh', shell(`redis-cli -h 127.0.0.1 -p ${REDIS} -D ${CLIENT_MARKER}`), REDIS, 4,
-    'go\nSET fruit apple\nGET fruit\nDEL fruit\nNOSUCHCMD x\n');
-  assert.deepEqual(spans.map((s) => s.name).filter((n) => n !== 'COMMAND'), ['SET', 'GET', 'DEL', 'NOSUCHCMD']);
+  const spans = await traced('sh', shell(`redis-cli -3 -h 127.0.0.1 -p ${REDIS} -D ${CLIENT_MARKER}`), REDIS, 7,
+    'go\nSET fruit apple\nHSET basket apple 1\nHGETALL basket\nSADD bag x\nSMEMBERS bag\nNOSUCHCMD x\n');
+  const sorted = [...spans].sort((a, b) => (a.startUnixNano < b.startUnixNano ? -1 : 1));
+  assert.deepEqual(sorted.map((s) => s.name).filter((n) => n !== 'COMMAND'), ['HELLO', 'SET', 'HSET', 'HGETALL', 'SADD', 'SMEMBERS', 'NOSUCHCMD']);
   assert.equal(spans.find((s) => s.name === 'NOSUCHCMD')!.attributes['error.type'], 'ERR');
 });
 

@@ -23,6 +23,8 @@ interface Pending {
 }
 
 const MAX_STATEMENTS = 256;
+/** The text of a statement prepared before its connection was seen (the agent started later): unknown. */
+const UNKNOWN = '\0';
 
 /**
  * The PostgreSQL frontend/backend protocol v3: simple queries ('Q'), the extended protocol (Parse, Bind,
@@ -59,7 +61,7 @@ export const postgresParser: WireParser<PgState> = {
         case 0x42: /* B */ {
           const portal = cstr(req, m.start, m.end);
           const stmt = cstr(req, portal.next, m.end).text;
-          bound = stmt === '' ? unnamed : state.statements.get(stmt) ?? '';
+          bound = stmt === '' ? unnamed : state.statements.get(stmt) ?? UNKNOWN;
           break;
         }
         case 0x45: /* E */ pending.push({ query: bound, simple: false, group }); break;
@@ -139,7 +141,8 @@ function answer(b: Buffer, pending: Pending[], state: PgState, ops: WireOperatio
 }
 
 function toOperation(query: string, database: string, sqlstate: string, rows: number): WireOperation {
-  const s = sqlSummary(query);
+  const s = query === UNKNOWN ? { operation: 'EXECUTE', table: '' } : sqlSummary(query);
+  if (query === UNKNOWN) query = '';
   return operation({
     operation: s.operation, collection: s.table, namespace: database, query, rows,
     status: sqlstate, error: sqlstate ? errorType(sqlstate) : '',

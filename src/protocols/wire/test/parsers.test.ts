@@ -10,7 +10,7 @@ import { mysqlParser } from '../../mysql/index.js';
 import { postgresParser } from '../../postgres/index.js';
 import { redisParser } from '../../redis/index.js';
 import type { WireOperation, WireParser } from '../index.js';
-import { KAFKA, MEMCACHED, MYSQL, POSTGRES, REDIS } from './corpus.js';
+import { KAFKA, MEMCACHED, MYSQL, POSTGRES, REDIS, pg } from './corpus.js';
 
 function run<S>(parser: WireParser<S>, corpus: Array<[Buffer, Buffer]>): WireOperation[] {
   const state = parser.newState();
@@ -26,6 +26,15 @@ test('postgresql: startup database, simple query, named prepared statement, SQLS
   assert.deepEqual(ops.map(pick), ['SELECT|users|shop||', 'SELECT|t|shop||', 'SELECT|nope|shop|42P01|42P01', 'COPY|t|shop||']);
   assert.equal(ops[3]!.rows, 1);
   assert.equal(ops[3]!.startUnixNano, 5n);
+});
+
+test('postgresql: a Bind of a statement prepared before the connection was seen is an EXECUTE span', () => {
+  const bind = Buffer.concat([pg('B', Buffer.from('\0S_7\0\0\0\0\0\0\0')), pg('E', Buffer.from('\0\0\0\0\0')), pg('S', Buffer.alloc(0))]);
+  const answer = Buffer.concat([pg('2', Buffer.alloc(0)), pg('C', Buffer.from('SELECT 1\0')), pg('Z', Buffer.from('I'))]);
+  const out: WireOperation[] = [];
+  postgresParser.parse({ request: bind, response: answer, requestBytes: bind.length, responseBytes: answer.length, startUnixNano: 0n }, postgresParser.newState(), out);
+  assert.deepEqual(out.map(pick), ['EXECUTE||||']);
+  assert.equal(out[0]!.query, '');
 });
 
 test('mysql: query, prepared statement id mapped to its text, ERR with its number', () => {

@@ -16,6 +16,8 @@ const scenarios = {
     await c.query({ name: 'user_by_id', text: 'SELECT name FROM users WHERE id = $1', values: [4] }); // executed by name only
     await c.query('UPDATE users SET name = $1 WHERE id = $2', ['renamed', 5]); // unnamed extended query
     await c.query('SELECT * FROM no_such_table').catch(() => {}); // 42P01
+    // longer than the capture (1024 bytes): still one span, its operation and table from the captured prefix
+    await c.query(`SELECT name FROM users WHERE id IN (${Array.from({ length: 900 }, (_, i) => i).join(', ')})`);
     await c.end();
   },
   async pgtls() {
