@@ -67,6 +67,24 @@ test('an attribute selection changes the label set (and is resolved per metric)'
   assert.equal(view(agg, 'http.server.request.body.size')!.series.length, 1);
 });
 
+test('db.query.text is never a metric label, even when a selection asks for it', () => {
+  const sql = { ...sampleHttpSpan(api, { kind: 'client' }), protocol: 'sql' as const, http: undefined, attributes: { 'db.operation.name': 'SELECT', 'db.system.name': 'postgresql', 'db.query.text': 'SELECT ? FROM t' } };
+  const b = spanBatch([sql]);
+  b.selection = { namesFor: (_m, defaults) => [...defaults, 'db.query.text'] };
+  const agg = new MetricAggregator();
+  agg.consume(b);
+  assert.deepEqual(view(agg, 'db.client.operation.duration')!.series[0]!.values, ['api', 'shop', 'SELECT', 'postgresql', undefined, '10.0.0.9']);
+});
+
+test('Kafka producer and consumer spans feed messaging.client.operation.duration; memcached db.client.operation.duration', () => {
+  const kafka = { ...sampleHttpSpan(api, { kind: 'client' }), kind: 'producer' as const, protocol: 'kafka' as const, http: undefined, attributes: { 'messaging.system': 'kafka', 'messaging.operation.name': 'publish', 'messaging.destination.name': 'orders' } };
+  const mc = { ...sampleHttpSpan(api, { kind: 'client' }), protocol: 'memcached' as const, http: undefined, attributes: { 'db.system.name': 'memcached', 'db.operation.name': 'get' } };
+  const agg = new MetricAggregator();
+  agg.consume(spanBatch([kafka, mc]));
+  assert.deepEqual(view(agg, 'messaging.client.operation.duration')!.series[0]!.values, ['api', 'shop', 'publish', 'kafka', 'orders', undefined, '10.0.0.9']);
+  assert.deepEqual(view(agg, 'db.client.operation.duration')!.series[0]!.values, ['api', 'shop', 'get', 'memcached', undefined, '10.0.0.9']);
+});
+
 test('flows become byte and packet counters; measurements feed declared metrics, unknown ones are counted', () => {
   const ctx = testContext('prometheus');
   const agg = new MetricAggregator({ telemetry: ctx.telemetry });

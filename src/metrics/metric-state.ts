@@ -42,7 +42,8 @@ export class MetricState {
   select(selection: AttributeSelection | undefined): void {
     if (selection === this.selection) return;
     this.selection = selection;
-    this.names = selection ? selection.namesFor(this.def.name, this.def.defaultAttributes, this.available) : this.def.defaultAttributes;
+    // db.query.text is unbounded and may carry data: never a metric label, whatever a selection asks
+    this.names = selection ? selection.namesFor(this.def.name, this.def.defaultAttributes, this.available).filter((n) => n !== 'db.query.text') : this.def.defaultAttributes;
     this.sig = this.names.join(',');
   }
 

@@ -21,6 +21,13 @@ let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
 let agent: Agent;
 const PG = 21000, MARIADB = 21001, REDIS = 21002, MEMCACHED = 21003, KAFKA = 21004;
 
+/** Each server starts once, for the first test that needs it (tests can run alone with --test-name-pattern). */
+const once = (start: () => Promise<DbServer>) => { let p: Promise<DbServer> | undefined; return () => (p ??= start()); };
+const postgres = once(() => startPostgres(PG));
+const mariadb = once(() => startMariadb(MARIADB));
+const redis = once(() => startRedis(REDIS));
+const memcached = once(() => startMemcached(MEMCACHED));
+
 before(async () => {
   tracked = await startTrackedAgent({ request_timeout: '5s', databases: { query_text: true } });
   agent = tracked.agent;
@@ -65,7 +72,7 @@ function expectSpans(spans: Span[], want: Array<Record<string, unknown> & { name
 }
 
 test('PostgreSQL: Node pg — simple, named prepared (executed by name), unnamed extended, an error, a query longer than the capture', async () => {
-  const server = await startPostgres(PG);
+  await postgres();
   const spans = await traced(process.execPath, node('pg', PG), PG, 6);
   const base = { 'db.system.name': 'postgresql', 'db.namespace': 'shop' };
   expectSpans(spans, [
@@ -77,10 +84,10 @@ test('PostgreSQL: Node pg — simple, named prepared (executed by name), unnamed
     { name: 'SELECT users', ...base, 'db.response.returned_rows': 20 },
   ]);
   assert.ok((spans.at(-1)!.attributes['db.query.text'] as string).length < 1024, 'the text is the captured prefix');
-  void server;
 });
 
 test('PostgreSQL: psql — queries, an error, COPY FROM STDIN counted as one operation', async () => {
+  await postgres();
   const script = 'SELECT count(*) FROM users;\nINSERT INTO users VALUES (100, \'x\');\nSELECT 1/0;\nCOPY users FROM STDIN;\n200\ta\n201\tb\n\\.\n';
   const spans = await traced('sh', shell(`psql -X -q -h 127.0.0.1 -p ${PG} -U postgres -d shop -v marker=${CLIENT_MARKER}`), PG, 4, `go\n${script}`);
   const base = { 'db.system.name': 'postgresql', 'db.namespace': 'shop' };
@@ -93,7 +100,7 @@ test('PostgreSQL: psql — queries, an error, COPY FROM STDIN counted as one ope
 });
 
 test('MariaDB: Node mysql2 — query, prepared statements (prepare + execute by id), an error', async () => {
-  await startMariadb(MARIADB);
+  await mariadb();
   const spans = await traced(process.execPath, node('mysql', MARIADB), MARIADB, 5);
   const base = { 'db.system.name': 'mysql', 'db.namespace': 'shop' };
   expectSpans(spans, [
@@ -106,6 +113,7 @@ test('MariaDB: Node mysql2 — query, prepared statements (prepare + execute by 
 });
 
 test('MariaDB: the mariadb client — statements and an error', async () => {
+  await mariadb();
   const script = 'SELECT item FROM orders WHERE id = 2;\nUPDATE orders SET item = "fig" WHERE id = 1;\nSELECT nope FROM orders;\n';
   const spans = await traced('sh', shell(`mariadb --no-defaults -h 127.0.0.1 -P ${MARIADB} -uapp -psecret --force shop --init-command="SET @m='${CLIENT_MARKER}'"`), MARIADB, 3, `go\n${script}`);
   const named = spans.filter((s) => s.attributes['db.collection.name'] === 'orders');
@@ -117,7 +125,7 @@ test('MariaDB: the mariadb client — statements and an error', async () => {
 });
 
 test('Redis: ioredis — commands, a WRONGTYPE error, a pipeline of 1000 INCRs in one write', async () => {
-  await startRedis(REDIS);
+  await redis();
   const spans = await traced(process.execPath, node('redis', REDIS), REDIS, 3 + 1000);
   const byName = (n: string) => spans.filter((s) => s.name === n);
   assert.equal(byName('SET').length, 1);
@@ -135,6 +143,7 @@ test('Redis: ioredis — commands, a WRONGTYPE error, a pipeline of 1000 INCRs i
 });
 
 test('Redis: redis-cli in RESP3 (-3) — HELLO 3, map and set replies, an unknown command', async () => {
+  await redis();
   // -D (the output delimiter) carries the marker: the exec'd client stays selected
   const spans = await traced('sh', shell(`redis-cli -3 -h 127.0.0.1 -p ${REDIS} -D ${CLIENT_MARKER}`), REDIS, 7,
     'go\nSET fruit apple\nHSET basket apple 1\nHGETALL basket\nSADD bag x\nSMEMBERS bag\nNOSUCHCMD x\n');
@@ -143,8 +152,20 @@ test('Redis: redis-cli in RESP3 (-3) — HELLO 3, map and set replies, an unknow
   assert.equal(spans.find((s) => s.name === 'NOSUCHCMD')!.attributes['error.type'], 'ERR');
 });
 
+test('Redis: the last command of a connection that goes quiet is a span within ~2 s (idle sweep), not at its close', async () => {
+  await redis();
+  const p = startProc(process.execPath, node('redisidle', REDIS), { stdin: true });
+  await agent.waitAdded(p.pid, 15_000);
+  p.child.stdin!.end('go\n');
+  const get = (s: Span) => s.service.process.pid === p.pid && s.name === 'GET';
+  await agent.waitSpans(get, 1, 4_000);
+  assert.equal(p.child.exitCode, null, 'the client still holds its idle connection');
+  assert.equal(agent.spans.filter(get)[0]!.attributes['error.type'], undefined);
+  await p.kill();
+});
+
 test('memcached: Node memcached (text protocol) — set, get hit, get miss, delete', async () => {
-  await startMemcached(MEMCACHED);
+  await memcached();
   const spans = await traced(process.execPath, node('memcached', MEMCACHED), MEMCACHED, 4);
   expectSpans(spans, [
     { name: 'set', 'db.system.name': 'memcached', 'db.operation.name': 'set', 'db.response.status_code': 'STORED' },

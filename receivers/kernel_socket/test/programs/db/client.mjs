@@ -51,6 +51,15 @@ const scenarios = {
     await p.exec(); // one write of 1000 commands
     await r.quit();
   },
+  async redisidle() {
+    // a pooled connection that goes quiet after its command: its span must not wait for the next one
+    const { default: Redis } = await import('ioredis');
+    const r = new Redis({ host: '127.0.0.1', port, enableReadyCheck: false, lazyConnect: true });
+    await r.connect();
+    await r.get('idle-key');
+    await new Promise((res) => setTimeout(res, 6000));
+    r.disconnect();
+  },
   async memcached() {
     const { default: Memcached } = await import('memcached');
     const m = new Memcached(`127.0.0.1:${port}`, { retries: 0, timeout: 2000 });
