@@ -1,7 +1,9 @@
 import { BoundedMap } from '../protocols/wire/index.js';
 
-/** Bytes of one exchange kept per direction, chunks and final record together; beyond, later chunks are dropped. */
-export const MAX_EXCHANGE_BYTES = 1 << 20;
+/** Bytes of one exchange kept, chunks of both directions together; later chunks are dropped. */
+export const MAX_EXCHANGE_BYTES = 512 * 1024;
+/** Bytes of all exchanges in progress kept at once (an exchange whose end never comes must not pin memory). */
+export const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 interface Pending {
   request: Buffer[];
@@ -11,18 +13,23 @@ interface Pending {
 
 /**
  * The chunks of exchanges in progress (KS_REASON_CHUNK records: a capture that filled up, bpf/include/ks_wire.h),
- * per connection, copied out of the ring batch until the exchange's final record joins them.
+ * per connection, copied out of the ring batch until the exchange's final record joins them. Bounded per
+ * exchange and in total; a chunk past either bound is dropped (the parsers stop at the gap: fewer spans, never
+ * wrong ones).
  */
 export class WireChunks {
-  private readonly pending = new BoundedMap<string, Pending>(1024);
+  private readonly pending = new BoundedMap<string, Pending>(1024, (p) => { this.total -= p.bytes; });
+  private total = 0;
 
   add(key: string, request: Buffer, response: Buffer): void {
     let p = this.pending.get(key);
     if (!p) this.pending.set(key, (p = { request: [], response: [], bytes: 0 }));
-    if (p.bytes + request.length + response.length > MAX_EXCHANGE_BYTES) return;
+    const n = request.length + response.length;
+    if (p.bytes + n > MAX_EXCHANGE_BYTES || this.total + n > MAX_PENDING_BYTES) return;
     if (request.length) p.request.push(Buffer.from(request));
     if (response.length) p.response.push(Buffer.from(response));
-    p.bytes += request.length + response.length;
+    p.bytes += n;
+    this.total += n;
   }
 
   /** The whole exchange's captures: the chunks so far, then the final record's own. */
