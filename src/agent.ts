@@ -6,7 +6,7 @@ import type { Env } from './config/env.js';
 import { readConfigFile } from './config/load.js';
 import type { LumenConfig } from './config/schema.js';
 import type { ConfigSource } from './config/source.js';
-import { validateConfig, type StageReport } from './config/validate.js';
+import { validateConfig, type ConfigInput, type StageReport } from './config/validate.js';
 import type { Batch } from './model/batch.js';
 import type { Span } from './model/span.js';
 import type { AnyFactory, Signal } from './component/contract.js';
@@ -42,6 +42,10 @@ export interface AgentOptions {
   readonly handleSignals?: boolean;
   /** host.name / service.instance.id prefix (default: os.hostname()). */
   readonly hostName?: string;
+  /** `beyla`: read the configuration as Beyla/OBI's (an empty one: from BEYLA_* / OTEL_EBPF_* variables alone); default auto-detected. */
+  readonly format?: ConfigInput['format'];
+  /** Beyla or OBI naming for a Beyla/OBI configuration; default from the variables set. */
+  readonly flavor?: ConfigInput['flavor'];
 }
 
 /** One batch of spans seen by the tap: as a receiver emitted it, or as a pipeline hands it to its exporters. */
@@ -57,6 +61,8 @@ export interface ValidationReport {
   readonly warnings: readonly ConfigIssue[];
   /** Every issue as one line: `file:line:col path: message`. */
   readonly lines: readonly string[];
+  /** For a Beyla/OBI configuration: the equivalent pipelines document (`${VAR}` references kept) and its flavor. */
+  readonly beyla?: { readonly pipelines: Record<string, unknown>; readonly flavor: 'beyla' | 'obi' };
 }
 
 /** A Lumen agent embedded in a program. Create with createAgent(); start() once, stop() any number of times. */
@@ -95,14 +101,15 @@ function prepare(opts: AgentOptions): Prepared {
   for (const f of opts.components ?? []) registry.register(f, { replace: true });
   const file = opts.configPath ?? '';
   const env = opts.env ?? process.env;
-  let input: Parameters<typeof validateConfig>[0];
+  let input: ConfigInput;
+  const how = { format: opts.format, flavor: opts.flavor };
   if (opts.config === undefined) {
     if (!opts.configPath) throw new LumenError('LUMEN_AGENT_OPTIONS', 'createAgent: pass `config` (object or YAML text) or `configPath`');
-    input = { yaml: readConfigFile(opts.configPath), file, env };
+    input = { yaml: readConfigFile(opts.configPath), file, env, ...how };
   } else if (typeof opts.config === 'string') {
-    input = { yaml: opts.config, file, env };
+    input = { yaml: opts.config, file, env, ...how };
   } else {
-    input = { object: opts.config, file, env };
+    input = { object: opts.config, file, env, ...how };
   }
   return { registry, file, result: validateConfig(input, registry) };
 }
@@ -125,7 +132,8 @@ export async function validateAgentConfig(opts: AgentOptions): Promise<Validatio
   }
   const { result } = prepared;
   const stages = [...result.stages];
-  if (!result.config) return report([...stages, { stage: 'construction', status: 'skipped', issues: [] }]);
+  const beyla = result.beyla ? { pipelines: result.beyla.printable, flavor: result.beyla.flavor } : undefined;
+  if (!result.config) return report([...stages, { stage: 'construction', status: 'skipped', issues: [] }], beyla);
   try {
     const engine = await Engine.create(result.config, {
       registry: prepared.registry, logger: (typeof opts.logger === 'function' ? opts.logger(result.config) : opts.logger) ?? quietLogger(), source: result.source, createDiscovery: discoveryFactory, hostName: opts.hostName,
@@ -136,13 +144,13 @@ export async function validateAgentConfig(opts: AgentOptions): Promise<Validatio
     if (!(e instanceof ConfigError)) throw e;
     stages.push({ stage: 'construction', status: 'failed', issues: [...e.issues] });
   }
-  return report(stages);
+  return report(stages, beyla);
 }
 
-function report(stages: StageReport[]): ValidationReport {
+function report(stages: StageReport[], beyla?: ValidationReport['beyla']): ValidationReport {
   const all = stages.flatMap((s) => s.issues).sort(compareIssues);
   const errors = all.filter((i) => i.severity === 'error');
-  return { ok: errors.length === 0, stages, errors, warnings: all.filter((i) => i.severity === 'warning'), lines: all.map(formatIssue) };
+  return { ok: errors.length === 0, stages, errors, warnings: all.filter((i) => i.severity === 'warning'), lines: all.map(formatIssue), ...(beyla ? { beyla } : {}) };
 }
 
 function quietLogger(): Logger {

@@ -4,7 +4,8 @@ import { VERSION } from '../../src/version.js';
 import { processIo, type Io } from './io.js';
 import { addCommonOptions, type CommonOptions } from './options.js';
 import { runCommand } from './run.js';
-import { validateCommand } from './validate.js';
+import { validateCommand, type ValidateOptions } from './validate.js';
+import { migrateCommand } from './migrate.js';
 import { doctorCommand } from './doctor.js';
 
 export interface CliOptions {
@@ -27,8 +28,14 @@ export async function main(argv: readonly string[], io: Io = processIo, cli: Cli
       code = await runCommand(opts, io, cli.components);
     });
   addCommonOptions(program.command('validate').description('check a configuration: parse, schema, graph, component construction'))
-    .action(async (opts: CommonOptions) => {
+    .option('--print-pipeline', 'print the equivalent pipelines.yaml on stdout (a Beyla/OBI configuration translated)')
+    .action(async (opts: ValidateOptions) => {
       code = await validateCommand(opts, io, cli.components);
+    });
+  addCommonOptions(program.command('migrate').description('print the pipelines.yaml equivalent to a Beyla/OBI configuration (file, or BEYLA_*/OTEL_EBPF_* variables)'))
+    .argument('[file]', 'the Beyla/OBI configuration (default: $BEYLA_CONFIG_PATH, $OTEL_EBPF_CONFIG_PATH, or the environment alone)')
+    .action(async (file: string | undefined, opts: CommonOptions) => {
+      code = await migrateCommand(file, opts, io, cli.components);
     });
   program.addCommand(doctorCommand(cli.components));
 

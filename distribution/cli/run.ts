@@ -8,7 +8,7 @@ import type { AnyFactory } from '../../src/component/contract.js';
 import { createLogger } from '../../src/telemetry/pino-logger.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { LumenConfig } from '../../src/config/schema.js';
-import { configPath, type CommonOptions } from './options.js';
+import { chooseConfig, type CommonOptions } from './options.js';
 import type { Io } from './io.js';
 
 /**
@@ -16,10 +16,11 @@ import type { Io } from './io.js';
  * Exit codes: 0 clean stop, 2 invalid configuration, 1 start failure or a shutdown that overran its timeout.
  */
 export async function runCommand(opts: CommonOptions, io: Io, components: readonly AnyFactory[] = []): Promise<number> {
-  const path = configPath(opts, io.env);
+  const choice = chooseConfig(opts, io.env);
   let yaml: string;
   try {
-    yaml = readConfigFile(path);
+    // No file: the BEYLA_* / OTEL_EBPF_* variables alone (an empty Beyla document they are applied to).
+    yaml = choice.path ? readConfigFile(choice.path) : '';
   } catch (e) {
     return configFailure(e, io);
   }
@@ -32,7 +33,7 @@ export async function runCommand(opts: CommonOptions, io: Io, components: readon
   };
   let agent;
   try {
-    agent = createAgent({ config: yaml, configPath: path, env: io.env, logger: buildLogger, components });
+    agent = createAgent({ config: yaml, configPath: choice.path, env: io.env, logger: buildLogger, components, format: choice.format, flavor: choice.flavor });
   } catch (e) {
     return configFailure(e, io);
   }

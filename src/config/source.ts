@@ -16,6 +16,8 @@ interface Located {
  */
 export class ConfigSource {
   private readonly located = new Map<string, Located>();
+  /** The text of values that `${VAR}` expansion changed, as written (to print a document back with its references). */
+  private readonly written = new Map<string, string>();
   /** The expanded plain-JS value (null for an empty file). */
   value: unknown = null;
   readonly issues: ConfigIssue[] = [];
@@ -86,6 +88,23 @@ export class ConfigSource {
     return src;
   }
 
+  /**
+   * A document made from another one (a Beyla/OBI file translated into pipelines): no expansion (its values are
+   * expanded already), and each path placed where `positionOf` says its origin is written.
+   */
+  static fromTranslation(obj: unknown, file: string, positionOf: (path: readonly PathSegment[], prefer: 'key' | 'value') => Position | undefined): ConfigSource {
+    const src = new ConfigSource(file);
+    src.hasPositions = true;
+    src.walk(new Document(obj).contents as Node | null, [], null, (_n, path) => positionOf(path, 'value'), (path) => positionOf(path, 'key'));
+    src.value = clonePlainValue(obj);
+    return src;
+  }
+
+  /** The value at `path` as written before `${VAR}` expansion, when expansion changed it. */
+  writtenText(path: readonly PathSegment[]): string | undefined {
+    return this.written.get(key(path));
+  }
+
   /** Where the value at `path` is written; for a missing or empty value, its key; else the nearest ancestor. */
   position(path: readonly PathSegment[], prefer: 'value' | 'key' = 'value'): Position | undefined {
     for (let n = path.length; n > 0; n--) {
@@ -102,17 +121,20 @@ export class ConfigSource {
     return this.located.has(key(path));
   }
 
-  private walk(node: Node | null | undefined, path: PathSegment[], env: Env, pos: (n: Node) => Position | undefined): void {
+  private walk(
+    node: Node | null | undefined, path: PathSegment[], env: Env | null,
+    pos: (n: Node, path: PathSegment[]) => Position | undefined, keyPos?: (path: PathSegment[]) => Position | undefined,
+  ): void {
     if (!node) return;
     const here = this.located.get(key(path)) ?? {};
     if (path.length) this.located.set(key(path), here);
     if (isMap(node)) {
-      here.value ??= pos(node);
+      here.value ??= pos(node, path);
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const child: PathSegment[] = [...path, k];
-        const loc: Located = { key: pair.key && isScalar(pair.key) ? pos(pair.key) : undefined };
+        const loc: Located = { key: keyPos ? keyPos(child) : pair.key && isScalar(pair.key) ? pos(pair.key, child) : undefined };
         if (isPrototypeKey(k)) {
           // Never let such a key reach a plain object: it would reach Object.prototype through merges.
           this.issues.push({ severity: 'error', stage: 'parse', file: this.file, position: loc.key ?? here.value, path: child, message: `key ${JSON.stringify(k)} is not allowed (it names a JavaScript object prototype), remove it` });
@@ -121,20 +143,21 @@ export class ConfigSource {
         const v = pair.value as Node | null;
         if (v == null || (isScalar(v) && v.value === null && (v.range?.[0] ?? 0) === (v.range?.[1] ?? 0))) loc.empty = true;
         this.located.set(key(child), loc);
-        this.walk(v, child, env, pos);
+        this.walk(v, child, env, pos, keyPos);
       }
     } else if (isSeq(node)) {
-      here.value ??= pos(node);
-      node.items.forEach((item, i) => this.walk(item as Node, [...path, i], env, pos));
+      here.value ??= pos(node, path);
+      node.items.forEach((item, i) => this.walk(item as Node, [...path, i], env, pos, keyPos));
     } else if (isScalar(node)) {
-      here.value ??= pos(node);
-      if (typeof node.value === 'string') this.expand(node, path, env, here.value);
+      here.value ??= pos(node, path);
+      if (typeof node.value === 'string' && env) this.expand(node, path, env, here.value);
     }
   }
 
   private expand(node: { value: unknown; type?: string | undefined }, path: PathSegment[], env: Env, at: Position | undefined): void {
     try {
       const { value, whole } = expandEnv(node.value as string, env);
+      if (value !== node.value) this.written.set(key(path), node.value as string);
       if (whole && (node.type === 'PLAIN' || node.type === undefined) && value.trim() !== '') {
         const typed: unknown = safeScalar(value);
         node.value = typed;
@@ -146,6 +169,10 @@ export class ConfigSource {
       this.issues.push({ severity: 'error', stage: 'parse', file: this.file, position: at, path: [...path], message: e.message });
     }
   }
+}
+
+function clonePlainValue(v: unknown): unknown {
+  return v === undefined ? null : (JSON.parse(JSON.stringify(v)) as unknown);
 }
 
 /** Repeated keys of every mapping (the parser reports them without a usable position): the second occurrence of each. */

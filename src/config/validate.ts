@@ -10,6 +10,7 @@ import { checkGraph } from './graph.js';
 import { COMPONENT_ID, PIPELINE_ID, SECTIONS, SECTION_KIND, type LumenConfig, rootSchema, serviceSchema } from './schema.js';
 import { ConfigSource } from './source.js';
 import type { Env } from './env.js';
+import { isBeylaShape, translateBeyla, type BeylaTranslation, type Flavor } from './beyla/index.js';
 
 export type StageName = Exclude<Stage, 'construction'>;
 
@@ -27,6 +28,8 @@ export interface ValidationResult {
   readonly warnings: ConfigIssue[];
   /** Present when parse, schema and graph passed: defaulted and deep-frozen. */
   readonly config?: LumenConfig;
+  /** Present when the input was a Beyla/OBI configuration: what it was translated into. */
+  readonly beyla?: BeylaTranslation;
 }
 
 export interface ConfigInput {
@@ -36,6 +39,13 @@ export interface ConfigInput {
   /** Name used in messages (the path as the user gave it, e.g. "pipelines.yaml"); '' for objects. */
   readonly file?: string;
   readonly env?: Env;
+  /**
+   * `auto` (default): a Beyla/OBI file (no service:, Beyla's keys) is translated into pipelines; `beyla`: always
+   * read as Beyla/OBI with its environment variables (an empty document: the environment alone configures Lumen).
+   */
+  readonly format?: 'auto' | 'beyla';
+  /** Beyla or OBI naming (metric_prefix); default from the variables set. */
+  readonly flavor?: Flavor;
 }
 
 const ajv = createAjv({ verbose: true });
@@ -54,7 +64,14 @@ function compile(schema: JsonSchema): ValidateFunction {
 export function validateConfig(input: ConfigInput, registry: FactoryRegistry): ValidationResult {
   const env = input.env ?? process.env;
   const file = input.file ?? '';
-  const source = input.yaml !== undefined ? ConfigSource.fromYaml(input.yaml, file, env) : ConfigSource.fromObjectWithEnv(input.object ?? {}, file, env);
+  let source = input.yaml !== undefined ? ConfigSource.fromYaml(input.yaml, file, env) : ConfigSource.fromObjectWithEnv(input.object ?? {}, file, env);
+  let parseIssues = [...source.issues];
+  let beyla: BeylaTranslation | undefined;
+  if (!parseIssues.length && (input.format === 'beyla' || isBeylaShape(source.value))) {
+    beyla = translateBeyla(source, file, { env, flavor: input.flavor, knows: (kind, option) => knowsOption(registry, kind, option) });
+    source = beyla.source;
+    parseIssues = beyla.issues;
+  }
   const stages: StageReport[] = [];
   const add = (stage: Stage, issues: ConfigIssue[]): boolean => {
     issues.sort(compareIssues);
@@ -67,10 +84,10 @@ export function validateConfig(input: ConfigInput, registry: FactoryRegistry): V
       if (!stages.some((r) => r.stage === s)) stages.push({ stage: s, status: 'skipped', issues: [] });
     }
     const all = stages.flatMap((s) => s.issues);
-    return { source, stages, errors: all.filter((i) => i.severity === 'error'), warnings: all.filter((i) => i.severity === 'warning'), config };
+    return { source, stages, errors: all.filter((i) => i.severity === 'error'), warnings: all.filter((i) => i.severity === 'warning'), config, beyla };
   };
 
-  if (!add('parse', [...source.issues])) return finish();
+  if (!add('parse', parseIssues)) return finish();
   const schema = checkSchema(source, registry);
   if (!add('schema', schema.issues)) return finish();
   const config = schema.config!;
@@ -181,6 +198,12 @@ function checkSemantics(factory: AnyFactory, config: unknown, base: PathSegment[
   }
   for (const p of problems) issue([...base, ...p.path], p.message);
   return problems.length === 0;
+}
+
+/** Whether a registered exporter's schema has an option (e.g. metric_prefix, added with the naming modes). */
+function knowsOption(registry: FactoryRegistry, type: string, option: string): boolean {
+  const props = registry.get('exporter', type)?.schema['properties'];
+  return isPlainObject(props) && option in props;
 }
 
 function defaults(factory: AnyFactory): unknown {
