@@ -34,6 +34,10 @@ quiet() { # what command…
 missing=()
 while read -r pkg; do
   [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+  if [[ "$pkg" == *:* ]]; then # command:package — the package only when the command is missing
+    command -v "${pkg%%:*}" >/dev/null && continue
+    pkg=${pkg#*:}
+  fi
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done < <(cat "${lists[@]}")
 

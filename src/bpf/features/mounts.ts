@@ -23,19 +23,31 @@ function tracefsPath(mounts: Mount[]): string | undefined {
 }
 
 /**
- * The pseudo file systems BPF work needs. With `mount` (and root), missing ones are mounted:
- * bpffs on /sys/fs/bpf, tracefs on /sys/kernel/tracing, securityfs (to read the lockdown mode),
- * cgroup2 on /sys/fs/cgroup/unified when no cgroup v2 hierarchy exists.
+ * The pseudo file systems BPF work needs: where Lumen mounts a missing one (`target`), and the host path a
+ * container bind-mounts instead (`container`: the image's docs and the Kubernetes DaemonSet use these).
+ * securityfs only tells the lockdown mode.
+ */
+export const BPF_MOUNTS: ReadonlyArray<{ fs: MountInfo['fs']; target: string; container: string }> = [
+  { fs: 'bpf', target: '/sys/fs/bpf', container: '/sys/fs/bpf' },
+  { fs: 'tracefs', target: '/sys/kernel/tracing', container: '/sys/kernel/tracing' },
+  { fs: 'cgroup2', target: '/sys/fs/cgroup/unified', container: '/sys/fs/cgroup' },
+  { fs: 'securityfs', target: '/sys/kernel/security', container: '/sys/kernel/security' },
+];
+
+/**
+ * Checks BPF_MOUNTS. With `mount` (and root), missing ones are mounted at their `target` (cgroup2 on
+ * /sys/fs/cgroup/unified only when no cgroup v2 hierarchy exists).
  */
 export function checkMounts(mount: boolean, root: boolean): MountInfo[] {
   let mounts = readMounts();
   const out: MountInfo[] = [];
-  const want: Array<{ fs: MountInfo['fs']; found: () => string | undefined; target: string }> = [
-    { fs: 'bpf', found: () => mounts.find((m) => m.fs === 'bpf')?.path, target: '/sys/fs/bpf' },
-    { fs: 'tracefs', found: () => tracefsPath(mounts), target: '/sys/kernel/tracing' },
-    { fs: 'cgroup2', found: () => cgroup2Path(mounts), target: '/sys/fs/cgroup/unified' },
-    { fs: 'securityfs', found: () => mounts.find((m) => m.fs === 'securityfs')?.path, target: '/sys/kernel/security' },
-  ];
+  const found: Record<MountInfo['fs'], () => string | undefined> = {
+    bpf: () => mounts.find((m) => m.fs === 'bpf')?.path,
+    tracefs: () => tracefsPath(mounts),
+    cgroup2: () => cgroup2Path(mounts),
+    securityfs: () => mounts.find((m) => m.fs === 'securityfs')?.path,
+  };
+  const want = BPF_MOUNTS.map((m) => ({ fs: m.fs, target: m.target, found: found[m.fs] }));
   for (const w of want) {
     const at = w.found();
     if (at) {

@@ -12,21 +12,23 @@ export function hasBtf(): boolean {
   return existsSync('/sys/kernel/btf/vmlinux');
 }
 
-const WANTED: ReadonlyArray<[string, number, string]> = [
-  ['CAP_BPF', 39, 'load BPF programs and create maps'],
-  ['CAP_PERFMON', 38, 'attach tracepoints, uprobes and kprobes; read kernel memory'],
-  ['CAP_SYS_ADMIN', 21, 'BPF on kernels without CAP_BPF, cgroup sock_ops, mounting bpffs/tracefs'],
-  ['CAP_NET_ADMIN', 12, 'TC clsact filters, sk_msg/sockhash'],
-  ['CAP_NET_RAW', 13, 'AF_PACKET sockets for socket filters'],
-  ['CAP_SYS_PTRACE', 19, "read other processes' /proc/PID/{exe,maps,environ}"],
-  ['CAP_DAC_READ_SEARCH', 2, "open other users' binaries for uprobes"],
+// name, bit, why, granted in a container. Measured on 6.18 in a podman container with the host's file systems
+// mounted (docs/deployment/capabilities.md): kernel_socket and network_flow need no CAP_SYS_ADMIN; uprobes do.
+const WANTED: ReadonlyArray<[string, number, string, boolean]> = [
+  ['CAP_BPF', 39, 'load BPF programs and create maps', true],
+  ['CAP_PERFMON', 38, 'attach tracepoints, uprobes and kprobes; read kernel memory', true],
+  ['CAP_SYS_ADMIN', 21, 'uprobes (tls_uprobe); BPF before Linux 5.8; mounting bpffs/tracefs', false],
+  ['CAP_NET_ADMIN', 12, 'TC clsact filters, cgroup sock_ops, sk_msg/sockhash', true],
+  ['CAP_NET_RAW', 13, 'AF_PACKET sockets for socket filters', true],
+  ['CAP_SYS_PTRACE', 19, "read other processes' /proc/PID/{exe,maps,environ}", true],
+  ['CAP_DAC_READ_SEARCH', 2, "open other users' binaries for uprobes", true],
 ];
 
 /** The capabilities Lumen uses, from this process's effective set (/proc/self/status CapEff). */
 export function capabilities(status = readFileSync('/proc/self/status', 'utf8')): Capability[] {
   const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(status);
   const eff = m ? BigInt(`0x${m[1]}`) : 0n;
-  return WANTED.map(([name, bit, why]) => ({ name, bit, why, present: ((eff >> BigInt(bit)) & 1n) === 1n }));
+  return WANTED.map(([name, bit, why, inContainer]) => ({ name, bit, why, inContainer, present: ((eff >> BigInt(bit)) & 1n) === 1n }));
 }
 
 /** Privileged enough for every probe: CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN, or CAP_SYS_ADMIN (older kernels). */

@@ -26,6 +26,11 @@ export interface Capability {
   readonly present: boolean;
   /** Why Lumen wants it. */
   readonly why: string;
+  /**
+   * Granted to a non-privileged container (the image's capability list, the DaemonSet's `capabilities.add`):
+   * false for what only older kernels or mounting need, which a container gets from the host's mounts instead.
+   */
+  readonly inContainer: boolean;
 }
 
 export type MountState = 'mounted' | 'mounted-now' | 'missing' | 'failed';
