@@ -131,7 +131,7 @@ struct ks_io {
 	__u32 egress;   /* 1: write side, 0: read side */
 	__u32 nseg;
 	__u32 sendfile;
-	__u32 _pad;
+	__u32 wire_counted; /* bit per segment whose bytes a wire step has counted (ks_wire.h): once, however many steps */
 	struct ks_seg seg[KS_MAX_SEGS];
 	/* loop state kept in map memory, not on the stack: the verifier treats it as unknown on every
 	 * callback iteration, so bpf_loop callbacks verify in one pass instead of being simulated */

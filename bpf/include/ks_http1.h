@@ -564,6 +564,7 @@ static long ks_walk_cb(__u32 i, void *vctx)
  * common case: a request read, a response write) makes that step directly, without bpf_loop. */
 static __always_inline void ks_walk_all(struct ks_io *io)
 {
+	io->wire_counted = 0;
 	__u32 nseg = io->nseg;
 	__u32 off = 0;
 	if (nseg == 1) {

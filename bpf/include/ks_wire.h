@@ -139,7 +139,8 @@ __noinline int ks_wire_chunk(__u64 sock, __u32 seq, __u32 resp)
 /*
  * Takes up to n bytes of one direction into the exchange's capture; returns how many this step consumed. A
  * chunked protocol's full capture is emitted as a chunk first, and a step takes only what fits, so the walker
- * comes back for the rest; otherwise (or past wire_max_chunks) the bytes beyond the capture are counted only.
+ * comes back for the rest; otherwise (or past wire_max_chunks) the bytes beyond the capture are not kept
+ * (ks_wire_count counts them).
  */
 static __always_inline __u64 ks_wire_take(struct ks_io *io, struct ks_slot *s, __u32 seq, int resp, const __u8 *p, __u64 n, __u32 cap)
 {
@@ -152,12 +153,22 @@ static __always_inline __u64 ks_wire_take(struct ks_io *io, struct ks_slot *s, _
 	__u64 k = n;
 	if (chunked && have < cap && n > cap - have)
 		k = cap - have;
-	if (resp)
-		s->r.resp_bytes += k;
-	else
-		s->r.req_bytes += k;
 	ks_wire_capture(io, s, resp, p, k, cap);
 	return k;
+}
+
+/* Counts a segment's bytes in the exchange once, on its first step (the walker's step budget may end before
+ * the segment does: the bytes still count, and the parser knows the capture was cut). */
+static __always_inline void ks_wire_count(struct ks_io *io, struct ks_slot *s, __u32 seg, int resp, __u64 n)
+{
+	__u32 bit = 1u << (seg & (KS_MAX_SEGS - 1));
+	if (io->wire_counted & bit)
+		return;
+	io->wire_counted |= bit;
+	if (resp)
+		s->r.resp_bytes += n;
+	else
+		s->r.req_bytes += n;
 }
 
 /* A PostgreSQL answer of one byte to an SSLRequest: 'S' means TLS follows (seen by tls_uprobe, not here). */
@@ -216,6 +227,7 @@ __noinline int ks_wire_step(__u32 seg, __u32 off)
 		}
 		s->r.req_head_len = 1; /* a request is there: a close without an answer still reports it */
 		s->r.last_ns = now;
+		ks_wire_count(io, s, seg, 0, n);
 		__u64 k = ks_wire_take(io, s, s->r.seq, 0, p, n, cap);
 		return k < n ? off + k : -1;
 	}
@@ -227,6 +239,7 @@ __noinline int ks_wire_step(__u32 seg, __u32 off)
 		s->r.resp_start_ns = now;
 	s->r.end_ns = now;
 	s->r.last_ns = now;
+	ks_wire_count(io, s, seg, 1, n);
 	__u64 k = ks_wire_take(io, s, s->r.seq, 1, p, n, cap);
 	if (k < n)
 		return off + k;

@@ -24,6 +24,7 @@ export const memcachedParser: WireParser<Record<string, never>> = {
   parse(x, _state, out) {
     const req = x.request;
     const resp = x.response;
+    const cut = x.responseBytes > resp.length;
     let at = 0;
     let r = 0;
     while (at < req.length) {
@@ -31,7 +32,13 @@ export const memcachedParser: WireParser<Record<string, never>> = {
       if (!cmd) return;
       at = cmd.next;
       if (cmd.noreply) continue;
-      const reply = readReply(resp, r, RETRIEVAL.has(cmd.name));
+      const reply = r < 0 ? undefined : readReply(resp, r, RETRIEVAL.has(cmd.name));
+      if (!reply && cut) {
+        // the reply is past the capture (a large value): the command ran, its outcome unknown
+        out.push(operation({ operation: cmd.name, query: cmd.key ? `${cmd.name} ${cmd.key}` : cmd.name }));
+        r = -1;
+        continue;
+      }
       if (!reply) return;
       r = reply.next;
       const failed = reply.status === 'ERROR' || reply.status === 'CLIENT_ERROR' || reply.status === 'SERVER_ERROR';

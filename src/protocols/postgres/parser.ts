@@ -77,13 +77,16 @@ export const postgresParser: WireParser<PgState> = {
       state.copy = undefined;
       pending.unshift({ query: copy.query, simple: true, group: -1, start: copy.start });
     }
-    answer(x.response, pending, state, ops, x.startUnixNano);
+    answer(x.response, pending, state, ops, x.startUnixNano, x.responseBytes > x.response.length);
     for (const o of ops) out.push(o);
   },
 };
 
-/** Walks the response, closing pending statements in order: CommandComplete, errors, ReadyForQuery. */
-function answer(b: Buffer, pending: Pending[], state: PgState, ops: WireOperation[], start: bigint): void {
+/**
+ * Walks the response, closing pending statements in order: CommandComplete, errors, ReadyForQuery. `cut`: the
+ * answer went on past the capture.
+ */
+function answer(b: Buffer, pending: Pending[], state: PgState, ops: WireOperation[], start: bigint, cut: boolean): void {
   let i = 0;
   let failed = false;
   let sqlstate = '';
@@ -138,6 +141,9 @@ function answer(b: Buffer, pending: Pending[], state: PgState, ops: WireOperatio
   });
   // A client that stops reading at the error (and closes) leaves ReadyForQuery for a later exchange.
   if (done && pending[i]?.simple) close();
+  // An answer longer than the capture (a large result set): the statements it answers ran, their outcome
+  // past the capture unknown (errors come before rows, so a failure is seen).
+  if (cut) while (pending[i]) close();
 }
 
 function toOperation(query: string, database: string, sqlstate: string, rows: number): WireOperation {

@@ -68,8 +68,12 @@ export interface RedisCommand {
   end: number;
 }
 
-/** The command at `at`, undefined when cut (the rest of the capture) or not a command. */
-export function readCommand(b: Buffer, at: number): RedisCommand | undefined | 'bad' {
+/**
+ * The command at `at`, undefined when cut (the rest of the capture) or not a command. `cut`: the request went on
+ * past the capture, so a command whose name (and key) were read but whose value is cut is still returned, ending
+ * at the capture's end (it is the last one).
+ */
+export function readCommand(b: Buffer, at: number, cut = false): RedisCommand | undefined | 'bad' {
   if (at >= b.length) return undefined;
   if (b[at] !== 0x2a) return inlineCommand(b, at);
   const le = lineEnd(b, at + 1);
@@ -80,11 +84,9 @@ export function readCommand(b: Buffer, at: number): RedisCommand | undefined | '
   let name = '';
   let key = '';
   for (let i = 0; i < n; i++) {
-    if (p >= b.length) return undefined;
-    if (b[p] !== 0x24) return 'bad';
-    const e = valueEnd(b, p);
+    const e = p >= b.length ? -1 : b[p] !== 0x24 ? -2 : valueEnd(b, p);
     if (e === -2) return 'bad';
-    if (e === -1) return undefined;
+    if (e === -1) return cut && i >= 1 && isName(name) ? { name, key, more: Math.max(0, n - 2), end: b.length } : undefined;
     if (i < 2) {
       const l = lineEnd(b, p + 1);
       const s = b.toString('latin1', l, e - 2);
@@ -93,9 +95,11 @@ export function readCommand(b: Buffer, at: number): RedisCommand | undefined | '
     }
     p = e;
   }
-  if (!/^[A-Z][A-Z0-9_.|-]{0,31}$/.test(name)) return 'bad';
+  if (!isName(name)) return 'bad';
   return { name, key, more: Math.max(0, n - 2), end: p };
 }
+
+const isName = (name: string) => /^[A-Z][A-Z0-9_.|-]{0,31}$/.test(name);
 
 /** An inline command ("PING\r\n"): words separated by spaces. */
 function inlineCommand(b: Buffer, at: number): RedisCommand | undefined | 'bad' {
@@ -103,7 +107,7 @@ function inlineCommand(b: Buffer, at: number): RedisCommand | undefined | 'bad' 
   if (le < 0) return b.length - at > 4096 ? 'bad' : undefined;
   const words = b.toString('latin1', at, le - 2).trim().split(/ +/);
   const name = words[0]!.toUpperCase();
-  if (!/^[A-Z][A-Z0-9_.|-]{0,31}$/.test(name)) return 'bad';
+  if (!isName(name)) return 'bad';
   return { name, key: words[1] ?? '', more: Math.max(0, words.length - 2), end: le };
 }
 

@@ -18,6 +18,8 @@ const scenarios = {
     await c.query('SELECT * FROM no_such_table').catch(() => {}); // 42P01
     // longer than the capture (1024 bytes): still one span, its operation and table from the captured prefix
     await c.query(`SELECT name FROM users WHERE id IN (${Array.from({ length: 900 }, (_, i) => i).join(', ')})`);
+    // an answer longer than the capture (20 rows of 300 bytes): still one span
+    await c.query("SELECT repeat('x', 300) FROM users");
     await c.end();
   },
   async pgtls() {
@@ -49,6 +51,8 @@ const scenarios = {
     const p = r.pipeline();
     for (let i = 0; i < 1000; i++) p.incr(`counter:${i % 10}`);
     await p.exec(); // one write of 1000 commands
+    await r.set('big', 'v'.repeat(200_000));
+    await r.get('big'); // a reply far longer than the capture and its chunks: still one span
     await r.quit();
   },
   async redisidle() {
