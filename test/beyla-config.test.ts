@@ -236,3 +236,20 @@ test('lumen migrate prints a pipelines.yaml that validates as Lumen configuratio
   assert.equal(bad.code, 0);
   assert.match(bad.stderr, /warnings\.yml:2:1 otel_trace_export: warning: unknown Beyla\/OBI key \(did you mean "otel_traces_export"\?\)/);
 });
+
+test('metric_prefix beyla / obi is set on the prometheus and otlp exporters once their schema has the option', () => {
+  const withPrefix = registry.copy();
+  for (const type of ['prometheus', 'otlp']) {
+    const f = registry.get('exporter', type)!;
+    const schema = { ...f.schema, properties: { ...(f.schema['properties'] as object), metric_prefix: { enum: ['lumen', 'beyla', 'obi'] } } };
+    withPrefix.register({ ...f, schema } as typeof f, { replace: true });
+  }
+  const yaml = 'open_port: 80\nprometheus_export:\n  port: 9400\notel_metrics_export:\n  endpoint: http://c:4318\n';
+  const beyla = validateConfig({ yaml, file: 'b.yml', env: {} }, withPrefix);
+  assert.equal((beyla.beyla!.printable as any).exporters.prometheus.metric_prefix, 'beyla');
+  assert.equal((beyla.beyla!.printable as any).exporters['otlp/metrics'].metric_prefix, 'beyla');
+  const obi = validateConfig({ yaml, file: 'o.yml', env: {}, flavor: 'obi' }, withPrefix);
+  assert.equal((obi.beyla!.printable as any).exporters.prometheus.metric_prefix, 'obi');
+  // Without the option in the schema (before the naming modes land) nothing is set.
+  assert.equal((validateConfig({ yaml, file: 'b.yml', env: {} }, registry).beyla!.printable as any).exporters.prometheus.metric_prefix, undefined);
+});

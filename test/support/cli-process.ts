@@ -17,10 +17,10 @@ export function spawnLumen(args: string[], env: Record<string, string> = {}): Cl
   return spawnWatched(process.execPath, ['--import', 'tsx', 'test/support/lumen-cli.ts', ...args], { env });
 }
 
-/** Spawns any command in the repository root with its output collected (`detached`: its own process group). */
-export function spawnWatched(command: string, args: string[], opts: { env?: Record<string, string>; detached?: boolean } = {}): CliRun {
+/** Spawns any command (in the repository root unless `cwd`) with its output collected (`detached`: its own process group). */
+export function spawnWatched(command: string, args: string[], opts: { env?: Record<string, string>; detached?: boolean; cwd?: string } = {}): CliRun {
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: opts.detached ?? false,
