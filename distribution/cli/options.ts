@@ -28,7 +28,7 @@ export interface ConfigChoice {
 }
 
 /**
- * -c wins, then LUMEN_CONFIG, BEYLA_CONFIG_PATH (a Beyla file), OTEL_EBPF_CONFIG_PATH (OBI's, or Lumen's own),
+ * -c wins, then LUMEN_CONFIG, BEYLA_CONFIG_PATH (Beyla naming), OTEL_EBPF_CONFIG_PATH (OBI naming; either may name a Lumen file),
  * then ./pipelines.yaml; without it, BEYLA_* / OTEL_EBPF_* variables naming what to instrument (OPEN_PORT,
  * AUTO_TARGET_EXE, …) configure Lumen alone, as Beyla runs without a file. Otherwise ./pipelines.yaml (and its
  * "no such file" error).
@@ -37,7 +37,7 @@ export function chooseConfig(opts: CommonOptions, env: NodeJS.ProcessEnv = proce
   const file = (path: string, extra: Partial<ConfigChoice> = {}): ConfigChoice => ({ path, label: path, ...extra });
   if (opts.config) return file(opts.config);
   if (env['LUMEN_CONFIG']) return file(env['LUMEN_CONFIG']);
-  if (env['BEYLA_CONFIG_PATH']) return file(env['BEYLA_CONFIG_PATH'], { format: 'beyla', flavor: 'beyla' });
+  if (env['BEYLA_CONFIG_PATH']) return file(env['BEYLA_CONFIG_PATH'], { flavor: 'beyla' });
   if (env['OTEL_EBPF_CONFIG_PATH']) return file(env['OTEL_EBPF_CONFIG_PATH'], { flavor: 'obi' });
   if (!exists('pipelines.yaml') && envSelectsTargets(env)) return { path: '', label: '(environment)', format: 'beyla' };
   return file('pipelines.yaml');
