@@ -253,3 +253,18 @@ test('metric_prefix beyla / obi is set on the prometheus and otlp exporters once
   // Without the option in the schema (before the naming modes land) nothing is set.
   assert.equal((validateConfig({ yaml, file: 'b.yml', env: {} }, registry).beyla!.printable as any).exporters.prometheus.metric_prefix, undefined);
 });
+
+test('which configuration: -c, LUMEN_CONFIG, BEYLA_CONFIG_PATH, OTEL_EBPF_CONFIG_PATH, ./pipelines.yaml, then the variables alone', async () => {
+  const { chooseConfig } = await import('../distribution/cli/options.js');
+  const none = () => false;
+  const some = () => true;
+  assert.deepEqual(chooseConfig({ config: 'a.yml' }, { LUMEN_CONFIG: 'b', BEYLA_CONFIG_PATH: 'c' }, none), { path: 'a.yml', label: 'a.yml' });
+  assert.deepEqual(chooseConfig({}, { LUMEN_CONFIG: 'b', BEYLA_CONFIG_PATH: 'c' }, none), { path: 'b', label: 'b' });
+  assert.deepEqual(chooseConfig({}, { BEYLA_CONFIG_PATH: 'c', OTEL_EBPF_CONFIG_PATH: 'd' }, none), { path: 'c', label: 'c', flavor: 'beyla' });
+  assert.deepEqual(chooseConfig({}, { OTEL_EBPF_CONFIG_PATH: 'd' }, none), { path: 'd', label: 'd', flavor: 'obi' });
+  assert.deepEqual(chooseConfig({}, { BEYLA_OPEN_PORT: '8080' }, some), { path: 'pipelines.yaml', label: 'pipelines.yaml' }, './pipelines.yaml first');
+  for (const v of ['BEYLA_OPEN_PORT', 'OTEL_EBPF_OPEN_PORT', 'BEYLA_AUTO_TARGET_EXE', 'BEYLA_EXECUTABLE_NAME', 'BEYLA_EXECUTABLE_PATH', 'BEYLA_TARGET_PID', 'OTEL_GO_AUTO_TARGET_EXE']) {
+    assert.deepEqual(chooseConfig({}, { [v]: '8080' }, none), { path: '', label: '(environment)', format: 'beyla' }, v);
+  }
+  assert.deepEqual(chooseConfig({}, { BEYLA_PROMETHEUS_PORT: '9400' }, none), { path: 'pipelines.yaml', label: 'pipelines.yaml' }, 'nothing to instrument: today\'s default');
+});
