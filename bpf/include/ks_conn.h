@@ -291,4 +291,38 @@ static __always_inline __u64 ks_ctx_sk_id(unsigned long long *ctx)
 
 #define KS_MSG_PEEK 2
 
+/* Where one step of the call in the per-CPU ks_io starts (ks_step_at): a followed TCP connection's segment. */
+struct ks_at {
+	struct ks_io *io;
+	struct ks_conn *c;
+	const __u8 *p; /* the bytes from the step's offset; NULL when not readable (sendfile, unread iovecs) */
+	__u64 n;       /* bytes from the offset to the segment's end */
+	__u32 seg;     /* the segment, bounded for the verifier */
+};
+
+/* The start of a step over segment `seg` from byte `off`; 0 when there is nothing to do (no such segment or
+ * byte, a connection no longer followed). Every step of the machine (HTTP/1, lost messages, wire) begins here. */
+static __always_inline int ks_step_at(__u32 seg, __u32 off, struct ks_at *a)
+{
+	struct ks_io *io = ks_io_get();
+	if (!io || seg >= KS_MAX_SEGS)
+		return 0;
+	KS_OPAQUE(seg);
+	seg &= KS_MAX_SEGS - 1;
+	__u64 seglen = io->seg[seg].len;
+	if (off >= seglen)
+		return 0;
+	struct ks_conn_key key = { .sk = io->sk };
+	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
+	if (!c || c->state != KS_CS_TCP)
+		return 0;
+	const __u8 *base = (const __u8 *)io->seg[seg].base;
+	a->io = io;
+	a->c = c;
+	a->p = base ? base + off : NULL;
+	a->n = seglen - off;
+	a->seg = seg;
+	return 1;
+}
+
 #endif /* LUMEN_KS_CONN_H */

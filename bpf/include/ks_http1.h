@@ -397,21 +397,14 @@ static __always_inline int ks_msg_body(struct ks_io *io, struct ks_dir *d, int i
  */
 __noinline int ks_step_lost(__u32 seg, __u32 off, __u32 m)
 {
-	struct ks_io *io = ks_io_get();
-	if (!io || seg >= KS_MAX_SEGS)
+	struct ks_at at;
+	if (!ks_step_at(seg, off, &at))
 		return -1;
-	KS_OPAQUE(seg);
-	seg &= KS_MAX_SEGS - 1;
-	__u64 seglen = io->seg[seg].len;
-	if (off >= seglen)
-		return -1;
-	struct ks_conn_key key = { .sk = io->sk };
-	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
-	if (!c || c->state != KS_CS_TCP)
-		return -1;
-	const __u8 *base = (const __u8 *)io->seg[seg].base;
-	const __u8 *p = base ? base + off : NULL;
-	__u64 n = seglen - off;
+	struct ks_io *io = at.io;
+	struct ks_conn *c = at.c;
+	const __u8 *p = at.p;
+	__u64 n = at.n;
+	seg = at.seg;
 	int is_req = ks_is_request(c, io->egress);
 	struct ks_dir *d = is_req ? &c->req : &c->resp;
 	struct ks_record *r = &io->sink;
@@ -440,23 +433,17 @@ __noinline int ks_step_lost(__u32 seg, __u32 off, __u32 m)
  */
 __noinline int ks_step(__u32 seg, __u32 off)
 {
-	struct ks_io *io = ks_io_get();
-	if (!io || seg >= KS_MAX_SEGS)
+	struct ks_at at;
+	if (!ks_step_at(seg, off, &at))
 		return -1;
-	KS_OPAQUE(seg);
-	seg &= KS_MAX_SEGS - 1;
-	__u64 seglen = io->seg[seg].len;
-	if (off >= seglen)
-		return -1;
-	struct ks_conn_key key = { .sk = io->sk };
-	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
-	if (!c || c->state != KS_CS_TCP)
-		return -1;
+	struct ks_io *io = at.io;
+	struct ks_conn *c = at.c;
+	const __u8 *p = at.p;
+	__u64 n = at.n;
+	seg = at.seg;
 	if (c->proto)
 		return ks_wire_step(seg, off);
-	const __u8 *base = (const __u8 *)io->seg[seg].base;
-	const __u8 *p = base ? base + off : NULL;
-	__u64 n = seglen - off;
+	struct ks_conn_key key = { .sk = io->sk };
 	__u64 now = io->ts_end;
 	int is_req = ks_is_request(c, io->egress);
 	struct ks_dir *d = is_req ? &c->req : &c->resp;

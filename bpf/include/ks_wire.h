@@ -183,21 +183,17 @@ static __always_inline int ks_wire_pg_tls(struct ks_slot *s, __u64 n)
  */
 __noinline int ks_wire_step(__u32 seg, __u32 off)
 {
-	struct ks_io *io = ks_io_get();
-	if (!io || seg >= KS_MAX_SEGS)
+	struct ks_at at;
+	if (!ks_step_at(seg, off, &at))
 		return -1;
-	KS_OPAQUE(seg);
-	seg &= KS_MAX_SEGS - 1;
-	__u64 seglen = io->seg[seg].len;
-	if (off >= seglen)
+	struct ks_io *io = at.io;
+	struct ks_conn *c = at.c;
+	const __u8 *p = at.p;
+	__u64 n = at.n;
+	seg = at.seg;
+	if (!c->proto)
 		return -1;
 	struct ks_conn_key key = { .sk = io->sk };
-	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
-	if (!c || c->state != KS_CS_TCP || !c->proto)
-		return -1;
-	const __u8 *base = (const __u8 *)io->seg[seg].base;
-	const __u8 *p = base ? base + off : NULL;
-	__u64 n = seglen - off;
 	__u64 now = io->ts_end;
 	__u32 cap = ks_wire_cap(c->proto);
 	struct ks_slot *s = NULL;
