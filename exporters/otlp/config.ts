@@ -1,6 +1,7 @@
 import { componentConfig } from '../../src/config/component-config.js';
 import { boolean, duration, enumOf, httpUrl, integer, number, object, raw, record, string, type Infer } from '../../src/config/typed-schema.js';
 import { BUCKETS_SCHEMA, type BucketOverrides } from '../../src/metrics/buckets.js';
+import { namingOptions } from '../../src/metrics/naming.js';
 
 export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
 export const PROTOCOLS: readonly OtlpProtocol[] = ['grpc', 'http/protobuf', 'http/json'];
@@ -47,6 +48,7 @@ export const otlpConfig = object({
     max_series_per_metric: integer({ minimum: 1, maximum: 10_000_000, default: 100_000 }),
     queue_size: integer({ minimum: 1, maximum: 1000, default: 5, description: 'Metric export requests held while the collector is unreachable (oldest dropped first).' }),
   }),
+  ...namingOptions,
 });
 
 export type OtlpConfig = Infer<typeof otlpConfig>;

@@ -1,7 +1,7 @@
 import { ValueType, type Attributes } from '@opentelemetry/api';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { MetricView } from '../../src/metrics/index.js';
+import { exportedAttribute, internalMetricName, type ExportedDefinition, type MetricPrefix, type MetricView } from '../../src/metrics/index.js';
 import type { Service } from '../../src/model/service.js';
 import { LUMEN_SCOPE, millisToHrTime, type ResourceCache } from '../../src/model/otel/index.js';
 import type { InternalMetricPoint } from '../../src/component/index.js';
@@ -9,20 +9,20 @@ import type { OtlpProtocol } from './config.js';
 
 type Owner = Service | undefined;
 
-function attributesOf(names: readonly string[], values: readonly unknown[], onResource: boolean): Attributes {
+function attributesOf(def: ExportedDefinition, names: readonly string[], values: readonly unknown[], onResource: boolean): Attributes {
   const a: Attributes = {};
   for (let i = 0; i < names.length; i++) {
     const v = values[i];
     if (v === undefined) continue;
     // service.name / service.namespace already are resource attributes of the series' service.
     if (onResource && (names[i] === 'service.name' || names[i] === 'service.namespace')) continue;
-    a[names[i]!] = v as string | number | boolean;
+    a[exportedAttribute(def, names[i]!)] = v as string | number | boolean;
   }
   return a;
 }
 
 /** Aggregated series (cumulative) + internal metrics → one ResourceMetrics per service (the agent's own for the rest). */
-export function buildResourceMetrics(views: readonly MetricView[], internal: readonly InternalMetricPoint[], resources: ResourceCache, startMs: number, nowMs: number): ResourceMetrics[] {
+export function buildResourceMetrics(views: readonly MetricView[], internal: readonly InternalMetricPoint[], resources: ResourceCache, startMs: number, nowMs: number, prefix: MetricPrefix = 'lumen'): ResourceMetrics[] {
   const end = millisToHrTime(nowMs);
   const byOwner = new Map<Owner, MetricData[]>();
   const push = (owner: Owner, m: MetricData) => {
@@ -39,7 +39,7 @@ export function buildResourceMetrics(views: readonly MetricView[], internal: rea
     }
     const descriptor = { name: v.def.name, description: v.def.description, unit: v.def.unit, valueType: ValueType.DOUBLE };
     for (const [owner, series] of groups) {
-      const point = (s: (typeof series)[number]) => ({ startTime: millisToHrTime(s.startMs), endTime: end, attributes: attributesOf(s.names, s.values, owner !== undefined) });
+      const point = (s: (typeof series)[number]) => ({ startTime: millisToHrTime(s.startMs), endTime: end, attributes: attributesOf(v.def, s.names, s.values, owner !== undefined) });
       if (v.def.instrument === 'histogram') {
         push(owner, {
           descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.HISTOGRAM,
@@ -59,7 +59,10 @@ export function buildResourceMetrics(views: readonly MetricView[], internal: rea
     }
   }
   const byName = new Map<string, InternalMetricPoint[]>();
-  for (const p of internal) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  for (const p of internal) {
+    const name = internalMetricName(p.name, prefix);
+    byName.set(name, [...(byName.get(name) ?? []), p]);
+  }
   const start = millisToHrTime(startMs);
   for (const [name, points] of byName) {
     const descriptor = { name, description: points[0]!.help, unit: '1', valueType: ValueType.DOUBLE };

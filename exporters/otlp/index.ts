@@ -55,7 +55,7 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
     const batcher = new TraceBatcher(traceQueue, (spans) => encodeTraces(spans, resources, settings.protocol),
       config.batch.max_size, config.batch.timeout, encodeErrors, ctx.logger);
     const aggregator = new MetricAggregator({
-      ttlMs: config.metrics.ttl, buckets: config.metrics.buckets, maxSeries: config.metrics.max_series,
+      naming: settings.naming, ttlMs: config.metrics.ttl, buckets: config.metrics.buckets, maxSeries: config.metrics.max_series,
       maxSeriesPerMetric: config.metrics.max_series_per_metric, telemetry: ctx.telemetry, logger: ctx.logger, optionsPath: `exporters.${ctx.id}.metrics`,
     });
     const startedMs = Date.now();
@@ -67,7 +67,7 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
     const exportMetrics = () => {
       // Runs from a timer: whatever fails here is logged, never thrown out of the interval (it would end the agent).
       try {
-        const rms = buildResourceMetrics(aggregator.collect(), config.metrics.internal ? ctx.internalMetrics.collect() : [], resources, startedMs, Date.now());
+        const rms = buildResourceMetrics(aggregator.collect(), config.metrics.internal ? ctx.internalMetrics.collect() : [], resources, startedMs, Date.now(), settings.naming.prefix);
         if (rms.length === 0) return;
         metricQueue.offer(1, countPoints(rms), () => encodeMetrics(rms, settings.protocol));
       } catch (err) {

@@ -1,6 +1,7 @@
 import { LumenError } from '../../src/component/index.js';
 import { readFileSync } from 'node:fs';
 import { FORMAT_HINTS, isHttpUrl } from '../../src/config/formats.js';
+import { resolveNaming, type MetricNaming } from '../../src/metrics/naming.js';
 import { PROTOCOLS, type OtlpConfig, type OtlpProtocol } from './config.js';
 
 /** Everything the exporter needs, after YAML ▸ OTEL_EXPORTER_OTLP_* ▸ built-in defaults. */
@@ -15,6 +16,8 @@ export interface OtlpSettings {
   timeoutMs: number;
   gzip: boolean;
   metricsIntervalMs: number;
+  /** metric_names / metric_prefix (YAML ▸ LUMEN_METRIC_NAMES / LUMEN_METRIC_PREFIX ▸ semconv, lumen). */
+  naming: MetricNaming;
 }
 
 export class OtlpSettingsError extends LumenError {
@@ -106,7 +109,14 @@ export function resolveSettings(c: OtlpConfig, env: Env = process.env): OtlpSett
   const compression = c.compression ?? envEnum(env, 'OTEL_EXPORTER_OTLP_COMPRESSION', ['gzip', 'none'] as const) ?? 'none';
   const metricsIntervalMs = c.metrics.interval ?? envMillis(env, 'OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
   if (metricsIntervalMs < 100) throw new OtlpSettingsError(`metrics.interval: must be at least 100ms, got ${metricsIntervalMs}ms`);
+  let naming: MetricNaming;
+  try {
+    naming = resolveNaming(c, env);
+  } catch (e) {
+    throw e instanceof RangeError ? new OtlpSettingsError(e.message) : e;
+  }
   return {
+    naming,
     protocol, tracesUrl, metricsUrl, headers,
     insecure: c.insecure ?? (insecureEnv === undefined ? false : insecureEnv === 'true'),
     tls: {

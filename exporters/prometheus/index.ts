@@ -1,5 +1,6 @@
 import type { Exporter, ExporterFactory } from '../../src/component/index.js';
 import { MetricAggregator } from '../../src/metrics/aggregator.js';
+import { resolveNaming } from '../../src/metrics/naming.js';
 import { defaultPrometheusConfig, prometheusSchema, type PrometheusConfig } from './config.js';
 import { expositionChunks, renderExposition } from './render.js';
 import { formatHostPort, listen, type ScrapeServer } from './server.js';
@@ -18,18 +19,29 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusConfig> = {
   signals: ['metrics', 'flows'],
   schema: prometheusSchema,
   defaultConfig: defaultPrometheusConfig,
+  // A bad LUMEN_METRIC_NAMES / LUMEN_METRIC_PREFIX is a config error at this exporter, not a start-up crash.
+  validate(config) {
+    try {
+      resolveNaming(config);
+      return [];
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      return [{ path: [], message: e.message }];
+    }
+  },
   create(config, ctx): PrometheusExporter {
     const ttlMs = config.ttl;
+    const naming = resolveNaming(config);
     const aggregator = new MetricAggregator({
-      ttlMs, buckets: config.buckets, maxSeries: config.max_series, maxSeriesPerMetric: config.max_series_per_metric,
+      naming, ttlMs, buckets: config.buckets, maxSeries: config.max_series, maxSeriesPerMetric: config.max_series_per_metric,
       telemetry: ctx.telemetry, logger: ctx.logger, optionsPath: `exporters.${ctx.id}`,
     });
     const scrapes = ctx.telemetry.counter('lumen_prometheus_scrapes_total', 'Scrapes served by the Prometheus exporter.');
     let server: ScrapeServer | undefined;
     let sweeper: NodeJS.Timeout | undefined;
     let stopped = false;
-    const render = () => renderExposition(aggregator.collect(), ctx.internalMetrics.collect(), ctx.hostName);
-    const chunks = () => expositionChunks(aggregator.collect(), ctx.internalMetrics.collect(), ctx.hostName);
+    const render = () => renderExposition(aggregator.collect(), ctx.internalMetrics.collect(), ctx.hostName, naming.prefix);
+    const chunks = () => expositionChunks(aggregator.collect(), ctx.internalMetrics.collect(), ctx.hostName, naming.prefix);
     return {
       async start() {
         if (server || stopped) return;

@@ -1,17 +1,17 @@
-import type { MetricView, Series } from '../../src/metrics/index.js';
+import { exportedAttribute, internalMetricName, type ExportedDefinition, type MetricPrefix, type MetricView, type Series } from '../../src/metrics/index.js';
 import type { Service } from '../../src/model/service.js';
 import { serviceResourceAttributes } from '../../src/model/span-attributes.js';
 import { LUMEN_VERSION } from '../../src/model/otel/version.js';
 import type { InternalMetricPoint } from '../../src/component/index.js';
 import { escapeHelp, formatValue, jobLabel, labelName, renderLabels } from './names.js';
 
-/** The label set of a series: its attributes (as Prometheus names), then instance and job of its service. */
-export function seriesLabels(s: Series): string {
+/** The label set of a series: its attributes (as Prometheus names, renamed as `def` exports them), then instance and job of its service. */
+export function seriesLabels(s: Series, def?: ExportedDefinition): string {
   if (s.promLabels !== undefined) return s.promLabels;
   const pairs: [string, string][] = [];
   for (let i = 0; i < s.names.length; i++) {
     const v = s.values[i];
-    if (v !== undefined && v !== '') pairs.push([labelName(s.names[i]!), String(v)]);
+    if (v !== undefined && v !== '') pairs.push([labelName(def ? exportedAttribute(def, s.names[i]!) : s.names[i]!), String(v)]);
   }
   if (s.service) {
     pairs.push(['instance', s.service.instanceId]);
@@ -49,8 +49,9 @@ function head(out: Chunks, name: string, help: string, type: string): void {
 }
 
 /** One series of a family in text format 0.0.4: histograms as cumulative _bucket/_sum/_count, counters/gauges as one sample. */
-function renderSeries(out: Chunks, name: string, histogram: boolean, les: readonly string[], s: Series): void {
-  const labels = seriesLabels(s);
+function renderSeries(out: Chunks, def: ExportedDefinition, histogram: boolean, les: readonly string[], s: Series): void {
+  const name = def.promName;
+  const labels = seriesLabels(s, def);
   if (!histogram) {
     out.line(`${name}${labels ? `{${labels}}` : ''} ${formatValue(s.sum)}`);
     return;
@@ -81,10 +82,11 @@ function targetInfoLabels(svc: Service, hostName: string): string {
 }
 
 /** Lumen's own lumen_* metrics, grouped per name. Counters get the `_total` suffix Prometheus requires. */
-function renderInternal(out: Chunks, points: readonly InternalMetricPoint[]): void {
+function renderInternal(out: Chunks, points: readonly InternalMetricPoint[], prefix: MetricPrefix): void {
   const byName = new Map<string, InternalMetricPoint[]>();
   for (const p of points) {
-    const name = p.type === 'counter' && !p.name.endsWith('_total') ? `${p.name}_total` : p.name;
+    const base = internalMetricName(p.name, prefix);
+    const name = p.type === 'counter' && !base.endsWith('_total') ? `${base}_total` : base;
     const list = byName.get(name);
     if (list) list.push(p);
     else byName.set(name, [p]);
@@ -103,7 +105,7 @@ function renderInternal(out: Chunks, points: readonly InternalMetricPoint[]): vo
  * series, carrying its resource attributes), then Lumen's internal metrics. Each series is rendered whole
  * within one step, so a histogram's lines stay consistent even if the consumer yields between chunks.
  */
-export function* expositionChunks(views: readonly MetricView[], internal: readonly InternalMetricPoint[], hostName: string): Generator<string, void, undefined> {
+export function* expositionChunks(views: readonly MetricView[], internal: readonly InternalMetricPoint[], hostName: string, prefix: MetricPrefix = 'lumen'): Generator<string, void, undefined> {
   const out = new Chunks();
   const services = new Set<Service>();
   for (const v of views) {
@@ -112,7 +114,7 @@ export function* expositionChunks(views: readonly MetricView[], internal: readon
     head(out, name, v.def.description, v.def.instrument);
     const les = [...v.bounds.map(formatValue), '+Inf'];
     for (const s of v.series) {
-      renderSeries(out, name, histogram, les, s);
+      renderSeries(out, v.def, histogram, les, s);
       if (s.service) services.add(s.service);
       if (out.full) yield out.take();
     }
@@ -124,13 +126,13 @@ export function* expositionChunks(views: readonly MetricView[], internal: readon
       if (out.full) yield out.take();
     }
   }
-  renderInternal(out, internal);
+  renderInternal(out, internal, prefix);
   yield out.take();
 }
 
 /** The whole scrape body as one string (tests, small outputs; the server streams expositionChunks). */
-export function renderExposition(views: readonly MetricView[], internal: readonly InternalMetricPoint[], hostName: string): string {
+export function renderExposition(views: readonly MetricView[], internal: readonly InternalMetricPoint[], hostName: string, prefix: MetricPrefix = 'lumen'): string {
   let text = '';
-  for (const chunk of expositionChunks(views, internal, hostName)) text += chunk;
+  for (const chunk of expositionChunks(views, internal, hostName, prefix)) text += chunk;
   return text;
 }

@@ -10,6 +10,7 @@ import type { Counter, SelfTelemetry } from '../telemetry/self-telemetry.js';
 import { SeriesBudget } from './budget.js';
 import { boundsFor, type BucketOverrides } from './buckets.js';
 import { MetricState, type SeriesLimit } from './metric-state.js';
+import { exportedDefinition, type ExportedDefinition, type MetricNaming } from './naming.js';
 import type { Series } from './series.js';
 import { ALL_SPAN_METRICS, FLOW_ATTRIBUTES, flowAttributeValue, measurementAttributeValue, spanMetrics, type SpanMetric } from './sources.js';
 import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, spanTypedGetter, type SpanAttributeGetter } from './span-values.js';
@@ -28,11 +29,14 @@ export interface AggregatorOptions {
   /** The config path of the owner's options, named in warnings: `exporters.prometheus`, `exporters.otlp.metrics`. */
   optionsPath?: string;
   now?: () => number;
+  /** Names and labels the series are exported under (metric_names / metric_prefix; default semconv, lumen). */
+  naming?: MetricNaming;
 }
 
 /** A metric with its live series, as the exporters render it. */
 export interface MetricView {
-  readonly def: MetricDefinition;
+  /** The definition as exported (names and labels of the naming mode). */
+  readonly def: ExportedDefinition;
   /** Histogram boundaries (empty for counters and gauges). */
   readonly bounds: readonly number[];
   readonly series: readonly Series[];
@@ -171,8 +175,8 @@ export class MetricAggregator {
       const available = ALL_SPAN_METRICS.includes(def) ? SPAN_METRIC_ATTRIBUTES
         : def === METRICS.flowBytes || def === METRICS.flowPackets ? FLOW_ATTRIBUTES
           : ['service.name', 'service.namespace', ...def.defaultAttributes];
-      st = new MetricState(def, boundsFor(def, this.options.buckets), available, this.options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC,
-        this.budget, (state, reason) => this.refused(state, reason));
+      st = new MetricState(exportedDefinition(def, this.options.naming), boundsFor(def, this.options.buckets), available, this.options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC,
+        this.budget, (state, reason) => this.refused(state, reason), def.name);
       this.states.set(def.name, st);
     }
     return st;

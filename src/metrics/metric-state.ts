@@ -1,8 +1,8 @@
 import type { AttributeSelection } from '../model/attribute-selection.js';
-import type { MetricDefinition } from '../model/metrics.js';
 import type { Service } from '../model/service.js';
 import type { AttributeValue } from '../model/span.js';
 import type { SeriesBudget } from './budget.js';
+import type { ExportedDefinition } from './naming.js';
 import { bucketIndex } from './histogram.js';
 import { newSeries, type Series } from './series.js';
 
@@ -25,7 +25,7 @@ export class MetricState {
   private lastSeries: Series | undefined;
 
   constructor(
-    readonly def: MetricDefinition,
+    readonly def: ExportedDefinition,
     readonly bounds: Float64Array | undefined,
     private readonly available: readonly string[],
     private readonly maxSeries: number,
@@ -33,6 +33,8 @@ export class MetricState {
     private readonly budget: SeriesBudget,
     /** Told about each observation refused for lack of room, and which bound refused it. */
     private readonly refused: (st: MetricState, reason: SeriesLimit) => void,
+    /** The name attribute selections are matched against (the internal OTel name, whatever `def` is exported as). */
+    private readonly selectName: string = def.name,
   ) {
     this.names = def.defaultAttributes;
     this.sig = this.names.join(',');
@@ -43,7 +45,7 @@ export class MetricState {
     if (selection === this.selection) return;
     this.selection = selection;
     // db.query.text is unbounded and may carry data: never a metric label, whatever a selection asks
-    this.names = selection ? selection.namesFor(this.def.name, this.def.defaultAttributes, this.available).filter((n) => n !== 'db.query.text') : this.def.defaultAttributes;
+    this.names = selection ? selection.namesFor(this.selectName, this.def.defaultAttributes, this.available).filter((n) => n !== 'db.query.text') : this.def.defaultAttributes;
     this.sig = this.names.join(',');
   }
 
