@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import type { Capability, LockdownMode } from './types.js';
+import type { Capability, LockdownMode, ProbeId } from './types.js';
 
 export function kernelVersion(): { release: string; major: number; minor: number } {
   const r = release();
@@ -12,12 +12,12 @@ export function hasBtf(): boolean {
   return existsSync('/sys/kernel/btf/vmlinux');
 }
 
-// name, bit, why, granted in a container. Measured on 6.18 in a podman container with the host's file systems
+// name, bit, why, in a container (true, or the probes that need it there). Measured on 6.18 in a podman container with the host's file systems
 // mounted (docs/deployment/capabilities.md): kernel_socket and network_flow need no CAP_SYS_ADMIN; uprobes do.
-const WANTED: ReadonlyArray<[string, number, string, boolean]> = [
+const WANTED: ReadonlyArray<[string, number, string, true | readonly ProbeId[]]> = [
   ['CAP_BPF', 39, 'load BPF programs and create maps', true],
   ['CAP_PERFMON', 38, 'attach tracepoints, uprobes and kprobes; read kernel memory', true],
-  ['CAP_SYS_ADMIN', 21, 'uprobes (tls_uprobe); BPF before Linux 5.8; mounting bpffs/tracefs', false],
+  ['CAP_SYS_ADMIN', 21, 'uprobes (tls_uprobe); BPF before Linux 5.8; mounting bpffs/tracefs', ['uprobe', 'uretprobe']],
   ['CAP_NET_ADMIN', 12, 'TC clsact filters, cgroup sock_ops, sk_msg/sockhash', true],
   ['CAP_NET_RAW', 13, 'AF_PACKET sockets for socket filters', true],
   ['CAP_SYS_PTRACE', 19, "read other processes' /proc/PID/{exe,maps,environ}", true],

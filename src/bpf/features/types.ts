@@ -27,10 +27,10 @@ export interface Capability {
   /** Why Lumen wants it. */
   readonly why: string;
   /**
-   * Granted to a non-privileged container (the image's capability list, the DaemonSet's `capabilities.add`):
-   * false for what only older kernels or mounting need, which a container gets from the host's mounts instead.
+   * In a non-privileged container (the docs' capability list, the DaemonSet's `capabilities.add`): `true` = always
+   * granted; otherwise the probes that need it there (granted when a configured receiver needs one of them).
    */
-  readonly inContainer: boolean;
+  readonly inContainer: true | readonly ProbeId[];
 }
 
 export type MountState = 'mounted' | 'mounted-now' | 'missing' | 'failed';
