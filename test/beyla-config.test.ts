@@ -268,3 +268,11 @@ test('which configuration: -c, LUMEN_CONFIG, BEYLA_CONFIG_PATH, OTEL_EBPF_CONFIG
   }
   assert.deepEqual(chooseConfig({}, { BEYLA_PROMETHEUS_PORT: '9400' }, none), { path: 'pipelines.yaml', label: 'pipelines.yaml' }, 'nothing to instrument: today\'s default');
 });
+
+test('a bad value from a variable is that variable\'s error (exit 2), saying which option it sets', () => {
+  const t = translate('', { BEYLA_OPEN_PORT: 'http', BEYLA_PROMETHEUS_PORT: '9400', BEYLA_PROMETHEUS_PATH: 'metrics' }, '', 'beyla');
+  assert.deepEqual(t.errors, [
+    'BEYLA_OPEN_PORT: must be port ranges like "80,443,8000-8999" (ports 1-65535), got "http" (it sets discovery.instrument[0].open_ports)',
+    'BEYLA_PROMETHEUS_PATH: must match /^/\\S*$/, got "metrics" (it sets exporters.prometheus.path)',
+  ]);
+});

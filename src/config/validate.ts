@@ -73,7 +73,8 @@ export function validateConfig(input: ConfigInput, registry: FactoryRegistry): V
     parseIssues = beyla.issues;
   }
   const stages: StageReport[] = [];
-  const add = (stage: Stage, issues: ConfigIssue[]): boolean => {
+  const add = (stage: Stage, found: ConfigIssue[]): boolean => {
+    const issues = beyla && stage !== 'parse' ? found.map(beyla.relocate) : found;
     issues.sort(compareIssues);
     const failed = issues.some((i) => i.severity === 'error');
     stages.push({ stage, status: failed ? 'failed' : 'ok', issues });

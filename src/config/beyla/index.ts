@@ -1,5 +1,5 @@
 import type { Env } from '../env.js';
-import type { ConfigIssue, PathSegment } from '../errors.js';
+import { dottedPath, type ConfigIssue, type PathSegment } from '../errors.js';
 import { isPlainObject } from '../freeze.js';
 import { suggest } from '../ajv-messages.js';
 import { BEYLA_KEYS } from './known-keys.js';
@@ -39,6 +39,8 @@ export interface BeylaTranslation {
   /** Warnings (and the one error: nothing to export), positioned in the Beyla file or naming the variable. */
   readonly issues: ConfigIssue[];
   readonly flavor: Flavor;
+  /** A later (schema, graph) problem with a value an environment variable set, restated as that variable's. */
+  readonly relocate: (issue: ConfigIssue) => ConfigIssue;
 }
 
 /**
@@ -64,7 +66,12 @@ export function translateBeyla(file: ConfigSource | null, name: string, o: Beyla
     // Only a value copied as it is (not one derived from it, like 0.0.0.0:<port>).
     return String(valueAt(fileValue, origin.path)) === String(emitted) ? file.writtenText(origin.path) : undefined;
   }) as Record<string, unknown>;
-  return { source, printable, issues: [...overlay.issues, ...reader.issues], flavor };
+  const relocate = (issue: ConfigIssue): ConfigIssue => {
+    const origin = out.originOf(issue.path);
+    if (!origin || !('env' in origin)) return issue;
+    return { ...issue, file: '', position: undefined, path: [origin.env], message: `${issue.message} (it sets ${dottedPath(issue.path)})` };
+  };
+  return { source, printable, issues: [...overlay.issues, ...reader.issues], flavor, relocate };
 }
 
 /** discovery, receivers, processors, exporters, service: the order pipelines.yaml is read in. */
