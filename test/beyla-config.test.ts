@@ -237,21 +237,21 @@ test('lumen migrate prints a pipelines.yaml that validates as Lumen configuratio
   assert.match(bad.stderr, /warnings\.yml:2:1 otel_trace_export: warning: unknown Beyla\/OBI key \(did you mean "otel_traces_export"\?\)/);
 });
 
-test('metric_prefix beyla / obi is set on the prometheus and otlp exporters once their schema has the option', () => {
-  const withPrefix = registry.copy();
-  for (const type of ['prometheus', 'otlp']) {
-    const f = registry.get('exporter', type)!;
-    const schema = { ...f.schema, properties: { ...(f.schema['properties'] as object), metric_prefix: { enum: ['lumen', 'beyla', 'obi'] } } };
-    withPrefix.register({ ...f, schema } as typeof f, { replace: true });
-  }
+test('metric_prefix beyla / obi on the prometheus and otlp exporters (only where the exporter has the option)', () => {
   const yaml = 'open_port: 80\nprometheus_export:\n  port: 9400\notel_metrics_export:\n  endpoint: http://c:4318\n';
-  const beyla = validateConfig({ yaml, file: 'b.yml', env: {} }, withPrefix);
-  assert.equal((beyla.beyla!.printable as any).exporters.prometheus.metric_prefix, 'beyla');
-  assert.equal((beyla.beyla!.printable as any).exporters['otlp/metrics'].metric_prefix, 'beyla');
-  const obi = validateConfig({ yaml, file: 'o.yml', env: {}, flavor: 'obi' }, withPrefix);
-  assert.equal((obi.beyla!.printable as any).exporters.prometheus.metric_prefix, 'obi');
-  // Without the option in the schema (before the naming modes land) nothing is set.
-  assert.equal((validateConfig({ yaml, file: 'b.yml', env: {} }, registry).beyla!.printable as any).exporters.prometheus.metric_prefix, undefined);
+  const beyla = validateConfig({ yaml, file: 'b.yml', env: {} }, registry);
+  assert.equal((beyla.config!.exporters['prometheus'] as any).metric_prefix, 'beyla');
+  assert.equal((beyla.config!.exporters['otlp/metrics'] as any).metric_prefix, 'beyla');
+  const obi = validateConfig({ yaml, file: 'o.yml', env: {}, flavor: 'obi' }, registry);
+  assert.equal((obi.config!.exporters['prometheus'] as any).metric_prefix, 'obi');
+  assert.equal(validateConfig({ yaml, file: 'o.yml', env: { OTEL_EBPF_LOG_LEVEL: 'info' } }, registry).beyla!.flavor, 'obi');
+  // An exporter replaced by one without the option (an embedding program's own) gets nothing it would refuse.
+  const without = registry.copy();
+  const f = registry.get('exporter', 'prometheus')!;
+  const { metric_prefix: _, ...props } = f.schema['properties'] as Record<string, unknown>;
+  without.register({ ...f, schema: { ...f.schema, properties: props } } as typeof f, { replace: true });
+  const plain = validateConfig({ yaml, file: 'b.yml', env: {} }, without);
+  assert.equal((plain.beyla!.printable as any).exporters.prometheus.metric_prefix, undefined);
 });
 
 test('which configuration: -c, LUMEN_CONFIG, BEYLA_CONFIG_PATH, OTEL_EBPF_CONFIG_PATH, ./pipelines.yaml, then the variables alone', async () => {

@@ -57,10 +57,6 @@ function otlpExporter(c: ExporterContext, id: string, path: PathSegment[], e: un
   };
   const endpoint = r.get(at('endpoint'));
   const protocol = r.get(at('protocol'));
-  if (typeof protocol === 'string' && protocol) {
-    if (PROTOCOLS.includes(protocol)) set(['protocol'], 'protocol');
-    else r.warn(at('protocol'), `protocol ${JSON.stringify(protocol)} is not supported, allowed: ${PROTOCOLS.join(', ')}; the default (http/protobuf) is used`);
-  }
   const envEndpoint = c.env['OTEL_EXPORTER_OTLP_ENDPOINT'] || c.env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`];
   if (typeof endpoint === 'string' && endpoint) {
     // Beyla gives an endpoint without a path the SDK's /v1/<signal>, and uses one with a path as it is.
@@ -71,12 +67,7 @@ function otlpExporter(c: ExporterContext, id: string, path: PathSegment[], e: un
     return false;
   }
   for (const k of ['traces_endpoint', 'metrics_endpoint']) set([k], k);
-  const headers = r.get(at('headers'));
-  if (isPlainObject(headers)) out.set([...base, 'headers'], Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])), r.origin(at('headers')));
-  set(['insecure'], 'insecure');
-  set(['tls', 'insecure_skip_verify'], 'insecure_skip_verify');
-  set(['timeout'], 'timeout', durationText(r.get(at('timeout'))));
-  set(['compression'], 'compression');
+  connection(c, base, path);
   set(['retry', 'initial_interval'], 'backoff_initial_interval');
   set(['retry', 'max_interval'], 'backoff_max_interval');
   set(['retry', 'max_elapsed_time'], 'backoff_max_elapsed_time');
@@ -99,6 +90,24 @@ function otlpExporter(c: ExporterContext, id: string, path: PathSegment[], e: un
   return true;
 }
 
+/** What every OTLP exporter section has: protocol, headers, insecure, insecure_skip_verify, timeout, compression. */
+function connection({ r, out }: ExporterContext, base: PathSegment[], path: PathSegment[]): void {
+  const set = (lumen: PathSegment[], k: string, value: unknown = r.get([...path, k])): void => {
+    if (value !== undefined && value !== null && value !== '') out.set([...base, ...lumen], value, r.origin([...path, k]));
+  };
+  const protocol = r.get([...path, 'protocol']);
+  if (protocol !== undefined && protocol !== null && protocol !== '') {
+    if (PROTOCOLS.includes(String(protocol))) set(['protocol'], 'protocol');
+    else r.warn([...path, 'protocol'], `protocol ${JSON.stringify(protocol)} is not supported, allowed: ${PROTOCOLS.join(', ')}; the default (http/protobuf) is used`);
+  }
+  const headers = r.get([...path, 'headers']);
+  if (isPlainObject(headers)) set(['headers'], 'headers', Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
+  set(['insecure'], 'insecure');
+  set(['tls', 'insecure_skip_verify'], 'insecure_skip_verify');
+  set(['timeout'], 'timeout', durationText(r.get([...path, 'timeout'])));
+  set(['compression'], 'compression');
+}
+
 /** `otel: { endpoint, protocol, headers, traces: true|false, metrics: true|false }`: one exporter for both signals. */
 function shorthand(c: ExporterContext, ex: Exporters): void {
   const { r, out } = c;
@@ -116,15 +125,7 @@ function shorthand(c: ExporterContext, ex: Exporters): void {
     if (value !== undefined && value !== null && value !== '') out.set(['exporters', 'otlp', ...lumen], value, r.origin(['otel', k]));
   };
   set(['endpoint'], 'endpoint');
-  const protocol = r.get(['otel', 'protocol']);
-  if (protocol !== undefined) {
-    if (PROTOCOLS.includes(String(protocol))) set(['protocol'], 'protocol');
-    else r.warn(['otel', 'protocol'], `protocol ${JSON.stringify(protocol)} is not supported, allowed: ${PROTOCOLS.join(', ')}; the default (http/protobuf) is used`);
-  }
-  const headers = r.get(['otel', 'headers']);
-  if (isPlainObject(headers)) out.set(['exporters', 'otlp', 'headers'], Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])), r.origin(['otel', 'headers']));
-  set(['insecure'], 'insecure');
-  set(['tls', 'insecure_skip_verify'], 'insecure_skip_verify');
+  connection(c, ['exporters', 'otlp'], ['otel']);
   set(['metrics', 'interval'], 'interval', durationText(r.get(['otel', 'interval'])));
   if (out.get(['exporters', 'otlp']) === undefined) out.set(['exporters', 'otlp'], {});
   if (c.knows('otlp', 'metric_prefix')) out.set(['exporters', 'otlp', 'metric_prefix'], c.prefix);
