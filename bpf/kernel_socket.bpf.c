@@ -36,15 +36,18 @@ struct {
 
 /* ---- socket plumbing ---- */
 
-/* Fills io->seg from an iovec array, trimmed to `total` bytes. */
-static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *iov, __u64 iovcnt, __u64 total)
+/* Fills io->seg from an iovec array, trimmed to `total` bytes. `lazy` (an HTTP/2 connection): iovecs past the
+ * segments are left for ks_iov_refill instead of becoming one counted-only segment. */
+static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *iov, __u64 iovcnt, __u64 total, int lazy)
 {
 	__u32 n = io->nseg;
+	int i = 0;
 	/* iovecs are read two at a time (headers + body is the common writev): half the user reads */
 	struct iovec pair[2] = {};
 	int have_pair = 0;
+	io->iov_ptr = 0;
 #pragma unroll
-	for (int i = 0; i < KS_MAX_SEGS - 1; i++) {
+	for (i = 0; i < KS_MAX_SEGS - 1; i++) {
 		if (i >= iovcnt || total == 0 || n >= KS_MAX_SEGS - 1)
 			break;
 		struct iovec v = {};
@@ -69,7 +72,12 @@ static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *io
 		n++;
 		total -= l;
 	}
-	if (total && n < KS_MAX_SEGS) {
+	if (total && lazy && i < iovcnt) {
+		io->iov_ptr = (__u64)iov;
+		io->iov_next = i;
+		io->iov_cnt = iovcnt;
+		io->iov_left = total;
+	} else if (total && n < KS_MAX_SEGS) {
 		/* bytes in iovecs we do not read: counted only */
 		io->seg[n & (KS_MAX_SEGS - 1)].base = 0;
 		io->seg[n & (KS_MAX_SEGS - 1)].len = total;
@@ -98,11 +106,12 @@ static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *io
  * buffer is not the caller's (sendfile, splice, io_uring, kernel threads) or that move several messages
  * (sendmmsg/recvmmsg: which one this is is unknown) become one counted-only segment.
  */
-static __always_inline void ks_segs_from_regs(struct ks_io *io, int ret)
+static __always_inline void ks_segs_from_regs(struct ks_io *io, int ret, int lazy)
 {
 	io->nseg = 0;
 	io->sendfile = 0;
 	io->fd = -1;
+	io->iov_ptr = 0;
 #if defined(__TARGET_ARCH_x86)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	long nr = regs->orig_ax;
@@ -116,14 +125,14 @@ static __always_inline void ks_segs_from_regs(struct ks_io *io, int ret)
 		return;
 	case KS_NR_READV: case KS_NR_WRITEV: case KS_NR_PREADV2: case KS_NR_PWRITEV2:
 		io->fd = (__s32)regs->di;
-		ks_iov_segs(io, (const struct iovec *)a1, a2, ret);
+		ks_iov_segs(io, (const struct iovec *)a1, a2, ret, lazy);
 		return;
 	case KS_NR_RECVMSG: case KS_NR_SENDMSG: {
 		io->fd = (__s32)regs->di;
 		struct user_msghdr m = {};
 		if (bpf_probe_read_user(&m, sizeof(m), (void *)a1))
 			break;
-		ks_iov_segs(io, m.msg_iov, m.msg_iovlen, ret);
+		ks_iov_segs(io, m.msg_iov, m.msg_iovlen, ret, lazy);
 		return;
 	}
 	default:
@@ -163,7 +172,7 @@ static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int e
 	if (!io)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	ks_segs_from_regs(io, ret);
+	ks_segs_from_regs(io, ret, c->proto == KS_PROTO_HTTP2);
 	io->ts_start = start ? start : now;
 	io->ts_end = now;
 	io->sk = (__u64)sk;

@@ -24,7 +24,8 @@
 #define KS_PROTO_REDIS 3
 #define KS_PROTO_MEMCACHED 4
 #define KS_PROTO_KAFKA 5
-#define KS_PROTO_MAX 6
+#define KS_PROTO_HTTP2 6 /* frames forwarded, parsed in user space (ks_http2.h) */
+#define KS_PROTO_MAX 7
 
 #define KS_ROLE_SERVER 1
 #define KS_ROLE_CLIENT 2
@@ -44,6 +45,7 @@
 #define KS_F_RESP_HEAD_TRUNCATED 8
 #define KS_F_SENDFILE 16           /* part of the response body went out with sendfile */
 #define KS_F_INTERIM 32            /* a 1xx interim response preceded the final one */
+#define KS_F_H2_EGRESS 64          /* an HTTP/2 record of bytes this process wrote (else read) */
 
 struct ks_record {
 	__u64 start_ns;       /*   0 CLOCK_MONOTONIC ns of the request's first byte */
@@ -116,10 +118,12 @@ enum ks_counter {
 	KS_C_SYSCALLS,             /* socket reads/writes seen on tracked TCP connections */
 	KS_C_CONNS,                /* TCP connections tracked */
 	KS_C_WIRE_CONNS,           /* connections recognised as a database/broker protocol (ks_wire.h) */
+	KS_C_H2_CONNS,             /* connections recognised as HTTP/2 (ks_http2.h) */
+	KS_C_H2_LOST,              /* HTTP/2 connections given up: frame boundaries lost */
 	KS_C__MAX,
 };
 
-#define KS_COUNTERS_SLOTS 16
+#define KS_COUNTERS_SLOTS 24
 
 struct ks_counters {
 	__u64 c[KS_COUNTERS_SLOTS];

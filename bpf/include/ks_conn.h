@@ -84,7 +84,7 @@ struct ks_conn {
 	__u8 fresh;     /* established under our eyes and no byte since: the first bytes are the protocol's first */
 	__u8 had_slots; /* ks_slots entries may exist for this connection */
 	__u8 proto;     /* KS_PROTO_*: a wire protocol's connection is framed by ks_wire.h, not as HTTP/1 */
-	__u8 _pad;
+	__u8 h2_from_start; /* HTTP/2: 1 = capture saw the connection's first frames (ks_http2.h) */
 	__u32 lost_at;  /* the lost requests came right before request lost_at: their answers follow the one of lost_at - 1 */
 	__u32 _pad1;
 	struct ks_dir req;
@@ -143,6 +143,15 @@ struct ks_io {
 	__u32 cp_fault;
 	__u32 scan_pos;
 	__u32 _pad2;
+	__u32 h2_len;   /* bytes of the HTTP/2 record being assembled in ks_out (ks_http2.h) */
+	__u8 h2_open;   /* 1: a record is being assembled */
+	__u8 h2_seen;   /* 1: this call stepped an HTTP/2 connection */
+	__u8 _pad3[2];
+	/* iovecs past io->seg not read yet (an HTTP/2 connection's writev, read in turns by ks_iov_refill) */
+	__u64 iov_ptr;  /* 0: none */
+	__u64 iov_left; /* bytes they hold */
+	__u32 iov_next; /* index of the first unread one */
+	__u32 iov_cnt;
 	__u8 peek[KS_PEEK];
 	__u8 buf[KS_SCAN_MAX + 8]; /* + 8: a word read at any in-range offset stays inside */
 	struct ks_conn conn_tmp;

@@ -11,6 +11,7 @@
 #include "ks_capture.h"
 #include "ks_slots.h"
 #include "ks_wire.h"
+#include "ks_http2.h"
 
 struct ks_scan_ctx {
 	struct ks_io *io;
@@ -278,7 +279,9 @@ static __always_inline int ks_msg_start(struct ks_io *io, struct ks_conn **cp, s
 	__u64 msg_ts = cl ? d->carry_ts : (egress ? io->ts_start : now);
 	d->carry_len = 0;
 	if (r <= 0) {
-		/* Data at a message boundary that is not HTTP/1: a database or broker client's first bytes? */
+		/* Data at a message boundary that is not HTTP/1: HTTP/2, or a database or broker client's first bytes? */
+		if (c->head == c->tail && ks_h2_adopt(c, io->peek, have, egress, fresh))
+			return off; /* the step runs again, as an HTTP/2 connection */
 		if (c->head == c->tail && ks_wire_adopt(c, io->peek, have, egress, fresh))
 			return off; /* the step runs again, as a wire connection */
 		if (!is_req && c->head == c->tail) {
@@ -441,6 +444,8 @@ __noinline int ks_step(__u32 seg, __u32 off)
 	const __u8 *p = at.p;
 	__u64 n = at.n;
 	seg = at.seg;
+	if (c->proto == KS_PROTO_HTTP2)
+		return ks_h2_step(seg, off);
 	if (c->proto)
 		return ks_wire_step(seg, off);
 	struct ks_conn_key key = { .sk = io->sk };
@@ -547,6 +552,55 @@ static long ks_walk_cb(__u32 i, void *vctx)
 	return 0;
 }
 
+/* Reads the next unread iovecs (io->iov_ptr) into io->seg; returns how many segments it filled. */
+static __always_inline __u32 ks_iov_refill(struct ks_io *io)
+{
+	__u32 n = 0;
+	__u64 left = io->iov_left;
+	__u32 next = io->iov_next;
+	const struct iovec *iov = (const struct iovec *)io->iov_ptr;
+	for (int i = 0; i < KS_MAX_SEGS; i++) {
+		if (next >= io->iov_cnt || left == 0)
+			break;
+		struct iovec v = {};
+		if (bpf_probe_read_user(&v, sizeof(v), &iov[next]))
+			break;
+		next++;
+		__u64 l = v.iov_len < left ? v.iov_len : left;
+		if (l == 0)
+			continue;
+		io->seg[n & (KS_MAX_SEGS - 1)].base = (__u64)v.iov_base;
+		io->seg[n & (KS_MAX_SEGS - 1)].len = l;
+		n++;
+		left -= l;
+	}
+	io->iov_next = next;
+	io->iov_left = left;
+	if (!left || next >= io->iov_cnt || !n)
+		io->iov_ptr = 0;
+	return n;
+}
+
+/* The HTTP/2 walk past the machine's first KS_MAX_STEPS: the same steps, and iovecs past io->seg in turns. */
+static long ks_h2_walk_cb(__u32 i, void *vctx)
+{
+	struct ks_walk *w = vctx;
+	struct ks_io *io = ks_io_get();
+	if (!io)
+		return 1;
+	if (w->seg >= w->nseg) {
+		if (!io->iov_ptr)
+			return 1;
+		w->nseg = ks_iov_refill(io);
+		io->nseg = w->nseg;
+		w->seg = 0;
+		w->off = 0;
+		if (!w->nseg)
+			return 1;
+	}
+	return ks_walk_cb(i, vctx);
+}
+
 /* Runs the message machine over every segment of io. A one-segment call whose first step consumes it (the
  * common case: a request read, a response write) makes that step directly, without bpf_loop. */
 static __always_inline void ks_walk_all(struct ks_io *io)
@@ -554,14 +608,31 @@ static __always_inline void ks_walk_all(struct ks_io *io)
 	io->wire_counted = 0;
 	__u32 nseg = io->nseg;
 	__u32 off = 0;
+	io->h2_open = 0;
+	io->h2_seen = 0;
 	if (nseg == 1) {
 		int next = ks_step(0, 0);
-		if (next < 0 || (__u64)next >= io->seg[0].len)
+		if (next < 0 || (__u64)next >= io->seg[0].len) {
+			if (io->h2_open)
+				ks_h2_flush(io);
 			return;
+		}
 		off = next;
 	}
 	struct ks_walk w = { .seg = 0, .off = off, .nseg = nseg };
 	bpf_loop(KS_MAX_STEPS, ks_walk_cb, &w, 0);
+	if (io->h2_seen && (w.seg < nseg || io->iov_ptr)) {
+		/* HTTP/2 frames are small and many per call (1000 streams' HEADERS in one write, an iovec each) */
+		bpf_loop(KS_H2_STEPS, ks_h2_walk_cb, &w, 0);
+		if (w.seg < w.nseg || io->iov_ptr) {
+			struct ks_conn_key key = { .sk = io->sk };
+			struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
+			if (c && c->state == KS_CS_TCP)
+				ks_h2_lost(io, c);
+		}
+	}
+	if (io->h2_open)
+		ks_h2_flush(io);
 }
 
 #endif /* LUMEN_KS_HTTP1_H */

@@ -57,6 +57,40 @@ __noinline int ks_emit(__u64 sock, __u32 seq, __u32 reason)
 	return 1;
 }
 
+/*
+ * A header-only record saying connection c ended (or is no longer followed): for protocols whose state lives
+ * in user space (HTTP/2 streams), which has no slot to flush.
+ */
+static __always_inline void ks_conn_close_record(struct ks_conn *c, __u32 reason)
+{
+	struct ks_out *o = ks_out_get();
+	if (!o)
+		return;
+	__builtin_memset(&o->r, 0, sizeof(o->r));
+	__u64 now = bpf_ktime_get_ns();
+	o->r.start_ns = now;
+	o->r.end_ns = now;
+	o->r.last_ns = now;
+	o->r.req_content_length = -1;
+	o->r.resp_content_length = -1;
+	o->r.sk = c->sk;
+	o->r.tgid = c->tgid;
+	o->r.fd = -1;
+	o->r.seq = c->tail;
+	__builtin_memcpy(o->r.laddr, c->laddr, 16);
+	__builtin_memcpy(o->r.raddr, c->raddr, 16);
+	o->r.lport = c->lport;
+	o->r.rport = c->rport;
+	o->r.family = c->family;
+	o->r.role = c->role;
+	o->r.reason = reason;
+	o->r.proto = c->proto;
+	if (lumen_rb_output(&ks_events, o, KS_RECORD_HEADER_SIZE))
+		ks_count(KS_C_RINGBUF_DROPS);
+	else
+		ks_count(KS_C_RECORDS);
+}
+
 /* Emits or drops everything pending on a connection that ends, then forgets it. */
 __noinline int ks_conn_end(__u64 sock)
 {
@@ -64,6 +98,8 @@ __noinline int ks_conn_end(__u64 sock)
 	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
 	if (!c)
 		return 0;
+	if (c->proto == KS_PROTO_HTTP2 && c->state == KS_CS_TCP)
+		ks_conn_close_record(c, KS_REASON_CLOSE);
 	if (c->had_slots) {
 		__u32 head = c->head, tail = c->tail;
 		for (int i = 0; i < KS_SLOTS; i++) {

@@ -7,9 +7,9 @@ import { array, enumOf, integer, object, portRanges, type Infer } from '../../sr
 /** The `kernel_socket` receiver's configuration, as written in pipelines.yaml. */
 export const kernelSocketConfig = object({
   /** Application protocols recognised on plain TCP connections. */
-  protocols: array(enumOf(['http', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka']), {
-    minItems: 1, uniqueItems: true, default: ['http', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka'],
-    description: 'Protocols recognised on plain TCP, by content: http (HTTP/1.0 and 1.1); database and broker clients: postgresql, mysql (also MariaDB), redis, memcached (text), kafka.',
+  protocols: array(enumOf(['http', 'http2', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka']), {
+    minItems: 1, uniqueItems: true, default: ['http', 'http2', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka'],
+    description: 'Protocols recognised on plain TCP, by content: http (HTTP/1.0 and 1.1), http2 (HTTP/2 and gRPC, prior knowledge); database and broker clients: postgresql, mysql (also MariaDB), redis, memcached (text), kafka.',
   }),
   /** Bytes kept of each request and response (request line, headers, start of the body). */
   capture_bytes: integer({

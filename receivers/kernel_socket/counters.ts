@@ -19,4 +19,6 @@ export const KS_COUNTER_SLOTS: readonly CounterSlot[] = [
   [12, 'lumen_kernel_socket_syscalls_total', 'Read/write calls seen on followed TCP connections.'],
   [13, 'lumen_kernel_socket_connections_total', 'TCP connections the probes started following.'],
   [14, 'lumen_kernel_socket_database_connections_total', 'Client connections recognised as a database or broker protocol (PostgreSQL, MySQL, Redis, memcached, Kafka).'],
+  [15, 'lumen_kernel_socket_http2_connections_total', 'Connections recognised as HTTP/2 (preface, or frames of a connection older than the agent).'],
+  [16, 'lumen_kernel_socket_discarded_total', DISCARDED_HELP, { reason: 'http2_frames_lost' }],
 ];

@@ -2,7 +2,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { bpfObjectPath, openObject } from '../../src/bpf/index.js';
 import type { BpfObject } from '../../src/bpf/types.js';
 import {
-  CaptureLoop, KernelCounters, LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes, wireProtocols, wireRodata,
+  CaptureLoop, machineProtocols, KernelCounters, LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, machineMapSizes, wireRodata,
 } from '../../src/capture/index.js';
 import { syncPidAllowlist } from '../../src/discovery/pid-allowlist.js';
 import type { Batch } from '../../src/model/batch.js';
@@ -34,7 +34,7 @@ export class KernelSocketReceiver implements Receiver {
     this.loop = new CaptureLoop({
       name: 'kernel_socket',
       logger: ctx.logger,
-      protocols: [http1Protocol('http'), ...wireProtocols(config.protocols, config.databases)],
+      protocols: machineProtocols('http', config.protocols, config.databases),
       captureMax: this.captureMax,
       requestTimeoutMs: this.timeoutMs,
       pollMs: Math.max(1, Math.round(config.poll_interval)),

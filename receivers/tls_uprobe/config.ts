@@ -24,9 +24,9 @@ export const tlsUprobeConfig = object({
   /** How often instrumented processes without TLS probes are looked at again (libssl loaded later), ms; 0 = never. */
   rescan_interval: duration({ default: '5s', description: 'Re-read the mappings of instrumented processes without TLS probes this often ("0" = never).' }),
   /** Application protocols recognised in decrypted bytes, by content. */
-  protocols: array(enumOf(['http', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka']), {
-    minItems: 1, uniqueItems: true, default: ['http', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka'],
-    description: 'Protocols recognised in decrypted bytes, by content: http (HTTP/1.x); database and broker clients: postgresql, mysql, redis, memcached, kafka.',
+  protocols: array(enumOf(['http', 'http2', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka']), {
+    minItems: 1, uniqueItems: true, default: ['http', 'http2', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka'],
+    description: 'Protocols recognised in decrypted bytes, by content: http (HTTP/1.x), http2 (HTTP/2 and gRPC, ALPN h2); database and broker clients: postgresql, mysql, redis, memcached, kafka.',
   }),
   ...databaseOptions(),
   ...connectionTracking('TLS connections'),

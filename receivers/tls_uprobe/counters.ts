@@ -17,7 +17,7 @@ const KS_COUNTERS: readonly CounterSlot[] = [
   [0, 'lumen_tls_records_total', 'HTTPS request records written by the probes.'],
   [1, 'lumen_tls_ringbuf_drops_total', 'HTTPS records lost because the ring buffer was full.'],
   [2, 'lumen_tls_non_http_total', 'Decrypted data at a message boundary that is not HTTP/1 (discarded).'],
-  [3, 'lumen_tls_non_http_connections_total', 'TLS connections given up as not HTTP/1 (HTTP/2, other protocols).'],
+  [3, 'lumen_tls_non_http_connections_total', 'TLS connections given up as not HTTP/1 nor a recognised protocol.'],
   [4, 'lumen_tls_unsolicited_responses_total', 'Decrypted responses with no pending request.'],
   [5, 'lumen_tls_pipeline_overflows_total', 'Pipelined requests beyond the per-connection limit (each lost request counted).'],
   [6, 'lumen_tls_head_truncated_total', 'Header blocks too long to follow.'],
@@ -27,6 +27,8 @@ const KS_COUNTERS: readonly CounterSlot[] = [
   [10, 'lumen_tls_closed_no_response_total', 'Connections closed after a request without response (emitted with status 0).'],
   [11, 'lumen_tls_read_faults_total', 'Plaintext that could not be read from the process.'],
   [14, 'lumen_tls_database_connections_total', 'TLS client connections recognised as a database or broker protocol.'],
+  [15, 'lumen_tls_http2_connections_total', 'TLS connections recognised as HTTP/2 (ALPN h2: the client preface in the plaintext).'],
+  [16, 'lumen_tls_http2_frames_lost_total', 'HTTP/2 connections given up: frame boundaries lost (more frames in one call than followed, unreadable bytes).'],
 ];
 
 /** The object's kernel counters (tls_stats and its connection machine's ks_counters) as lumen_tls_* counters. */

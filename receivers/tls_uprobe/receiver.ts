@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import { bpfObjectPath, openObject } from '../../src/bpf/index.js';
 import type { BpfLink, BpfObject } from '../../src/bpf/types.js';
-import { CaptureLoop, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, http1Protocol, machineMapSizes, wireProtocols, wireRodata } from '../../src/capture/index.js';
+import { CaptureLoop, machineProtocols, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, machineMapSizes, wireRodata } from '../../src/capture/index.js';
 import type { DiscoveryEvent } from '../../src/discovery/types.js';
 import type { Batch } from '../../src/model/batch.js';
 import type { ComponentContext, Counter, Receiver } from '../../src/component/index.js';
@@ -44,7 +44,7 @@ export class TlsUprobeReceiver implements Receiver {
     this.loop = new CaptureLoop({
       name: 'tls_uprobe',
       logger: ctx.logger,
-      protocols: [http1Protocol('https'), ...wireProtocols(config.protocols, config.databases)],
+      protocols: machineProtocols('https', config.protocols, config.databases),
       captureMax: SMALL_CAPTURE_MAX,
       requestTimeoutMs: config.request_timeout,
       pollMs: Math.max(1, config.poll_interval),

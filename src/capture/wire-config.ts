@@ -6,6 +6,8 @@ import { redisParser } from '../protocols/redis/index.js';
 import { memcachedParser } from '../protocols/memcached/index.js';
 import { kafkaParser } from '../protocols/kafka/index.js';
 import { KS_PROTO, wireProtocol } from './wire.js';
+import { http1Protocol } from './http1.js';
+import { http2Protocol } from './http2.js';
 
 /** The wire protocols a machine receiver may recognise (its `protocols` option, besides http). */
 export const WIRE_PROTOCOLS = ['postgresql', 'mysql', 'redis', 'memcached', 'kafka'] as const;
@@ -40,12 +42,13 @@ export interface DatabaseOptions {
   kafka_capture_bytes: number;
 }
 
-/** The probe object's load-time settings (bpf/include/ks_wire.h) for `enabled` protocols. */
+/** The probe object's load-time settings (bpf/include/ks_wire.h, ks_http2.h) for `enabled` protocols. */
 export function wireRodata(enabled: readonly string[], o: DatabaseOptions, captureMax: number): Record<string, number> {
   let mask = 0;
   for (const name of WIRE_PROTOCOLS) if (enabled.includes(name)) mask |= 1 << KS_PROTO[name];
   const cap = (n: number) => Math.min(n, captureMax);
   return {
+    h2_enabled: enabled.includes('http2') ? 1 : 0,
     wire_protocols: mask,
     postgres_capture_bytes: cap(o.postgresql_capture_bytes),
     mysql_capture_bytes: cap(o.mysql_capture_bytes),
@@ -53,6 +56,11 @@ export function wireRodata(enabled: readonly string[], o: DatabaseOptions, captu
     memcached_capture_bytes: cap(o.memcached_capture_bytes),
     kafka_capture_bytes: cap(o.kafka_capture_bytes),
   };
+}
+
+/** The CaptureProtocols of a machine receiver: HTTP/1 always, HTTP/2 and the wire protocols when enabled. */
+export function machineProtocols(scheme: 'http' | 'https', enabled: readonly string[], o: DatabaseOptions): CaptureProtocol[] {
+  return [http1Protocol(scheme), ...(enabled.includes('http2') ? [http2Protocol(scheme)] : []), ...wireProtocols(enabled, o)];
 }
 
 /** The CaptureProtocols of the enabled wire protocols. */

@@ -6,7 +6,7 @@ import { recordConnection, recordTimes } from './spans.js';
 import { WireChunks } from './wire-chunks.js';
 
 /** record.proto values (bpf/include/kernel_socket.h KS_PROTO_*). */
-export const KS_PROTO = { http1: 0, postgresql: 1, mysql: 2, redis: 3, memcached: 4, kafka: 5 } as const;
+export const KS_PROTO = { http1: 0, postgresql: 1, mysql: 2, redis: 3, memcached: 4, kafka: 5, http2: 6 } as const;
 
 /** Connections whose parser state (prepared statements, database) is kept at once. */
 const MAX_CONNECTIONS = 8192;
@@ -52,7 +52,8 @@ export function wireProtocol<S>(proto: number, parser: WireParser<S>, options: W
   };
 }
 
-function connectionKey(r: KsRecord): string {
+/** The connection of a record: its process and socket. */
+export function connectionKey(r: KsRecord): string {
   const v = r.view;
   return `${r.tgid}:${v.getUint32(r.off + KS_OFF.sk + 4, true).toString(16)}${v.getUint32(r.off + KS_OFF.sk, true).toString(16).padStart(8, '0')}`;
 }

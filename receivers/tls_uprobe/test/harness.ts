@@ -1,6 +1,6 @@
 /**
  * Runs the real tls_uprobe receiver with a real Discovery selecting the test's processes: TLS ports
- * 19800-19899 and any command line carrying the test's marker. Collects the spans it emits.
+ * 19800-19899 (or `ports`) and any command line carrying the test's marker. Collects the spans it emits.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -29,11 +29,11 @@ export interface Harness {
 }
 
 /** Receiver options as pipelines.yaml writes them ("2s"), validated and decoded as the agent does. */
-export async function startHarness(config: { [K in keyof TlsUprobeConfig]?: unknown } = {}): Promise<Harness> {
+export async function startHarness(config: { [K in keyof TlsUprobeConfig]?: unknown } = {}, ports = '19800-19899'): Promise<Harness> {
   const marker = `lumen-tls-mark-${randomBytes(4).toString('hex')}`;
   const base = testContext('tls_uprobe');
   const discovery = createDiscovery({
-    instrument: [{ open_ports: '19800-19899' }, { cmd_args: `*${marker}*` }],
+    instrument: [{ open_ports: ports }, { cmd_args: `*${marker}*` }],
     poll_interval: '200ms',
   }, { logger: base.logger, telemetry: base.telemetry, hostName: 'test-host' });
   const ctx = testContext('tls_uprobe', { discovery, metrics: base.metrics });

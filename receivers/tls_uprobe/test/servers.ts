@@ -92,8 +92,8 @@ export function makeCerts(): Certs {
 
 export interface Server { readonly proc: Proc; readonly port: number; pids(): number[] }
 
-/** nginx: master + `workers` workers, TLS on `port`, a static file at /index.html (`body`), keep-alive. */
-export async function startNginxTls(port: number, certs: Certs, workers = 1, body = 'hello over tls\n'): Promise<Server> {
+/** nginx: master + `workers` workers, TLS on `port` (`http2`: with ALPN h2), a static file at /index.html (`body`), keep-alive. */
+export async function startNginxTls(port: number, certs: Certs, workers = 1, body = 'hello over tls\n', http2 = false): Promise<Server> {
   const dir = tempDir('nginx');
   chmodSync(dir, 0o755); // workers run as an unprivileged user
   for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, t));
@@ -111,7 +111,7 @@ http {
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   server {
-    listen 127.0.0.1:${port} ssl;
+    listen 127.0.0.1:${port} ssl${http2 ? ' http2' : ''};
     ssl_certificate ${certs.cert};
     ssl_certificate_key ${certs.key};
     root ${dir};
