@@ -16,6 +16,8 @@ import { networkFlowReceiverFactory } from '../receivers/network_flow/index.js';
 import { printFlowsExporterFactory } from '../exporters/print_flows/index.js';
 import { kernelSocketReceiverFactory } from '../receivers/kernel_socket/index.js';
 import { tlsUprobeFactory } from '../receivers/tls_uprobe/index.js';
+import { traceJoinProcessorFactory } from '../processors/trace_join/index.js';
+import { serviceGraphProcessorFactory } from '../processors/service_graph/index.js';
 
 export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   replayReceiverFactory,
@@ -32,4 +34,6 @@ export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   printFlowsExporterFactory,
   kernelSocketReceiverFactory,
   tlsUprobeFactory,
+  traceJoinProcessorFactory,
+  serviceGraphProcessorFactory,
 ];

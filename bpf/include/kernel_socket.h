@@ -75,7 +75,8 @@ struct ks_record {
 	__u8 method;          /* 138 H1_M_* */
 	__u8 flags;           /* 139 KS_F_* */
 	__u8 proto;           /* 140 KS_PROTO_*: how user space parses the captures */
-	__u8 _pad[3];         /* 141 */
+	__u8 tid[3];          /* 141 the thread that started the request, little-endian (tids < 2^22 = PID_MAX_LIMIT):
+	                       *     in-process nesting (src/tracing) pairs a client call with the request its thread serves */
 	/* 144: in ring-buffer records, req_len request bytes then resp_len response bytes follow. */
 };
 

@@ -186,6 +186,10 @@ static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_
 	s->r.family = c->family;
 	s->r.role = c->role;
 	s->r.method = method;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	s->r.tid[0] = tid;
+	s->r.tid[1] = tid >> 8;
+	s->r.tid[2] = tid >> 16;
 	return s;
 }
 

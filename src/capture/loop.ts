@@ -144,12 +144,18 @@ export class CaptureLoop {
       const p = protocols[i]!;
       if (!p.detect(rec)) continue;
       if (p.toSpans) {
+        const from = out.length;
         if (p.toSpans(rec, service, this.clock, out) !== undefined) this.c.parse.add();
+        const tid = rec.tid;
+        for (let j = from; j < out.length; j++) out[j]!.threadId = tid;
         return;
       }
       const span = p.toSpan(rec, service, this.clock);
       if (typeof span === 'string') this.c.parse.add();
-      else out.push(span);
+      else {
+        span.threadId = rec.tid;
+        out.push(span);
+      }
       return;
     }
     this.c.parse.add();

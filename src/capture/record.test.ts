@@ -13,7 +13,7 @@ const C_NAMES: Record<string, keyof typeof KS_OFF | '_pad' | 'req_content_length
   resp_bytes: 'respBytes', req_content_length: 'reqCl', resp_content_length: 'respCl', sk: 'sk', tgid: 'tgid', fd: 'fd',
   seq: 'seq', req_head_len: 'reqHead', resp_head_len: 'respHead', req_len: 'reqLen', resp_len: 'respLen',
   laddr: 'laddr', raddr: 'raddr', lport: 'lport', rport: 'rport', family: 'family', status: 'status', role: 'role',
-  reason: 'reason', method: 'method', flags: 'flags', proto: 'proto', _pad: '_pad',
+  reason: 'reason', method: 'method', flags: 'flags', proto: 'proto', tid: 'tid',
 };
 
 for (const object of ['kernel_socket', 'kernel_socket_large']) {

@@ -9,7 +9,7 @@ export const KS_HEADER_SIZE = 144;
 export const KS_OFF = {
   start: 0, end: 8, respStart: 16, last: 24, reqBytes: 32, respBytes: 40, reqCl: 48, respCl: 56, sk: 64,
   tgid: 72, fd: 76, seq: 80, reqHead: 84, respHead: 88, reqLen: 92, respLen: 94, laddr: 96, raddr: 112,
-  lport: 128, rport: 130, family: 132, status: 134, role: 136, reason: 137, method: 138, flags: 139, proto: 140,
+  lport: 128, rport: 130, family: 132, status: 134, role: 136, reason: 137, method: 138, flags: 139, proto: 140, tid: 141,
 } as const;
 
 export const KS_ROLE_SERVER = 1;
@@ -89,6 +89,12 @@ export class KsRecord {
     this.proto = view.getUint8(off + KS_OFF.proto);
     this.laddrAt = off + KS_OFF.laddr;
     this.raddrAt = off + KS_OFF.raddr;
+  }
+
+  /** The thread that started the request (3 bytes, little-endian): in-process nesting needs it. */
+  get tid(): number {
+    const at = this.off + KS_OFF.tid;
+    return this.view.getUint8(at) | (this.view.getUint8(at + 1) << 8) | (this.view.getUint8(at + 2) << 16);
   }
 
   get startNs(): bigint {

@@ -22,6 +22,7 @@ export const RTT_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1,
 const SERVICE = ['service.name', 'service.namespace'];
 const HTTP_SERVER = [...SERVICE, 'http.request.method', 'http.response.status_code', 'http.route', 'url.scheme', 'server.address', 'server.port'];
 const HTTP_CLIENT = HTTP_SERVER;
+const SERVICE_GRAPH = ['client', 'server', 'connection_type'];
 
 function histogram(name: string, promName: string, unit: string, description: string, buckets: readonly number[], attrs: readonly string[]): MetricDefinition {
   return { name, promName, instrument: 'histogram', unit, description, buckets, defaultAttributes: attrs };
@@ -44,6 +45,12 @@ export const METRICS = {
   tcpRtt: histogram('lumen.tcp.rtt', 'lumen_tcp_rtt_seconds', 's', 'Smoothed TCP round-trip time.', RTT_BUCKETS, [...SERVICE, 'peer.address']),
   tcpFailedConnections: { name: 'lumen.tcp.failed.connections', promName: 'lumen_tcp_failed_connections_total', instrument: 'counter', unit: '{connection}', description: 'TCP connections that failed (refused, reset, timed out).', defaultAttributes: [...SERVICE, 'reason', 'peer.address'] },
   tcpRetransmits: { name: 'lumen.tcp.retransmits', promName: 'lumen_tcp_retransmits_total', instrument: 'counter', unit: '{segment}', description: 'Retransmitted TCP segments.', defaultAttributes: [...SERVICE, 'peer.address'] },
+  // The service graph (processors/service_graph), with the names Tempo and the Collector's servicegraph connector
+  // use, so Grafana's service-graph view reads them as they are.
+  serviceGraphRequests: { name: 'traces_service_graph_request_total', promName: 'traces_service_graph_request_total', instrument: 'counter', unit: '{request}', description: 'Requests between two services (client -> server edges).', defaultAttributes: SERVICE_GRAPH },
+  serviceGraphFailed: { name: 'traces_service_graph_request_failed_total', promName: 'traces_service_graph_request_failed_total', instrument: 'counter', unit: '{request}', description: 'Failed requests between two services.', defaultAttributes: SERVICE_GRAPH },
+  serviceGraphServer: histogram('traces_service_graph_request_server_seconds', 'traces_service_graph_request_server_seconds', 's', 'Duration of requests between two services, as the server saw them.', DURATION_BUCKETS, SERVICE_GRAPH),
+  serviceGraphClient: histogram('traces_service_graph_request_client_seconds', 'traces_service_graph_request_client_seconds', 's', 'Duration of requests between two services, as the client saw them.', DURATION_BUCKETS, SERVICE_GRAPH),
 } as const satisfies Record<string, MetricDefinition>;
 
 const BY_NAME = new Map<string, MetricDefinition>(Object.values(METRICS).map((m) => [m.name, m]));

@@ -58,6 +58,11 @@ export interface Span {
   /** Span name; when '' exporters use defaultSpanName(). The routes processor sets "<METHOD> <route>". */
   name: string;
   http?: HttpInfo;
+  /**
+   * The OS thread that started the request (read its first byte: server; wrote it: client), when the receiver
+   * knows it. Lets src/tracing nest a client call under the request its thread was serving.
+   */
+  threadId?: number;
   /** Protocol and user attributes beyond the typed fields (db.*, rpc.*, attributes-processor actions). */
   attributes: Attributes;
 }

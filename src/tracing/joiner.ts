@@ -1,0 +1,136 @@
+import type { Span } from '../model/span.js';
+import { FifoMultiMap } from './multimap.js';
+import { Pending } from './pending.js';
+import { mirroredKey, tupleKey } from './tuple.js';
+
+export interface JoinerOptions {
+  /** How long a span waits for its relatives (parents end, and so arrive, after their children). */
+  waitMs: number;
+  /** Spans held at most; past it the oldest leave early (counted by the caller through `forced`). */
+  maxSpans: number;
+}
+
+/**
+ * A server's last write is stamped when the syscall returns; over loopback the client may have read those bytes
+ * (and stamped its end) a little before that.
+ */
+const WRITE_RETURN_SLACK_NS = 1_000_000n;
+
+/** Walks up at most this many parents: a guard against a cycle of equal timestamps, never reached by real chains. */
+const MAX_DEPTH = 64;
+
+/**
+ * Holds spans for a bounded window and finds each one's parent among the spans of this host:
+ *  - a client span's parent is the server span its thread was serving (same process and thread, the server
+ *    request read before the call was written and answered after its response came back; on a runtime that
+ *    serves many requests on one thread, Node's event loop, several qualify: the shortest is taken, a heuristic);
+ *  - a server span's parent is the client span at the other end of its connection (the tuple mirrored, the
+ *    call written before the request was read and its response read after the server wrote it).
+ * A parent is decided when the span (or a descendant) leaves, by then its parents, which end later, are held too.
+ */
+export class TraceJoiner {
+  private readonly queue: Pending[] = [];
+  private head = 0;
+  private readonly serversByPid = new FifoMultiMap<number, Pending>();
+  private readonly clientsByTuple = new FifoMultiMap<string, Pending>();
+  forced = 0;
+
+  constructor(private readonly opts: JoinerOptions) {}
+
+  get held(): number {
+    return this.queue.length - this.head;
+  }
+
+  add(spans: readonly Span[], nowMs: number): void {
+    for (const span of spans) {
+      const p = new Pending(span, nowMs);
+      this.queue.push(p);
+      if (span.kind === 'server') this.serversByPid.add(span.service.process.pid, p);
+      else if (span.kind === 'client') this.clientsByTuple.add(tupleKey(span.connection), p);
+    }
+  }
+
+  /** The spans whose window ended at nowMs (all with `all`, or the oldest past maxSpans), in arrival order, parents decided. */
+  drain(nowMs: number, all = false): Pending[] {
+    const cutoff = nowMs - this.opts.waitMs;
+    const excess = this.held - this.opts.maxSpans;
+    let end = this.head;
+    while (end < this.queue.length && (all || this.queue[end]!.arrivedMs <= cutoff || end - this.head < excess)) end++;
+    const out = this.queue.slice(this.head, end);
+    if (!all && excess > 0) for (const p of out) if (p.arrivedMs > cutoff) this.forced++;
+    // Decide before anything leaves the indexes: a parent may leave in the same drain.
+    for (const p of out) this.parentOf(p);
+    for (const p of out) this.forget(p);
+    this.head = end;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  /** The span's parent on this host (null: none), decided once. */
+  parentOf(p: Pending): Pending | null {
+    if (p.parent !== undefined) return p.parent;
+    const s = p.span;
+    let parent: Pending | null = null;
+    if (s.trace.parentSpanId !== '') {
+      p.link = 'external';
+    } else if (s.kind === 'server') {
+      parent = this.callerOf(s);
+      if (parent) {
+        p.link = 'connection';
+        parent.reached = true;
+      }
+    } else if (s.kind === 'client') {
+      parent = this.servingRequestOf(s);
+      if (parent) p.link = 'thread';
+    }
+    p.parent = parent;
+    return parent;
+  }
+
+  /** The first span up the parent chain without a parent on this host. */
+  rootOf(p: Pending): Pending {
+    let root = p;
+    for (let i = 0; i < MAX_DEPTH; i++) {
+      const up = this.parentOf(root);
+      if (!up) break;
+      root = up;
+    }
+    return root;
+  }
+
+  private callerOf(server: Span): Pending | null {
+    const list = this.clientsByTuple.get(mirroredKey(server.connection));
+    if (!list) return null;
+    let best: Pending | null = null;
+    for (const c of list) {
+      const cs = c.span;
+      if (cs.startUnixNano > server.startUnixNano || cs.endUnixNano + WRITE_RETURN_SLACK_NS < server.endUnixNano) continue;
+      if (!best || cs.startUnixNano > best.span.startUnixNano) best = c;
+    }
+    return best;
+  }
+
+  private servingRequestOf(client: Span): Pending | null {
+    const list = this.serversByPid.get(client.service.process.pid);
+    if (!list) return null;
+    const tid = client.threadId;
+    let best: Pending | null = null;
+    for (const p of list) {
+      const s = p.span;
+      if (s.startUnixNano > client.startUnixNano || s.endUnixNano < client.endUnixNano) continue;
+      if (tid !== undefined && s.threadId !== undefined && s.threadId !== tid) continue;
+      if (!best || s.endUnixNano - s.startUnixNano < best.span.endUnixNano - best.span.startUnixNano) best = p;
+    }
+    return best;
+  }
+
+  private forget(p: Pending): void {
+    p.left = true;
+    const span = p.span;
+    if (span.kind === 'server') this.serversByPid.remove(span.service.process.pid, p);
+    else if (span.kind === 'client') this.clientsByTuple.remove(tupleKey(span.connection), p);
+  }
+}

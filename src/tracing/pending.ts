@@ -1,0 +1,26 @@
+import type { Span } from '../model/span.js';
+
+/** How a span found its parent. */
+export type LinkKind =
+  /** a client call made by the thread serving a request of the same process */
+  | 'thread'
+  /** the server span of a connection whose client end is a client span on this host */
+  | 'connection'
+  /** the span already had a parent (an incoming or outgoing traceparent) */
+  | 'external'
+  | 'none';
+
+/** A span held by the joiner until its window ends. */
+export class Pending {
+  /** undefined: not decided yet (decided when the span or one of its descendants leaves). */
+  parent: Pending | null | undefined = undefined;
+  link: LinkKind = 'none';
+  /** A server span whose parent is this client span was found (the call reached an observed server). */
+  reached = false;
+  left = false;
+
+  constructor(
+    readonly span: Span,
+    readonly arrivedMs: number,
+  ) {}
+}
