@@ -14,7 +14,16 @@ export interface JoinerOptions {
  * A server's last write is stamped when the syscall returns; over loopback the client may have read those bytes
  * (and stamped its end) a little before that.
  */
-const WRITE_RETURN_SLACK_NS = 1_000_000n;
+const WRITE_RETURN_SLACK_NS = 1_000_000;
+
+/**
+ * Records reach user space about in the order they end (one ring buffer), not exactly (batches, CPUs): scans by
+ * arrival order start and stop this many spans beyond where time says they could.
+ */
+const ORDER_SLACK = 64;
+
+/** Index key of a process's thread (pids and tids are below 2^22, PID_MAX_LIMIT). */
+const threadKey = (pid: number, tid: number | undefined) => pid * 0x40_0000 + (tid ?? 0);
 
 /** Walks up at most this many parents: a guard against a cycle of equal timestamps, never reached by real chains. */
 const MAX_DEPTH = 64;
@@ -31,8 +40,10 @@ const MAX_DEPTH = 64;
 export class TraceJoiner {
   private readonly queue: Pending[] = [];
   private head = 0;
-  private readonly serversByPid = new FifoMultiMap<number, Pending>();
+  private readonly serversByThread = new FifoMultiMap<number, Pending>();
   private readonly clientsByTuple = new FifoMultiMap<string, Pending>();
+  private seq = 0;
+  private epoch: bigint | undefined;
   forced = 0;
 
   constructor(private readonly opts: JoinerOptions) {}
@@ -43,9 +54,10 @@ export class TraceJoiner {
 
   add(spans: readonly Span[], nowMs: number): void {
     for (const span of spans) {
-      const p = new Pending(span, nowMs);
+      this.epoch ??= span.startUnixNano - 3_600_000_000_000n;
+      const p = new Pending(span, nowMs, this.seq++, this.epoch);
       this.queue.push(p);
-      if (span.kind === 'server') this.serversByPid.add(span.service.process.pid, p);
+      if (span.kind === 'server') this.serversByThread.add(threadKey(span.service.process.pid, span.threadId), p);
       else if (span.kind === 'client') this.clientsByTuple.add(tupleKey(span.connection), p);
     }
   }
@@ -77,13 +89,13 @@ export class TraceJoiner {
     if (s.trace.parentSpanId !== '') {
       p.link = 'external';
     } else if (s.kind === 'server') {
-      parent = this.callerOf(s);
+      parent = this.callerOf(p);
       if (parent) {
         p.link = 'connection';
         parent.reached = true;
       }
     } else if (s.kind === 'client') {
-      parent = this.servingRequestOf(s);
+      parent = this.servingRequestOf(p);
       if (parent) p.link = 'thread';
     }
     p.parent = parent;
@@ -101,36 +113,55 @@ export class TraceJoiner {
     return root;
   }
 
-  private callerOf(server: Span): Pending | null {
-    const list = this.clientsByTuple.get(mirroredKey(server.connection));
+  private callerOf(server: Pending): Pending | null {
+    const list = this.clientsByTuple.get(mirroredKey(server.span.connection));
     if (!list) return null;
     let best: Pending | null = null;
     for (const c of list) {
-      const cs = c.span;
-      if (cs.startUnixNano > server.startUnixNano || cs.endUnixNano + WRITE_RETURN_SLACK_NS < server.endUnixNano) continue;
-      if (!best || cs.startUnixNano > best.span.startUnixNano) best = c;
+      if (c.start > server.start || c.end + WRITE_RETURN_SLACK_NS < server.end) continue;
+      if (!best || c.start > best.start) best = c;
     }
     return best;
   }
 
-  private servingRequestOf(client: Span): Pending | null {
-    const list = this.serversByPid.get(client.service.process.pid);
+  /**
+   * The shortest server span of the client's thread enclosing it. Candidates end after the client, so arrive
+   * after it: the scan starts at the client's arrival and stops once a candidate would end too late to be shorter.
+   */
+  private servingRequestOf(client: Pending): Pending | null {
+    const list = this.serversByThread.get(threadKey(client.span.service.process.pid, client.span.threadId));
     if (!list) return null;
-    const tid = client.threadId;
     let best: Pending | null = null;
-    for (const p of list) {
-      const s = p.span;
-      if (s.startUnixNano > client.startUnixNano || s.endUnixNano < client.endUnixNano) continue;
-      if (tid !== undefined && s.threadId !== undefined && s.threadId !== tid) continue;
-      if (!best || s.endUnixNano - s.startUnixNano < best.span.endUnixNano - best.span.startUnixNano) best = p;
+    let bestDur = Infinity;
+    let pastBound = 0;
+    for (let i = firstAtOrAfter(list, client.seq - ORDER_SLACK); i < list.length; i++) {
+      const s = list[i]!;
+      if (s.end - client.start > bestDur && ++pastBound > ORDER_SLACK) break;
+      if (s.start > client.start || s.end < client.end) continue;
+      const dur = s.end - s.start;
+      if (dur < bestDur) {
+        best = s;
+        bestDur = dur;
+      }
     }
     return best;
   }
 
   private forget(p: Pending): void {
-    p.left = true;
     const span = p.span;
-    if (span.kind === 'server') this.serversByPid.remove(span.service.process.pid, p);
+    if (span.kind === 'server') this.serversByThread.remove(threadKey(span.service.process.pid, span.threadId), p);
     else if (span.kind === 'client') this.clientsByTuple.remove(tupleKey(span.connection), p);
   }
+}
+
+/** The index of the first span of `list` (in arrival order) that arrived at or after `seq`. */
+function firstAtOrAfter(list: readonly Pending[], seq: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

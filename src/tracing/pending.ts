@@ -17,10 +17,18 @@ export class Pending {
   link: LinkKind = 'none';
   /** A server span whose parent is this client span was found (the call reached an observed server). */
   reached = false;
-  left = false;
+  /** Start and end in ns since the joiner's epoch, as numbers: the candidate scans compare without BigInts. */
+  readonly start: number;
+  readonly end: number;
 
   constructor(
     readonly span: Span,
     readonly arrivedMs: number,
-  ) {}
+    /** Arrival order in the joiner. */
+    readonly seq: number,
+    epoch: bigint,
+  ) {
+    this.start = Number(span.startUnixNano - epoch);
+    this.end = Number(span.endUnixNano - epoch);
+  }
 }
