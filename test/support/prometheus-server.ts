@@ -30,6 +30,8 @@ export interface PrometheusOptions {
   targets: string[];
   metricsPath?: string;
   scrapeInterval?: string;
+  /** Keep the job/instance labels the targets expose (default true); false when several targets expose the same series. */
+  honorLabels?: boolean;
 }
 
 export async function startPrometheus(o: PrometheusOptions): Promise<PrometheusServer> {
@@ -41,7 +43,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<PrometheusS
     'scrape_configs:',
     '  - job_name: lumen',
     `    metrics_path: ${o.metricsPath ?? '/metrics'}`,
-    '    honor_labels: true',
+    `    honor_labels: ${o.honorLabels ?? true}`,
     '    static_configs:',
     `      - targets: [${o.targets.map((t) => JSON.stringify(t)).join(', ')}]`,
     '',
