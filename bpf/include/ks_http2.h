@@ -128,16 +128,10 @@ static __always_inline void ks_h2_begin(struct ks_io *io, struct ks_conn *c, str
 	o->r.last_ns = io->ts_end;
 	o->r.req_content_length = d->phase ? d->left : 0;
 	o->r.resp_content_length = -1;
-	o->r.sk = c->sk;
+	ks_record_conn(&o->r, c);
 	o->r.tgid = io->tgid;
 	o->r.fd = io->fd;
 	o->r.seq = c->tail++;
-	__builtin_memcpy(o->r.laddr, c->laddr, 16);
-	__builtin_memcpy(o->r.raddr, c->raddr, 16);
-	o->r.lport = c->lport;
-	o->r.rport = c->rport;
-	o->r.family = c->family;
-	o->r.role = c->role;
 	o->r.reason = KS_REASON_CHUNK;
 	o->r.flags = io->egress ? KS_F_H2_EGRESS : 0;
 	o->r.proto = KS_PROTO_HTTP2;

@@ -57,6 +57,18 @@ __noinline int ks_emit(__u64 sock, __u32 seq, __u32 reason)
 	return 1;
 }
 
+/* A record's connection fields (socket, addresses, ports, family, role) from its connection. */
+static __always_inline void ks_record_conn(struct ks_record *r, struct ks_conn *c)
+{
+	r->sk = c->sk;
+	__builtin_memcpy(r->laddr, c->laddr, 16);
+	__builtin_memcpy(r->raddr, c->raddr, 16);
+	r->lport = c->lport;
+	r->rport = c->rport;
+	r->family = c->family;
+	r->role = c->role;
+}
+
 /*
  * A header-only record saying connection c ended (or is no longer followed): for protocols whose state lives
  * in user space (HTTP/2 streams), which has no slot to flush.
@@ -73,16 +85,10 @@ static __always_inline void ks_conn_close_record(struct ks_conn *c, __u32 reason
 	o->r.last_ns = now;
 	o->r.req_content_length = -1;
 	o->r.resp_content_length = -1;
-	o->r.sk = c->sk;
+	ks_record_conn(&o->r, c);
 	o->r.tgid = c->tgid;
 	o->r.fd = -1;
 	o->r.seq = c->tail;
-	__builtin_memcpy(o->r.laddr, c->laddr, 16);
-	__builtin_memcpy(o->r.raddr, c->raddr, 16);
-	o->r.lport = c->lport;
-	o->r.rport = c->rport;
-	o->r.family = c->family;
-	o->r.role = c->role;
 	o->r.reason = reason;
 	o->r.proto = c->proto;
 	if (lumen_rb_output(&ks_events, o, KS_RECORD_HEADER_SIZE))
@@ -175,16 +181,10 @@ static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_
 	s->r.last_ns = now;
 	s->r.req_content_length = -1;
 	s->r.resp_content_length = -1;
-	s->r.sk = c->sk;
+	ks_record_conn(&s->r, c);
 	s->r.tgid = io->tgid;
 	s->r.fd = io->fd;
 	s->r.seq = seq;
-	__builtin_memcpy(s->r.laddr, c->laddr, 16);
-	__builtin_memcpy(s->r.raddr, c->raddr, 16);
-	s->r.lport = c->lport;
-	s->r.rport = c->rport;
-	s->r.family = c->family;
-	s->r.role = c->role;
 	s->r.method = method;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	s->r.tid[0] = tid;

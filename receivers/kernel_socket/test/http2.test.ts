@@ -8,12 +8,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Span } from '../../../src/model/span.js';
-import { packageRoot } from '../../../src/bpf/index.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
+import { grpcGo } from './grpc-go.js';
 import { PROGRAMS, startProc, startTrackedAgent, stopAllProcs, tempDir, waitForPort, type Agent, type Proc } from './support.js';
 
 const MARKER = 'lumen-h2-test';
@@ -33,22 +32,6 @@ after(() => cleanUp(
 
 const grpcJs = join(PROGRAMS, 'http2', 'grpc.mjs');
 const show = (s: Span) => `${s.kind} ${s.protocol} ${s.name} pid=${s.service.process.pid} ${JSON.stringify(s.attributes)} ${s.http ? JSON.stringify(s.http) : ''}`;
-
-/** The Go gRPC program, built once per source in GOPATH mode against Debian's packages (no module download). */
-function grpcGo(): string {
-  const src = join(PROGRAMS, 'http2', 'grpcgo', 'main.go');
-  const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
-  const cache = join(packageRoot(), 'build', 'test-programs');
-  const out = join(cache, `grpcgo-${hash}`);
-  if (existsSync(out)) return out;
-  mkdirSync(cache, { recursive: true });
-  const tmp = `${out}.tmp${process.pid}`;
-  execFileSync('go', ['build', '-o', tmp, src], {
-    env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOPROXY: 'off', GOFLAGS: '', GOCACHE: join(cache, 'gocache') }, stdio: 'pipe',
-  });
-  execFileSync('mv', [tmp, out]);
-  return out;
-}
 
 async function server(cmd: string, args: string[], port: number): Promise<Proc> {
   if (!tracked) await startAgent(); // the first test starts it late, after its connection is up

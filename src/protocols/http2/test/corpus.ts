@@ -7,6 +7,9 @@ import { createServer, connect as h2connect } from 'node:http2';
 import { createServer as tcpServer, connect as tcpConnect, type AddressInfo } from 'node:net';
 import { payloadKept } from '../frames.js';
 
+/** Sent by the corpus's fourth request: its span continues this trace. */
+export const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
 export interface Truth {
   path: string;
   method: string;
@@ -67,7 +70,9 @@ export async function captureCorpus(requests = 24): Promise<Corpus> {
     const path = i % 5 === 4 ? `/missing/${i}` : `/api/items/${i % 3}?page=${i}`;
     const method = i % 2 ? 'POST' : 'GET';
     const body = method === 'POST' ? 'b'.repeat(10 + i) : '';
-    const req = session.request({ ':method': method, ':path': path, 'user-agent': 'lumen-corpus', 'x-trace': `t${i}` }, { endStream: !body });
+    const headers: Record<string, string> = { ':method': method, ':path': path, 'user-agent': 'lumen-corpus', 'x-trace': `t${i}` };
+    if (i === 3) headers['traceparent'] = TRACEPARENT;
+    const req = session.request(headers, { endStream: !body });
     if (body) req.end(body);
     const status = await new Promise<number>((resolve) => req.on('response', (h) => resolve(Number(h[':status']))));
     let got = 0;

@@ -9,20 +9,12 @@ import fc from 'fast-check';
 import { HpackDecoder, Http2Connection, http2Span, type Http2Call } from '../index.js';
 import { captureCorpus } from './corpus.js';
 import type { Service } from '../../../model/service.js';
+import { xorshift32 } from '../../../../test/support/xorshift.js';
 
 const SERVICE = { name: 'fuzz', namespace: '', instanceId: 'x', attributes: {}, process: { pid: 1 } } as unknown as Service;
 const CONN = { peerAddress: '127.0.0.1', peerPort: 1, hostAddress: '127.0.0.1', hostPort: 2 };
 
-/** xorshift32: the loop's inputs are reproducible from the seed printed on failure. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s;
-  };
-}
+const rng = xorshift32;
 
 function mutate(src: Buffer, r: () => number): Buffer {
   const kind = r() % 5;

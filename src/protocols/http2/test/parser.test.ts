@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Http2Connection, HpackDecoder, huffmanDecode, huffmanEncode, type Http2Call } from '../index.js';
-import { captureCorpus } from './corpus.js';
+import { Http2Connection, HpackDecoder, http2Span, huffmanDecode, huffmanEncode, type Http2Call } from '../index.js';
+import type { Service } from '../../../model/service.js';
+import { captureCorpus, TRACEPARENT } from './corpus.js';
 
 test('Huffman: every byte value round-trips; EOS and bad padding are refused', () => {
   const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('latin1');
@@ -55,7 +56,17 @@ test('a real Node http2 connection (nghttp2 HPACK, Huffman, dynamic table) decod
       assert.equal(c.request.dataBytes, t.requestBytes);
       assert.equal(c.response.dataBytes, t.responseBytes);
       assert.equal(c.request.unknown + c.response.unknown, 0);
+      const span = http2Span({ call: c, scheme: 'http', startUnixNano: 1n, endUnixNano: 2n, service: {} as Service, connection: { peerAddress: '', peerPort: 0, hostAddress: '', hostPort: 0 } });
+      assert.equal(span.kind, role);
+      assert.equal(span.attributes['network.protocol.version'], '2');
+      assert.equal(span.http?.path, t.path.split('?')[0]);
+      if (t.path.includes('?')) assert.equal(span.http?.query, t.path.split('?')[1]);
+      if (c.request.headers.has('traceparent')) {
+        assert.equal(span.trace.traceId, TRACEPARENT.slice(3, 35), 'traceparent in HEADERS continues the trace');
+        assert.equal(span.trace.parentSpanId, TRACEPARENT.slice(36, 52));
+      } else assert.equal(span.trace.parentSpanId, '');
     }
+    assert.equal(calls.filter((c) => c.request.headers.has('traceparent')).length, 1);
   }
 });
 

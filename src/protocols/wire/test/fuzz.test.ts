@@ -13,18 +13,11 @@ import { memcachedParser } from '../../memcached/index.js';
 import { kafkaParser } from '../../kafka/index.js';
 import type { WireOperation, WireParser } from '../index.js';
 import { KAFKA, MEMCACHED, MYSQL, POSTGRES, REDIS } from './corpus.js';
+import { xorshift32 } from '../../../../test/support/xorshift.js';
 
 const N = 1_000_000;
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s;
-  };
-}
+const rng = xorshift32;
 
 const WORD = /^[A-Za-z_][A-Za-z0-9_.|-]{0,31}$/;
 

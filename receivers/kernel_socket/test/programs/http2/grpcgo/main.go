@@ -11,7 +11,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -144,5 +147,28 @@ func main() {
 		}
 		wg.Wait()
 		print("many", map[string]int{"ok": ok})
+	case "load":
+		// load SECONDS CONCURRENCY: unary calls as fast as they come back, on this one connection
+		secs, _ := strconv.Atoi(os.Args[4])
+		workers, _ := strconv.Atoi(os.Args[5])
+		var calls, failed int64
+		deadline := time.Now().Add(time.Duration(secs) * time.Second)
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := make([]byte, 64)
+				for time.Now().Before(deadline) {
+					if unary("/helloworld.Greeter/SayHello", body)["code"] == 0 {
+						atomic.AddInt64(&calls, 1)
+					} else {
+						atomic.AddInt64(&failed, 1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		print("load", map[string]int64{"calls": calls, "failed": failed})
 	}
 }
