@@ -132,6 +132,7 @@ static __always_inline void ks_h2_begin(struct ks_io *io, struct ks_conn *c, str
 	o->r.tgid = io->tgid;
 	o->r.fd = io->fd;
 	o->r.seq = c->tail++;
+	ks_record_tid(&o->r); /* the thread of this call: a stream's spans get the thread of the call that ends it */
 	o->r.reason = KS_REASON_CHUNK;
 	o->r.flags = io->egress ? KS_F_H2_EGRESS : 0;
 	o->r.proto = KS_PROTO_HTTP2;

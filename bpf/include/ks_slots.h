@@ -69,6 +69,15 @@ static __always_inline void ks_record_conn(struct ks_record *r, struct ks_conn *
 	r->role = c->role;
 }
 
+/* The thread running now (that started the request) into the record, little-endian in 3 bytes. */
+static __always_inline void ks_record_tid(struct ks_record *r)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	r->tid[0] = tid;
+	r->tid[1] = tid >> 8;
+	r->tid[2] = tid >> 16;
+}
+
 /*
  * A header-only record saying connection c ended (or is no longer followed): for protocols whose state lives
  * in user space (HTTP/2 streams), which has no slot to flush.
@@ -186,10 +195,7 @@ static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_
 	s->r.fd = io->fd;
 	s->r.seq = seq;
 	s->r.method = method;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	s->r.tid[0] = tid;
-	s->r.tid[1] = tid >> 8;
-	s->r.tid[2] = tid >> 16;
+	ks_record_tid(&s->r);
 	return s;
 }
 
