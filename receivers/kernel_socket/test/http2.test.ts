@@ -11,6 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Span } from '../../../src/model/span.js';
+import { spanBatch } from '../../../src/model/batch.js';
+import { MetricAggregator } from '../../../src/metrics/index.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
 import { grpcGo } from './grpc-go.js';
 import { PROGRAMS, startProc, startTrackedAgent, stopAllProcs, tempDir, waitForPort, type Agent, type Proc } from './support.js';
@@ -90,6 +92,15 @@ async function expectBasic(clientPid: number, serverPid: number): Promise<void> 
     for (const [i, [m, st, rq, rs]] of want.entries()) expectGrpc(spans[i]!, kind, m, st, rq, rs);
     assert.equal(spans[2]!.attributes['rpc.grpc.status_code'], 5);
     assert.equal(spans[2]!.attributes['error.type'], kind === 'client' ? 'NOT_FOUND' : undefined, 'NOT_FOUND is a client error, not a server one');
+    // the metrics the exporters publish from these spans: rpc_{server,client}_call_duration_seconds per method and status
+    const metrics = new MetricAggregator();
+    metrics.consume(spanBatch(spans));
+    const rpc = metrics.collect().find((m) => m.def.promName === `rpc_${kind}_call_duration_seconds`);
+    assert.ok(rpc, `rpc_${kind}_call_duration_seconds`);
+    const series = rpc.series.map((x) => Object.fromEntries(x.names.map((n, i) => [n, x.values[i]]).concat([['count', x.count]])));
+    for (const [m, st] of want.map(([m, st]) => [m, st])) {
+      assert.ok(series.some((x) => x['rpc.method'] === m && x['rpc.response.status_code'] === st && x['rpc.system.name'] === 'grpc' && x['count'] === 1), `${m} ${st} in ${JSON.stringify(series)}`);
+    }
   }
 }
 
