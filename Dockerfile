@@ -5,9 +5,10 @@
 #
 # The agent needs the host's PID namespace (to see the processes it instruments), BPF privileges (--privileged,
 # or the capability list of docs/deployment/capabilities.md) and the host network for its Prometheus endpoint
-# (0.0.0.0:9400 in the image). Mount your own configuration over /opt/lumen/pipelines.yaml, or pass
-# `run -c /path/in/container.yaml`. Building reads the build host's /sys/kernel/btf/vmlinux to generate
-# vmlinux.h; the probes are CO-RE, so the image runs on any kernel with BTF.
+# (0.0.0.0:9400 in the image). Mount your own configuration over /opt/lumen/pipelines.yaml, pass
+# `run -c /path/in/container.yaml`, or configure it the Beyla way with BEYLA_*/OTEL_* variables alone.
+# Building reads the build host's /sys/kernel/btf/vmlinux to generate vmlinux.h; the probes are CO-RE, so the
+# image runs on any kernel with BTF.
 #
 # Only two sources are used: Debian's packages (apt) and the npm registry. Node.js itself comes from the npm
 # registry's node-linux-<arch> package (the official release binaries), checked against a pinned SHA-512, so
@@ -87,7 +88,8 @@ COPY --from=build /opt/lumen/bin ./bin
 COPY --from=build /opt/lumen/build/bpf/*.bpf.o ./build/bpf/
 COPY --from=build /opt/lumen/build/Release/lumen_bpf.node ./build/Release/
 COPY --from=build /opt/lumen/pipelines.yaml ./
-RUN ln -s /opt/lumen/bin/lumen.js /usr/local/bin/lumen
+COPY deploy/container/entrypoint.sh /usr/local/bin/lumen-entrypoint
+RUN ln -s /opt/lumen/bin/lumen.js /usr/local/bin/lumen && mkdir -p /var/lib/lumen
 # Inside a container the metrics endpoint must listen beyond loopback.
 ENV LUMEN_PROMETHEUS_ENDPOINT=0.0.0.0:9400 \
     NODE_ENV=production
@@ -103,5 +105,6 @@ LABEL org.opencontainers.image.title="lumen" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.base.name="debian:bookworm-slim"
-ENTRYPOINT ["node", "/opt/lumen/bin/lumen.js"]
+# `lumen ARGS`; with BEYLA_*/OTEL_EBPF_* variables they alone configure it (deploy/container/entrypoint.sh).
+ENTRYPOINT ["/usr/local/bin/lumen-entrypoint"]
 CMD ["run"]

@@ -68,6 +68,13 @@ test('the image builds (base from mmdebstrap, the rest the Dockerfile), then run
   assert.equal(info.Labels['org.opencontainers.image.version'], version);
   assert.match((info.Healthcheck ?? info.Config.Healthcheck)?.Test.join(' ') ?? '', /metrics/, 'the image has a HEALTHCHECK');
 
+  // Beyla's way: the variables alone configure Lumen in the container (the entrypoint's empty working directory).
+  const beyla = spawnSync('podman', ['run', '--rm', '-e', `BEYLA_OPEN_PORT=${SERVER_PORT}`, '-e', 'BEYLA_PROMETHEUS_PORT=9400', IMAGE, 'validate', '--print-pipeline'],
+    { env, encoding: 'utf8' });
+  assert.equal(beyla.status, 0, beyla.stderr);
+  assert.match(beyla.stdout, new RegExp(`open_ports: "?${SERVER_PORT}"?`));
+  assert.match(beyla.stdout, /endpoint: "?0\.0\.0\.0:9400"?/);
+
   await startHostServer();
   removeContainers('lumen', 'lumen-caps');
 
