@@ -113,11 +113,19 @@ export class TraceJoiner {
     return root;
   }
 
+  /**
+   * The client span at the other end of the server span's connection that was in progress when its request was read.
+   * Calls end after the server span, so arrive after it: the scan starts at the server span's arrival.
+   */
   private callerOf(server: Pending): Pending | null {
     const list = this.clientsByTuple.get(mirroredKey(server.span.connection));
     if (!list) return null;
+    const items = list.items;
     let best: Pending | null = null;
-    for (const c of list) {
+    let pastBest = 0;
+    for (let i = firstAtOrAfter(items, list.head, server.seq - ORDER_SLACK); i < items.length; i++) {
+      const c = items[i]!;
+      if (best && ++pastBest > ORDER_SLACK) break;
       if (c.start > server.start || c.end + WRITE_RETURN_SLACK_NS < server.end) continue;
       if (!best || c.start > best.start) best = c;
     }
@@ -134,8 +142,9 @@ export class TraceJoiner {
     let best: Pending | null = null;
     let bestDur = Infinity;
     let pastBound = 0;
-    for (let i = firstAtOrAfter(list, client.seq - ORDER_SLACK); i < list.length; i++) {
-      const s = list[i]!;
+    const items = list.items;
+    for (let i = firstAtOrAfter(items, list.head, client.seq - ORDER_SLACK); i < items.length; i++) {
+      const s = items[i]!;
       if (s.end - client.start > bestDur && ++pastBound > ORDER_SLACK) break;
       if (s.start > client.start || s.end < client.end) continue;
       const dur = s.end - s.start;
@@ -154,9 +163,9 @@ export class TraceJoiner {
   }
 }
 
-/** The index of the first span of `list` (in arrival order) that arrived at or after `seq`. */
-function firstAtOrAfter(list: readonly Pending[], seq: number): number {
-  let lo = 0;
+/** The index of the first span of `list` from `from` on (in arrival order) that arrived at or after `seq`. */
+function firstAtOrAfter(list: readonly Pending[], from: number, seq: number): number {
+  let lo = from;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;

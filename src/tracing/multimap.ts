@@ -1,23 +1,38 @@
-/** Lists per key, appended in arrival order and removed from the front (the joiner's spans leave in that order). */
+/** One key's values in arrival order: `items[head..]` are live (leaving from the front costs no copy). */
+export interface FifoList<V> {
+  readonly items: V[];
+  head: number;
+}
+
+/** Lists per key, appended in arrival order and removed (almost always) from the front: the joiner's spans leave in that order. */
 export class FifoMultiMap<K, V> {
-  private readonly lists = new Map<K, V[]>();
+  private readonly lists = new Map<K, FifoList<V>>();
 
   add(key: K, value: V): void {
     const l = this.lists.get(key);
-    if (l) l.push(value);
-    else this.lists.set(key, [value]);
+    if (l) l.items.push(value);
+    else this.lists.set(key, { items: [value], head: 0 });
   }
 
-  get(key: K): readonly V[] | undefined {
+  get(key: K): FifoList<V> | undefined {
     return this.lists.get(key);
   }
 
   remove(key: K, value: V): void {
     const l = this.lists.get(key);
     if (!l) return;
-    const i = l[0] === value ? 0 : l.indexOf(value);
-    if (i >= 0) l.splice(i, 1);
-    if (l.length === 0) this.lists.delete(key);
+    if (l.items[l.head] === value) {
+      l.head++;
+    } else {
+      const i = l.items.indexOf(value, l.head);
+      if (i >= 0) l.items.splice(i, 1);
+    }
+    if (l.head === l.items.length) {
+      this.lists.delete(key);
+    } else if (l.head > 1024 && l.head * 2 > l.items.length) {
+      l.items.splice(0, l.head);
+      l.head = 0;
+    }
   }
 
   get size(): number {
