@@ -276,3 +276,10 @@ test('a bad value from a variable is that variable\'s error (exit 2), saying whi
     'BEYLA_PROMETHEUS_PATH: must match /^/\\S*$/, got "metrics" (it sets exporters.prometheus.path)',
   ]);
 });
+
+test('BEYLA_* variables next to a Lumen pipelines file are warned about, not silently ignored', () => {
+  const lumen = readFileSync(new URL('../pipelines.yaml', import.meta.url), 'utf8');
+  const t = translate(lumen, { BEYLA_OPEN_PORT: '8080', BEYLA_CONFIG_PATH: 'x' }, 'pipelines.yaml');
+  assert.equal(t.doc, undefined, 'read as Lumen');
+  assert.deepEqual(t.warnings, ['BEYLA_OPEN_PORT: warning: ignored: pipelines.yaml is a Lumen pipelines file; BEYLA_*/OTEL_EBPF_* variables apply to Beyla/OBI configurations (run without the file, or write the option in it)']);
+});

@@ -10,7 +10,7 @@ import { checkGraph } from './graph.js';
 import { COMPONENT_ID, PIPELINE_ID, SECTIONS, SECTION_KIND, type LumenConfig, rootSchema, serviceSchema } from './schema.js';
 import { ConfigSource } from './source.js';
 import type { Env } from './env.js';
-import { isBeylaShape, translateBeyla, type BeylaTranslation, type Flavor } from './beyla/index.js';
+import { ignoredBeylaVariables, isBeylaShape, translateBeyla, type BeylaTranslation, type Flavor } from './beyla/index.js';
 
 export type StageName = Exclude<Stage, 'construction'>;
 
@@ -71,6 +71,8 @@ export function validateConfig(input: ConfigInput, registry: FactoryRegistry): V
     beyla = translateBeyla(source, file, { env, flavor: input.flavor, knows: (kind, option) => knowsOption(registry, kind, option) });
     source = beyla.source;
     parseIssues = beyla.issues;
+  } else if (input.yaml !== undefined) {
+    parseIssues.push(...ignoredBeylaVariables(env, file));
   }
   const stages: StageReport[] = [];
   const add = (stage: Stage, found: ConfigIssue[]): boolean => {

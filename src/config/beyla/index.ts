@@ -74,6 +74,20 @@ export function translateBeyla(file: ConfigSource | null, name: string, o: Beyla
   return { source, printable, issues: [...overlay.issues, ...reader.issues], flavor, relocate };
 }
 
+/**
+ * A Lumen pipelines file with BEYLA_* / OTEL_EBPF_* variables set: they would change a Beyla/OBI configuration,
+ * not this one — said once per variable, never silently ignored.
+ */
+export function ignoredBeylaVariables(env: Env, file: string): ConfigIssue[] {
+  return Object.keys(env)
+    .filter((n) => /^(BEYLA|OTEL_EBPF)_/.test(n) && !n.endsWith('_CONFIG_PATH') && (env[n] ?? '').trim() !== '')
+    .sort()
+    .map((n) => ({
+      severity: 'warning', stage: 'parse', file: '', path: [n],
+      message: `ignored: ${file || 'this configuration'} is a Lumen pipelines file; BEYLA_*/OTEL_EBPF_* variables apply to Beyla/OBI configurations (run without the file, or write the option in it)`,
+    }));
+}
+
 /** discovery, receivers, processors, exporters, service: the order pipelines.yaml is read in. */
 function canonicalOrder(doc: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
