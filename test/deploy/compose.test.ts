@@ -132,12 +132,29 @@ test('Grafana provisioning: data sources and the dashboards folder in the docume
   assert.ok(mount, `a volume mounts ${provider!.options.path}`);
   const dir = mount.split(':')[0]!;
   assert.equal(dir, join(ROOT, 'deploy/grafana/dashboards'));
-  // The dashboards there (deploy/grafana/dashboards) are Grafana dashboard JSON using the provisioned data sources.
+  // The dashboards there (deploy/grafana/dashboards) are Grafana dashboard JSON whose data sources are provisioned:
+  // a fixed uid must be one of ours, a type (or a `datasource` variable's query) must have a data source.
   const uids = new Set(ds.datasources.map((d) => d.uid));
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+  const types = new Set(ds.datasources.map((d) => d.type));
+  const files = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  assert.ok(files.length > 0, `dashboards in ${dir}`);
+  for (const f of files) {
     const d = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { title?: string; panels?: unknown[] };
-    assert.ok(d.title && Array.isArray(d.panels), `${f} is a dashboard`);
-    for (const [, uid] of JSON.stringify(d).matchAll(/"datasource":\{[^}]*"uid":"([^"$][^"]*)"/g)) assert.ok(uids.has(uid!), `${f}: datasource uid ${uid} is provisioned`);
+    assert.ok(d.title && Array.isArray(d.panels) && d.panels.length > 0, `${f} is a dashboard with panels`);
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      if (!node || typeof node !== 'object') return;
+      const o = node as Record<string, unknown>;
+      const ref = o['datasource'];
+      if (ref && typeof ref === 'object') {
+        const { uid, type } = ref as { uid?: string; type?: string };
+        if (uid && !uid.startsWith('$')) assert.ok(uids.has(uid), `${f}: data source uid ${uid} is provisioned`);
+        if (type) assert.ok(types.has(type), `${f}: a ${type} data source is provisioned`);
+      }
+      if (o['type'] === 'datasource' && typeof o['query'] === 'string') assert.ok(types.has(o['query']), `${f}: a ${o['query']} data source is provisioned`);
+      Object.values(o).forEach(visit);
+    };
+    visit(d);
   }
 });
 
