@@ -34,7 +34,8 @@ export class KernelSocketReceiver implements Receiver {
     this.loop = new CaptureLoop({
       name: 'kernel_socket',
       logger: ctx.logger,
-      protocols: machineProtocols('http', config.protocols, config.databases),
+      protocols: machineProtocols('http', config.protocols, config.databases, (protocol, kind) =>
+        t.counter('lumen_kernel_socket_wire_requests_not_spanned_total', 'Database/broker requests recognised but not made spans (Kafka API keys other than Produce and Fetch), by protocol and kind.', { protocol, kind })),
       captureMax: this.captureMax,
       requestTimeoutMs: this.timeoutMs,
       pollMs: Math.max(1, Math.round(config.poll_interval)),

@@ -44,7 +44,8 @@ export class TlsUprobeReceiver implements Receiver {
     this.loop = new CaptureLoop({
       name: 'tls_uprobe',
       logger: ctx.logger,
-      protocols: machineProtocols('https', config.protocols, config.databases),
+      protocols: machineProtocols('https', config.protocols, config.databases, (protocol, kind) =>
+        t.counter('lumen_tls_wire_requests_not_spanned_total', 'Database/broker requests in decrypted bytes recognised but not made spans (Kafka API keys other than Produce and Fetch).', { protocol, kind })),
       captureMax: SMALL_CAPTURE_MAX,
       requestTimeoutMs: config.request_timeout,
       pollMs: Math.max(1, config.poll_interval),

@@ -5,7 +5,7 @@ import { mysqlParser } from '../protocols/mysql/index.js';
 import { redisParser } from '../protocols/redis/index.js';
 import { memcachedParser } from '../protocols/memcached/index.js';
 import { kafkaParser } from '../protocols/kafka/index.js';
-import { KS_PROTO, wireProtocol } from './wire.js';
+import { KS_PROTO, wireProtocol, type OtherRequests } from './wire.js';
 import { http1Protocol } from './http1.js';
 import { http2Protocol } from './http2.js';
 
@@ -58,20 +58,21 @@ export function wireRodata(enabled: readonly string[], o: DatabaseOptions, captu
   };
 }
 
-/** The CaptureProtocols of a machine receiver: HTTP/1 always, HTTP/2 and the wire protocols when enabled. */
-export function machineProtocols(scheme: 'http' | 'https', enabled: readonly string[], o: DatabaseOptions): CaptureProtocol[] {
-  return [http1Protocol(scheme), ...(enabled.includes('http2') ? [http2Protocol(scheme)] : []), ...wireProtocols(enabled, o)];
+/** The CaptureProtocols of a machine receiver: HTTP/1 always, HTTP/2 and the wire protocols when enabled;
+ * `others` counts wire requests that are not spans. */
+export function machineProtocols(scheme: 'http' | 'https', enabled: readonly string[], o: DatabaseOptions, others?: OtherRequests): CaptureProtocol[] {
+  return [http1Protocol(scheme), ...(enabled.includes('http2') ? [http2Protocol(scheme)] : []), ...wireProtocols(enabled, o, others)];
 }
 
-/** The CaptureProtocols of the enabled wire protocols. */
-export function wireProtocols(enabled: readonly string[], o: DatabaseOptions): CaptureProtocol[] {
+/** The CaptureProtocols of the enabled wire protocols; `others` counts requests that are not spans. */
+export function wireProtocols(enabled: readonly string[], o: DatabaseOptions, others?: OtherRequests): CaptureProtocol[] {
   const opts = { queryText: o.query_text };
   const all: Record<WireProtocolName, () => CaptureProtocol> = {
-    postgresql: () => wireProtocol(KS_PROTO.postgresql, postgresParser, opts),
-    mysql: () => wireProtocol(KS_PROTO.mysql, mysqlParser, opts),
-    redis: () => wireProtocol(KS_PROTO.redis, redisParser, opts),
-    memcached: () => wireProtocol(KS_PROTO.memcached, memcachedParser, opts),
-    kafka: () => wireProtocol(KS_PROTO.kafka, kafkaParser, opts),
+    postgresql: () => wireProtocol(KS_PROTO.postgresql, postgresParser, opts, others),
+    mysql: () => wireProtocol(KS_PROTO.mysql, mysqlParser, opts, others),
+    redis: () => wireProtocol(KS_PROTO.redis, redisParser, opts, others),
+    memcached: () => wireProtocol(KS_PROTO.memcached, memcachedParser, opts, others),
+    kafka: () => wireProtocol(KS_PROTO.kafka, kafkaParser, opts, others),
   };
   return WIRE_PROTOCOLS.filter((n) => enabled.includes(n)).map((n) => all[n]());
 }

@@ -1,4 +1,5 @@
 import type { Span } from '../model/span.js';
+import type { Counter } from '../component/index.js';
 import { BoundedMap, wireSpan, type WireOperation, type WireParser, type WireSpanOptions, type WireSystem } from '../protocols/wire/index.js';
 import type { CaptureProtocol } from './protocol.js';
 import { KS_OFF, KS_REASON, type KsRecord } from './record.js';
@@ -7,6 +8,9 @@ import { WireChunks } from './wire-chunks.js';
 
 /** record.proto values (bpf/include/kernel_socket.h KS_PROTO_*). */
 export const KS_PROTO = { http1: 0, postgresql: 1, mysql: 2, redis: 3, memcached: 4, kafka: 5, http2: 6 } as const;
+
+/** The receiver's counter of requests recognised but not made spans, by protocol and kind. */
+export type OtherRequests = (protocol: string, kind: string) => Counter;
 
 /** Connections whose parser state (prepared statements, database) is kept at once. */
 const MAX_CONNECTIONS = 8192;
@@ -18,9 +22,15 @@ const MAX_CONNECTIONS = 8192;
  * record may give several spans (a Redis pipeline), or none (a login, a Terminate). An exchange longer than
  * the capture may come in chunk records first (KS_REASON_CHUNK), joined here.
  */
-export function wireProtocol<S>(proto: number, parser: WireParser<S>, options: WireSpanOptions): CaptureProtocol {
+export function wireProtocol<S>(proto: number, parser: WireParser<S>, options: WireSpanOptions, others?: OtherRequests): CaptureProtocol {
   const states = new BoundedMap<string, S>(MAX_CONNECTIONS);
   const chunks = new WireChunks();
+  const counters = new Map<string, Counter>();
+  const other = others && ((kind: string) => {
+    let c = counters.get(kind);
+    if (!c) counters.set(kind, (c = others(parser.system, kind)));
+    c.add();
+  });
   const ops: WireOperation[] = [];
   const system: WireSystem = parser.system;
   return {
@@ -40,7 +50,7 @@ export function wireProtocol<S>(proto: number, parser: WireParser<S>, options: W
       const { start, end } = recordTimes(r, clock);
       ops.length = 0;
       try {
-        parser.parse({ request, response, requestBytes: r.reqBytes, responseBytes: r.respBytes, startUnixNano: start }, state, ops);
+        parser.parse({ request, response, requestBytes: r.reqBytes, responseBytes: r.respBytes, startUnixNano: start, other }, state, ops);
       } catch {
         return 'parser failed'; // never expected (fuzzed); counted, and no span from bytes we could not read
       }

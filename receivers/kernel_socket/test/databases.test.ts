@@ -208,6 +208,8 @@ for (const version of ['0.8.2', '1.0.0']) {
     assert.equal(audit[0]!.attributes['error.type'], 'kafka_error_2', 'INVALID_MESSAGE (2)');
     const receive = spans.filter((s) => s.name === 'receive orders');
     assert.ok(receive.length >= 1 && receive.every((s) => s.kind === 'consumer' && s.attributes['messaging.operation.name'] === 'receive'));
-    assert.equal(spans.length, publish.length + audit.length + receive.length, 'Metadata and ListOffsets are counted, not spans');
+    assert.equal(spans.length, publish.length + audit.length + receive.length, 'Metadata and ListOffsets are not spans');
+    assert.ok(agent.counter('lumen_kernel_socket_wire_requests_not_spanned_total', { protocol: 'kafka', kind: 'api_key_3' }) >= 1, 'Metadata counted');
+    assert.ok(agent.counter('lumen_kernel_socket_wire_requests_not_spanned_total', { protocol: 'kafka', kind: 'api_key_2' }) >= 1, 'ListOffsets counted');
   });
 }

@@ -17,21 +17,19 @@ interface KafkaRequest {
   partition: number;
 }
 
-export interface KafkaState {
-  /** Requests of API keys other than Produce and Fetch seen (Metadata, ApiVersions, commits …), by key. */
-  other: Map<number, number>;
-}
+/** Kafka needs no state across exchanges (responses carry their correlation ids). */
+export type KafkaState = Record<string, never>;
 
 /**
  * Kafka: Produce (publish) and Fetch (receive) requests — their first topic and partition, the client id — paired
  * with their responses by correlation id; a non-zero partition error code marks the operation failed. Other API
- * keys are counted in the connection state, not made spans. Non-flexible versions (Produce ≤ 8, Fetch ≤ 11)
+ * keys are counted (WireExchange.other), not made spans. Non-flexible versions (Produce ≤ 8, Fetch ≤ 11)
  * are read field by field; flexible ones give the client id and the API only.
  */
 export const kafkaParser: WireParser<KafkaState> = {
   system: 'kafka',
-  newState: () => ({ other: new Map() }),
-  parse(x, state, out) {
+  newState: () => ({}),
+  parse(x, _state, out) {
     const reqs: KafkaRequest[] = [];
     let at = 0;
     const b = x.request;
@@ -47,7 +45,7 @@ export const kafkaParser: WireParser<KafkaState> = {
         if (version < FLEXIBLE[key]!) firstTopic(r, req);
         if (req.topic && !isPrintable(req.topic)) return;
         reqs.push(req);
-      } else state.other.set(key, (state.other.get(key) ?? 0) + 1);
+      } else x.other?.(`api_key_${key}`); // Metadata, ApiVersions, ListOffsets, commits …: counted
       at += 4 + size;
     }
     const ops: WireOperation[] = [];

@@ -35,6 +35,8 @@ export interface WireExchange {
   responseBytes: number;
   /** The exchange's start (first request byte), Unix ns: kept by operations that end in a later exchange. */
   startUnixNano: bigint;
+  /** A request recognised but not made a span (Kafka API keys other than Produce and Fetch), by kind: counted. */
+  other?: (kind: string) => void;
 }
 
 /** A protocol's parser with its per-connection state (prepared statements, database name). */

@@ -52,10 +52,11 @@ test('memcached: storage with its data block, hit, miss, delete, a not-found and
 test('kafka: Produce v3 and Fetch v4 with topic, partition and client id; partition error codes; other keys counted', () => {
   const state = kafkaParser.newState();
   const out: WireOperation[] = [];
-  for (const [request, response] of KAFKA) kafkaParser.parse({ request, response, requestBytes: request.length, responseBytes: response.length, startUnixNano: 0n }, state, out);
+  const other: string[] = [];
+  for (const [request, response] of KAFKA) kafkaParser.parse({ request, response, requestBytes: request.length, responseBytes: response.length, startUnixNano: 0n, other: (k) => other.push(k) }, state, out);
   assert.deepEqual(out.map((o) => [o.operation, o.collection, o.partition, o.clientId, o.status, o.error]), [
     ['publish', 'orders', 2, 'app-1', '', ''],
     ['receive', 'orders', 0, 'app-1', '3', 'kafka_error_3'],
   ]);
-  assert.equal(state.other.get(18), 1, 'ApiVersions counted');
+  assert.deepEqual(other, ['api_key_18'], 'ApiVersions counted'); 
 });
