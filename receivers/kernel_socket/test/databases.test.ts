@@ -13,13 +13,14 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Span } from '../../../src/model/span.js';
+import { TraceJoiner } from '../../../src/tracing/joiner.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
 import { CLIENT_MARKER, PROGRAMS, startProc, startTrackedAgent, stopAllProcs, type Agent } from './support.js';
 import { startMariadb, startMemcached, startPostgres, startRedis, type DbServer } from './db-servers.js';
 
 let tracked: Awaited<ReturnType<typeof startTrackedAgent>>;
 let agent: Agent;
-const PG = 21000, MARIADB = 21001, REDIS = 21002, MEMCACHED = 21003, KAFKA = 21004;
+const PG = 21000, MARIADB = 21001, REDIS = 21002, MEMCACHED = 21003, KAFKA = 21004, HTTP_ON_PG = 21006;
 
 /** Each server starts once, for the first test that needs it (tests can run alone with --test-name-pattern). */
 const once = (start: () => Promise<DbServer>) => { let p: Promise<DbServer> | undefined; return () => (p ??= start()); };
@@ -99,6 +100,28 @@ test('PostgreSQL: psql — queries, an error, COPY FROM STDIN counted as one ope
     { name: 'SELECT', ...base, 'db.response.status_code': '22012', 'error.type': '22012' },
     { name: 'COPY users', ...base, 'db.operation.name': 'COPY', 'db.response.returned_rows': 2 },
   ]);
+});
+
+test('PostgreSQL under HTTP: each query span is the child of the server span whose thread issued it (trace_join)', async () => {
+  await postgres();
+  const p = startProc(process.execPath, [join(PROGRAMS, 'db', 'http-server.mjs'), String(HTTP_ON_PG), String(PG), CLIENT_MARKER]);
+  await agent.waitAdded(p.pid, 15_000);
+  for (let i = 0; i < 50 && !p.stdout().includes('READY'); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let id = 1; id <= 5; id++) assert.equal((await fetch(`http://127.0.0.1:${HTTP_ON_PG}/order/${id}`)).status, 200);
+  const mine = (s: Span) => s.service.process.pid === p.pid;
+  await agent.waitSpans((s) => mine(s) && s.protocol === 'sql', 5, 15_000);
+  await agent.waitSpans((s) => mine(s) && s.kind === 'server', 5, 15_000);
+  const joiner = new TraceJoiner({ waitMs: 0, maxSpans: 10_000 });
+  joiner.add(agent.spans.filter(mine), 0);
+  const drained = joiner.drain(0, true);
+  const queries = drained.filter((x) => x.span.protocol === 'sql');
+  assert.equal(queries.length, 5);
+  for (const q of queries) {
+    assert.equal(q.parent?.span.kind, 'server', `${q.span.name} has a server parent`);
+    assert.match(q.parent!.span.http!.path, /^\/order\/\d$/);
+  }
+  assert.equal(new Set(queries.map((q) => q.parent)).size, 5, 'each query under its own request');
+  await p.kill();
 });
 
 test('MariaDB: Node mysql2 — query, prepared statements (prepare + execute by id), an error', async () => {
