@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanupAll, go, makeCerts, nodeClient, pythonClient, run, sleep, startNginxTls, startNodeHttps } from './servers.js';
+import { cleanupAll, go, makeCerts, nodeClient, pythonClient, received, run, sleep, startNginxTls, startNodeHttps } from './servers.js';
 import { buildStaticClients } from './static-client.js';
 import { startHarness } from './harness.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
@@ -42,7 +42,7 @@ test('a TLS server killed mid-request, a client killed mid-request: status-0 spa
   const cli = pythonClient(19851, ['/hang'], h.marker);
   await h.probed(cli.pid);
   go(cli);
-  await sleep(500); // the request is in the server now
+  await received(doomed, '/hang');
   doomed.proc.child.kill('SIGKILL');
   await cli.exited; // urllib: RemoteDisconnected
   const hung = await h.waitSpans((s) => s.http?.path === '/hang', 2, 15_000);
@@ -59,7 +59,7 @@ test('a TLS server killed mid-request, a client killed mid-request: status-0 spa
   const quitter = nodeClient(19852, ['/slow'], h.marker);
   await h.probed(quitter.pid);
   go(quitter);
-  await sleep(100);
+  await received(srv, '/slow');
   quitter.child.kill('SIGKILL');
   await quitter.exited;
   const slow = await h.waitSpans((s) => s.kind === 'server' && s.http?.path === '/slow', 1, 10_000);

@@ -131,13 +131,17 @@ export async function startOpensslServer(port: number, certs: Certs): Promise<Se
   return { proc, port, pids: () => [proc.pid] };
 }
 
-/** A Node https server: 200 "node <url> <body bytes>"; `/status/<code>` that status; `/slow` after 300 ms; `/hang` never. */
+/**
+ * A Node https server: 200 "node <url> <body bytes>"; `/status/<code>` that status; `/slow` after 300 ms; `/hang` never.
+ * It prints "got <url>" for `/slow` and `/hang`, so a test can act once the request is in the server (see `received`).
+ */
 export async function startNodeHttps(port: number, certs: Certs): Promise<Server> {
   const code = `
 const https = require('https'), fs = require('fs');
 https.createServer({ key: fs.readFileSync(${JSON.stringify(certs.key)}), cert: fs.readFileSync(${JSON.stringify(certs.cert)}) }, (req, res) => {
   const m = /^\\/status\\/(\\d+)/.exec(req.url);
   if (m) { res.statusCode = +m[1]; res.end('status'); return; }
+  if (req.url === '/slow' || req.url === '/hang') console.log('got ' + req.url);
   if (req.url === '/slow') { setTimeout(() => res.end('slow'), 300); return; }
   if (req.url === '/hang') return;
   let n = 0; req.on('data', (d) => { n += d.length; }); req.on('end', () => res.end('node ' + req.url + ' ' + n));
@@ -145,6 +149,14 @@ https.createServer({ key: fs.readFileSync(${JSON.stringify(certs.key)}), cert: f
   const proc = run(process.execPath, ['-e', code]);
   await waitForPort(port, proc);
   return { proc, port, pids: () => [proc.pid] };
+}
+
+/** Resolves once `server` has printed that it holds a request for `path` (a fixed sleep is too short on a loaded machine). */
+export async function received(server: Server, path: string, timeoutMs = 15_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(20)) {
+    if (server.proc.output().includes(`got ${path}\n`)) return;
+  }
+  throw new Error(`the server did not receive ${path} within ${timeoutMs} ms:\n${server.proc.output()}`);
 }
 
 /** Python's http.server (threaded) wrapped with ssl; `/status/<code>` answers that status. */
