@@ -5,6 +5,13 @@ import { join } from 'node:path';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86-64
 
+/** utime + stime of a process (all its threads), in seconds, from /proc/PID/stat. */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 (utime, stime)
+}
+
 /** A `lumen run` process (the real CLI) whose CPU and memory are read from /proc/PID. */
 export class AgentProcess {
   private constructor(readonly child: ChildProcess, readonly metricsEndpoint: string, private stderr: () => string) {}
@@ -17,8 +24,7 @@ export class AgentProcess {
    */
   static async start(dir: string, ports: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = [], receivers: string[] = ['kernel_socket'],
     instrument = `open_ports: "${ports}"`): Promise<AgentProcess> {
-    const cfg = join(dir, 'pipelines.yaml');
-    writeFileSync(cfg, `
+    return AgentProcess.startWith(dir, `
 discovery:
   instrument:
     - ${instrument}
@@ -34,7 +40,13 @@ service:
   pipelines:
     traces: { receivers: [${receivers.join(', ')}], processors: [routes], exporters: [print_traces] }
     metrics: { receivers: [${receivers.join(', ')}], processors: [routes], exporters: [prometheus] }
-`);
+`, metricsEndpoint, dist, nodeArgs);
+  }
+
+  /** Starts the CLI on the given pipelines.yaml text (written into `dir`) and waits for "lumen started". */
+  static async startWith(dir: string, yaml: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = []): Promise<AgentProcess> {
+    const cfg = join(dir, 'pipelines.yaml');
+    writeFileSync(cfg, yaml);
     const args = [...nodeArgs, ...(dist ? [join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg] : ['--import', 'tsx', join(ROOT, 'test/support/lumen-cli.ts'), 'run', '-c', cfg])];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -51,9 +63,7 @@ service:
 
   /** utime + stime of the agent process, in seconds. */
   cpuSeconds(): number {
-    const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 (utime, stime)
+    return processCpuSeconds(this.child.pid!);
   }
 
   /** VmRSS and VmHWM (peak) in MiB. */

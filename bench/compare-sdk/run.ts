@@ -1,0 +1,171 @@
+/**
+ * Lumen against the OpenTelemetry Node SDK on the same server, side by side in one run:
+ *   node --import tsx bench/compare-sdk/run.ts [--seconds 8] [--rounds 1] [--pace-ms 5] [--write-docs]
+ * The same Node http hello server (hello-server.cjs) in three modes: bare; with the OTel Node SDK preloaded
+ * (otel-sdk.cjs: NodeSDK, every auto-instrumentation, BatchSpanProcessor, OTLP http/protobuf); and bare again
+ * under `lumen run` (the compiled CLI, kernel_socket → otlp http/protobuf). Both export every span to the same
+ * OTLP sink (bench/pipeline/sink.ts: acks at once, decodes with the real opentelemetry-proto definitions in a
+ * worker and counts spans). Two loads per mode with Debian's wrk (2 threads, 50 keep-alive connections):
+ * saturating, and paced (`--pace-ms` between a response and the next request on each connection: a fixed
+ * offered load well below every mode's capacity, where latency is what moves). Per mode and load: req/s and its
+ * ratio to bare, p50/p99, CPU µs per request of the server process (the SDK's work is in it) and of the agent
+ * process (utime+stime from /proc), peak RSS of each, and spans the sink decoded per request. Both batchers flush
+ * after 1 s (OTEL_BSP_SCHEDULE_DELAY, the otlp exporter's batch.timeout) so each run's spans arrive before the
+ * next. Rounds alternate the mode order; medians are printed. `--write-docs` writes docs/compare-sdk.md (the
+ * table and conditions) and docs/compare-sdk.svg (the chart).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AgentProcess, processCpuSeconds } from '../overhead/agent.js';
+import { loadAverage, log, median } from '../overhead/stats.js';
+import { paceScript, wrk, type WrkResult } from '../overhead/wrk.js';
+import { barChart } from './chart.js';
+import { Sink } from './sink-process.js';
+
+const { values: opt } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '1' },
+    'pace-ms': { type: 'string', default: '5' },
+    'write-docs': { type: 'boolean', default: false },
+  },
+});
+const ROOT = new URL('../..', import.meta.url).pathname;
+const HERE = join(ROOT, 'bench/compare-sdk');
+const SERVER_PORT = 20001;
+const SINK_PORT = 20002;
+const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
+const MODES = ['bare', 'OTel Node SDK', 'Lumen'] as const;
+type Mode = (typeof MODES)[number];
+
+interface Sample extends WrkResult { serverUs: number; agentUs: number; serverMiB: number; agentMiB: number; spansPerReq: number }
+const samples = new Map<string, Sample[]>();
+const key = (m: Mode, load: string) => `${m} / ${load}`;
+
+const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-compare-sdk-'));
+const PACE = join(dir, 'pace.lua');
+writeFileSync(PACE, paceScript(Number(opt['pace-ms'])));
+const LOADS = [{ name: 'saturating', script: undefined }, { name: `paced ${opt['pace-ms']} ms`, script: PACE }];
+const sink = await Sink.start(SINK_PORT);
+const startLoad = loadAverage();
+try {
+  for (let round = 1; round <= Number(opt.rounds); round++) {
+    for (const mode of round % 2 ? MODES : [...MODES].reverse()) await runMode(mode, round);
+  }
+  report();
+} finally {
+  await sink.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function runMode(mode: Mode, round: number): Promise<void> {
+  const env = mode === 'OTel Node SDK'
+    ? { ...process.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${SINK_PORT}/v1/traces`, OTEL_BSP_SCHEDULE_DELAY: '1000',
+      OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process' }
+    : process.env;
+  const server = spawn(process.execPath, [...(mode === 'OTel Node SDK' ? ['--require', join(HERE, 'otel-sdk.cjs')] : []), join(HERE, 'hello-server.cjs'), String(SERVER_PORT)],
+    { cwd: ROOT, env, stdio: 'ignore' });
+  let agent: AgentProcess | undefined;
+  try {
+    await waitForHttp(`http://127.0.0.1:${SERVER_PORT}/hello`);
+    if (mode === 'Lumen') {
+      agent = await AgentProcess.startWith(dir, `
+discovery: { instrument: [ { open_ports: "${SERVER_PORT}" } ] }
+receivers: { kernel_socket: {} }
+exporters:
+  otlp: { endpoint: "http://127.0.0.1:${SINK_PORT}", protocol: http/protobuf, batch: { timeout: 1s } }
+service:
+  telemetry: { logs: { level: info } }
+  pipelines:
+    traces: { receivers: [kernel_socket], exporters: [otlp] }
+`, '', true);
+      await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the server is probed
+    }
+    const url = `http://127.0.0.1:${SERVER_PORT}/hello`;
+    await wrk(url, { ...LOAD, seconds: 2 }); // warm-up: JIT, and the agent sees this run's connections from accept
+    await sink.settled();
+    for (const l of LOADS) {
+      const spans0 = (await sink.settled()).spans;
+      const s0 = processCpuSeconds(server.pid!);
+      const a0 = agent ? agent.cpuSeconds() : 0;
+      const r = await wrk(url, { ...LOAD, script: l.script });
+      const spans = (await sink.settled()).spans - spans0;
+      const sample: Sample = {
+        ...r,
+        serverUs: ((processCpuSeconds(server.pid!) - s0) * 1e6) / r.requests,
+        agentUs: agent ? ((agent.cpuSeconds() - a0) * 1e6) / r.requests : 0,
+        serverMiB: peakMiB(server.pid!),
+        agentMiB: agent ? agent.memory().peakMiB : 0,
+        spansPerReq: spans / r.requests,
+      };
+      samples.set(key(mode, l.name), [...(samples.get(key(mode, l.name)) ?? []), sample]);
+      log(`round ${round} ${key(mode, l.name)}: ${r.rps.toFixed(0)} req/s p50 ${r.p50ms.toFixed(2)} p99 ${r.p99ms.toFixed(2)} ms, server ${sample.serverUs.toFixed(1)} µs/req, ` +
+        `agent ${sample.agentUs.toFixed(1)} µs/req, ${spans} spans for ${r.requests} requests (load ${loadAverage()})`);
+    }
+  } finally {
+    await agent?.stop();
+    await stop(server);
+  }
+}
+
+function report(): void {
+  const base = (load: string) => median(samples.get(key('bare', load))!.map((x) => x.rps));
+  const rows = MODES.flatMap((m) => LOADS.map((l) => {
+    const xs = samples.get(key(m, l.name))!;
+    const med = (f: (x: Sample) => number) => median(xs.map(f));
+    return {
+      mode: m, load: l.name, rps: med((x) => x.rps), ratio: med((x) => x.rps) / base(l.name), p50: med((x) => x.p50ms), p99: med((x) => x.p99ms),
+      serverUs: med((x) => x.serverUs), agentUs: med((x) => x.agentUs), serverMiB: med((x) => x.serverMiB), agentMiB: med((x) => x.agentMiB),
+      spansPerReq: med((x) => x.spansPerReq), errors: xs.reduce((a, x) => a + x.errors, 0),
+    };
+  }));
+  const header = '| mode | load | req/s | ratio to bare | p50 ms | p99 ms | server CPU µs/req | agent CPU µs/req | server + agent µs/req | peak RSS server / agent | spans / request |';
+  const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|', ...rows.map((r) =>
+    `| ${r.mode} | ${r.load} | ${r.rps.toFixed(0)} | **${r.ratio.toFixed(3)}** | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.serverUs.toFixed(1)} | ` +
+    `${r.mode === 'Lumen' ? r.agentUs.toFixed(1) : '–'} | ${(r.serverUs + r.agentUs).toFixed(1)} | ${r.serverMiB.toFixed(0)}${r.mode === 'Lumen' ? ` / ${r.agentMiB.toFixed(0)}` : ''} MiB | ` +
+    `${r.mode === 'bare' ? '–' : r.spansPerReq.toFixed(3)} |`)];
+  const conditions = `wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s, ${opt.rounds} round(s) (medians), paced = ${opt['pace-ms']} ms between requests per connection; ` +
+    `load average ${startLoad} at the start, ${loadAverage()} at the end; node ${process.version}`;
+  console.log(`\n${conditions}\n\n${lines.join('\n')}`);
+  if (!opt['write-docs']) return;
+  const sat = rows.filter((r) => r.load === 'saturating');
+  const paced = rows.filter((r) => r.load !== 'saturating');
+  const colors = { server: '#4e79a7', agent: '#f28e2b' };
+  const svg = barChart('Node http hello server: bare, OTel Node SDK, Lumen (one run)', [
+    { title: 'Saturating throughput', unit: 'req/s', bars: sat.map((r) => ({ label: r.mode, segments: [{ name: 'req/s', value: r.rps, color: colors.server }], note: `ratio ${r.ratio.toFixed(2)}` })) },
+    { title: 'CPU per request, saturating', unit: 'µs', bars: sat.map((r) => ({ label: r.mode, segments: [
+      { name: 'server process (incl. in-process SDK)', value: r.serverUs, color: colors.server }, { name: 'Lumen agent process', value: r.agentUs, color: colors.agent }] })) },
+    { title: `p99 latency, paced ${opt['pace-ms']} ms`, unit: 'ms', bars: paced.map((r) => ({ label: r.mode, segments: [{ name: 'p99', value: r.p99, color: colors.server }], note: `${r.rps.toFixed(0)} req/s` })) },
+  ]);
+  writeFileSync(join(ROOT, 'docs/compare-sdk.svg'), svg);
+  writeFileSync(join(ROOT, 'docs/compare-sdk.md'), `# Lumen vs the OpenTelemetry Node SDK\n\n` +
+    `Generated by \`node --import tsx bench/compare-sdk/run.ts --write-docs\` (see bench/README.md, "compare-sdk"). The same Node \`http\` ` +
+    `hello server bare, with the OTel Node SDK (auto-instrumentations, BatchSpanProcessor, OTLP http/protobuf) and under \`lumen run\` ` +
+    `(kernel_socket → otlp http/protobuf), both exporting to the same OTLP sink on this 2-vCPU VM.\n\n${conditions}\n\n${lines.join('\n')}\n\n![chart](compare-sdk.svg)\n`);
+  log('wrote docs/compare-sdk.md and docs/compare-sdk.svg');
+}
+
+function peakMiB(pid: number): number {
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try { if ((await fetch(url)).ok) return; } catch { /* not listening yet */ }
+    if (Date.now() > until) throw new Error(`${url} does not answer`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await done;
+  clearTimeout(t);
+}
