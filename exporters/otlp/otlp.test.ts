@@ -56,7 +56,7 @@ for (const protocol of ['grpc', 'http/protobuf', 'http/json'] as const) {
     assert.equal(server!.endTimeUnixNano, 1_700_000_000_125_000_123n);
     assert.equal(server!.status.code, 0, 'STATUS_CODE_UNSET');
     assert.deepEqual(server!.attributes, {
-      'http.request.method': 'POST', 'http.response.status_code': 201, 'url.path': '/users/42', 'url.scheme': 'http', 'http.route': '/orders/:id',
+      'http.request.method': 'POST', 'http.response.status_code': 201, 'url.path': '/users/42', 'url.scheme': 'http', 'http.route': '/orders/:id', 'network.protocol.version': '1.1',
       'http.request.body.size': 0, 'http.response.body.size': 512, 'server.address': '10.0.0.1', 'server.port': 8080, 'client.address': '10.0.0.2', 'client.port': 40001,
     });
     assert.deepEqual(server!.scope, { name: 'lumen', version: server!.scope.version });
@@ -103,7 +103,7 @@ for (const protocol of ['grpc', 'http/json'] as const) {
     assert.deepEqual(p.explicitBounds, [0, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
     assert.deepEqual(p.bucketCounts.map(Number), [0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
     const pa = Object.fromEntries(p.attributes.map((kv: any) => [kv.key, kv.value.stringValue ?? Number(kv.value.intValue)]));
-    assert.deepEqual(pa, { 'http.request.method': 'GET', 'http.response.status_code': 200, 'http.route': '/users/:id', 'url.scheme': 'http', 'server.address': '10.0.0.1', 'server.port': 8080 });
+    assert.deepEqual(pa, { 'http.request.method': 'GET', 'http.response.status_code': 200, 'http.route': '/users/:id', 'url.scheme': 'http', 'network.protocol.version': '1.1', 'server.address': '10.0.0.1', 'server.port': 8080 });
     assert.ok(BigInt(p.startTimeUnixNano) <= BigInt(p.timeUnixNano));
     assert.ok(metrics.some((m) => m.name === 'http.server.response.body.size' && m.unit === 'By'));
     const internal = metrics.find((m) => m.name === 'lumen_metrics_series')!;

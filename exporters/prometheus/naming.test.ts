@@ -4,9 +4,20 @@ import { prometheusExporterFactory, type PrometheusExporter } from './index.js';
 import { flowBatch, measurementBatch, spanBatch } from '../../src/model/batch.js';
 import { testContext } from '../../test/support/context.js';
 import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
+import type { Span } from '../../src/model/span.js';
 import { promtoolCheck } from '../../test/support/prometheus-server.js';
 
 const api = sampleService('api', 11);
+
+/** A gRPC server span as src/protocols/http2 makes it: status name and numeric code both on the span. */
+function grpcSpan(): Span {
+  const base = sampleHttpSpan(api);
+  delete base.http;
+  return {
+    ...base, protocol: 'grpc', name: 'helloworld.Greeter/SayHello',
+    attributes: { 'rpc.system.name': 'grpc', 'rpc.method': 'helloworld.Greeter/SayHello', 'rpc.response.status_code': 'NOT_FOUND', 'rpc.grpc.status_code': 5 },
+  };
+}
 
 function render(extra: Record<string, unknown>, env?: Record<string, string>): string {
   const saved = { names: process.env['LUMEN_METRIC_NAMES'], prefix: process.env['LUMEN_METRIC_PREFIX'] };
@@ -15,7 +26,7 @@ function render(extra: Record<string, unknown>, env?: Record<string, string>): s
     const ctx = testContext('prometheus');
     ctx.telemetry.counter('lumen_test_events_total', 'An internal counter.').add(1);
     const exp = prometheusExporterFactory.create({ ...prometheusExporterFactory.defaultConfig(), ...extra }, ctx) as PrometheusExporter;
-    exp.consume(spanBatch([sampleHttpSpan(api, { path: '/users/7', route: '/users/{id}' }), sampleHttpSpan(api, { kind: 'client', status: 404 })]), 'metrics');
+    exp.consume(spanBatch([sampleHttpSpan(api, { path: '/users/7', route: '/users/{id}' }), sampleHttpSpan(api, { kind: 'client', status: 404 }), grpcSpan()]), 'metrics');
     exp.consume(flowBatch([{ srcAddress: '1.1.1.1', dstAddress: '2.2.2.2', srcPort: 1, dstPort: 2, transport: 'tcp', direction: 'egress', interface: 'lo', bytes: 10, packets: 1, startUnixNano: 0n, endUnixNano: 1n, attributes: {} }]), 'metrics');
     exp.consume(measurementBatch([
       { metric: 'lumen.tcp.rtt', value: 0.003, attributes: { 'peer.address': '3.3.3.3' }, service: api, timeUnixNano: 0n },
@@ -35,7 +46,9 @@ test('default naming: semconv names and the lumen_ prefix, unchanged', () => {
   assert.match(text, /^http_server_request_duration_seconds_count\{[^}]*http_request_method="GET"[^}]*http_response_status_code="200"/m);
   assert.match(text, /^lumen_network_flow_bytes_total\{/m);
   assert.match(text, /^lumen_tcp_rtt_seconds_count\{/m);
-  assert.doesNotMatch(text, /http_server_duration_seconds|beyla_|http_target/);
+  assert.match(text, /^http_server_request_duration_seconds_count\{.*network_protocol_version="1.1"/m);
+  assert.match(text, /^rpc_server_call_duration_seconds_count\{[^}]*rpc_response_status_code="NOT_FOUND"/m);
+  assert.doesNotMatch(text, /http_server_duration_seconds|beyla_|http_target|rpc_grpc_status_code/);
 });
 
 test('metric_names: legacy gives Beyla\'s earlier names and labels; metric_prefix: beyla renames Lumen\'s own families', () => {
@@ -45,7 +58,12 @@ test('metric_names: legacy gives Beyla\'s earlier names and labels; metric_prefi
   for (const l of ['http_method="GET"', 'http_status_code="200"', 'http_target="/users/7"', 'http_route="/users/{id}"', 'net_host_port="8080"', 'service_name="api"']) {
     assert.ok(server[1]!.includes(l), `${l} missing in ${server[1]}`);
   }
-  assert.doesNotMatch(server[1]!, /http_request_method|url_path|server_port/);
+  // Beyla's legacy HTTP series had no protocol version label
+  assert.doesNotMatch(server[1]!, /http_request_method|url_path|server_port|protocol_version/);
+  // Beyla's rpc_grpc_status_code was the numeric gRPC code
+  const rpc = /^rpc_server_duration_seconds_count\{(.*)\} 1$/m.exec(text);
+  assert.ok(rpc && rpc[1]!.includes('rpc_grpc_status_code="5"') && rpc[1]!.includes('rpc_system="grpc"'), text);
+  assert.doesNotMatch(rpc![1]!, /rpc_response_status_code|NOT_FOUND/);
   const client = /^http_client_duration_seconds_count\{(.*)\} 1$/m.exec(text);
   assert.ok(client && client[1]!.includes('http_status_code="404"') && client[1]!.includes('net_peer_port='), text);
   assert.doesNotMatch(client![1]!, /http_target/);

@@ -50,7 +50,7 @@ test('histogram lines: cumulative buckets, sum, count, Beyla labels with instanc
   const { exp } = exporter(0);
   exp.consume(spanBatch([sampleHttpSpan(api, { duration: 0.004 }), sampleHttpSpan(api, { duration: 0.3 }), sampleHttpSpan(web, { duration: 11 })]), 'metrics');
   const text = exp.render();
-  const labels = 'service_name="api",service_namespace="shop",http_request_method="GET",http_response_status_code="200",http_route="/users/:id",url_scheme="http",server_address="10.0.0.1",server_port="8080",instance="test-host:11",job="shop/api"';
+  const labels = 'service_name="api",service_namespace="shop",http_request_method="GET",http_response_status_code="200",http_route="/users/:id",url_scheme="http",network_protocol_version="1.1",server_address="10.0.0.1",server_port="8080",instance="test-host:11",job="shop/api"';
   const want = [0, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2];
   const les = ['0', '0.005', '0.01', '0.025', '0.05', '0.075', '0.1', '0.25', '0.5', '0.75', '1', '2.5', '5', '7.5', '10', '+Inf'];
   for (let i = 0; i < les.length; i++) {

@@ -26,7 +26,7 @@ test('include replaces the defaults, exclude removes, underscores and dots are e
   assert.deepEqual(names(new MetricSelection({ http_server_request_duration_seconds: { include: ['service_name', 'url.path', 'http.request.*'] } })),
     ['service.name', 'http.request.method', 'url.path', 'http.request.body.size']);
   assert.deepEqual(names(new MetricSelection({ 'http.server.request.duration': { exclude: ['server_*', 'url.scheme'] } })),
-    ['service.name', 'service.namespace', 'http.request.method', 'http.response.status_code', 'http.route']);
+    ['service.name', 'service.namespace', 'http.request.method', 'http.response.status_code', 'http.route', 'network.protocol.version']);
 });
 
 test('globs sorted broad to narrow: the exact metric name has the last word', () => {
@@ -36,8 +36,8 @@ test('globs sorted broad to narrow: the exact metric name has the last word', ()
     'http_*': { include: ['url.path'] },
   });
   // "*" first: defaults minus server.*; then "http.*" adds url.path; then the exact key adds server.address back.
-  assert.deepEqual(names(sel), ['service.name', 'service.namespace', 'http.request.method', 'http.response.status_code', 'http.route', 'url.scheme', 'server.address', 'url.path']);
-  assert.deepEqual(names(sel, METRICS.httpClientDuration), ['service.name', 'service.namespace', 'http.request.method', 'http.response.status_code', 'http.route', 'url.scheme', 'url.path']);
+  assert.deepEqual(names(sel), ['service.name', 'service.namespace', 'http.request.method', 'http.response.status_code', 'http.route', 'url.scheme', 'network.protocol.version', 'server.address', 'url.path']);
+  assert.deepEqual(names(sel, METRICS.httpClientDuration), ['service.name', 'service.namespace', 'http.request.method', 'http.response.status_code', 'http.route', 'url.scheme', 'network.protocol.version', 'url.path']);
 });
 
 test('exact includes that no source lists (attributes an action adds) are still reported', () => {

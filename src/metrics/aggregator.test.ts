@@ -26,8 +26,8 @@ test('HTTP server spans become duration and body-size histograms keyed by the de
   assert.equal(d.def.promName, 'http_server_request_duration_seconds');
   assert.equal(d.series.length, 3);
   const ok = d.series.find((s) => s.service === api && s.values[3] === 200)!;
-  assert.deepEqual(ok.names, ['service.name', 'service.namespace', 'http.request.method', 'http.response.status_code', 'http.route', 'url.scheme', 'server.address', 'server.port']);
-  assert.deepEqual(ok.values, ['api', 'shop', 'GET', 200, '/users/:id', 'http', '10.0.0.1', 8080]);
+  assert.deepEqual(ok.names, ['service.name', 'service.namespace', 'http.request.method', 'http.response.status_code', 'http.route', 'url.scheme', 'network.protocol.version', 'server.address', 'server.port']);
+  assert.deepEqual(ok.values, ['api', 'shop', 'GET', 200, '/users/:id', 'http', '1.1', '10.0.0.1', 8080]);
   assert.equal(ok.count, 2);
   assert.ok(Math.abs(ok.sum - 0.204) < 1e-9);
   // 0.004 → le=0.005 (index 1), 0.2 → le=0.25 (index 7)

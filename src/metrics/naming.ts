@@ -56,21 +56,31 @@ const LEGACY_HTTP = {
 };
 const LEGACY_SERVER = { 'server.address': 'net.host.name', 'server.port': 'net.host.port' };
 const LEGACY_CLIENT = { 'server.address': 'net.peer.name', 'server.port': 'net.peer.port' };
-const LEGACY_RPC = { 'rpc.system.name': 'rpc.system', 'rpc.response.status_code': 'rpc.grpc.status_code' };
+const LEGACY_RPC = { 'rpc.system.name': 'rpc.system' };
+/**
+ * Default labels read from another attribute in legacy mode: Beyla's rpc_grpc_status_code was the numeric code
+ * (the span's rpc.grpc.status_code), not today's status name; Beyla's HTTP series had no protocol version.
+ */
+const LEGACY_HTTP_DEFAULTS = { 'network.protocol.version': null };
+const LEGACY_RPC_DEFAULTS = { 'rpc.response.status_code': 'rpc.grpc.status_code' };
 
-type Legacy = { name: string; promName: string; renames: Readonly<Record<string, string>>; extraDefaults?: readonly string[] };
+type Legacy = {
+  name: string; promName: string; renames: Readonly<Record<string, string>>; extraDefaults?: readonly string[];
+  /** Default attribute → the one read instead (null: none). */
+  replaceDefaults: Readonly<Record<string, string | null>>;
+};
 
 /** Internal OTel name → Beyla's earlier name, Prometheus name and label names. */
 const LEGACY: ReadonlyMap<string, Legacy> = new Map<string, Legacy>([
   // Beyla's first releases reported the request path as http.target on server metrics by default.
-  [METRICS.httpServerDuration.name, { name: 'http.server.duration', promName: 'http_server_duration_seconds', renames: { ...LEGACY_HTTP, ...LEGACY_SERVER }, extraDefaults: ['url.path'] }],
-  [METRICS.httpServerRequestSize.name, { name: 'http.server.request.size', promName: 'http_server_request_size_bytes', renames: { ...LEGACY_HTTP, ...LEGACY_SERVER }, extraDefaults: ['url.path'] }],
-  [METRICS.httpServerResponseSize.name, { name: 'http.server.response.size', promName: 'http_server_response_size_bytes', renames: { ...LEGACY_HTTP, ...LEGACY_SERVER }, extraDefaults: ['url.path'] }],
-  [METRICS.httpClientDuration.name, { name: 'http.client.duration', promName: 'http_client_duration_seconds', renames: { ...LEGACY_HTTP, ...LEGACY_CLIENT } }],
-  [METRICS.httpClientRequestSize.name, { name: 'http.client.request.size', promName: 'http_client_request_size_bytes', renames: { ...LEGACY_HTTP, ...LEGACY_CLIENT } }],
-  [METRICS.httpClientResponseSize.name, { name: 'http.client.response.size', promName: 'http_client_response_size_bytes', renames: { ...LEGACY_HTTP, ...LEGACY_CLIENT } }],
-  [METRICS.rpcServerDuration.name, { name: 'rpc.server.duration', promName: 'rpc_server_duration_seconds', renames: { ...LEGACY_RPC, ...LEGACY_SERVER, 'client.address': 'net.sock.peer.addr' } }],
-  [METRICS.rpcClientDuration.name, { name: 'rpc.client.duration', promName: 'rpc_client_duration_seconds', renames: { ...LEGACY_RPC, ...LEGACY_CLIENT } }],
+  [METRICS.httpServerDuration.name, { name: 'http.server.duration', promName: 'http_server_duration_seconds', renames: { ...LEGACY_HTTP, ...LEGACY_SERVER }, extraDefaults: ['url.path'], replaceDefaults: LEGACY_HTTP_DEFAULTS }],
+  [METRICS.httpServerRequestSize.name, { name: 'http.server.request.size', promName: 'http_server_request_size_bytes', renames: { ...LEGACY_HTTP, ...LEGACY_SERVER }, extraDefaults: ['url.path'], replaceDefaults: LEGACY_HTTP_DEFAULTS }],
+  [METRICS.httpServerResponseSize.name, { name: 'http.server.response.size', promName: 'http_server_response_size_bytes', renames: { ...LEGACY_HTTP, ...LEGACY_SERVER }, extraDefaults: ['url.path'], replaceDefaults: LEGACY_HTTP_DEFAULTS }],
+  [METRICS.httpClientDuration.name, { name: 'http.client.duration', promName: 'http_client_duration_seconds', renames: { ...LEGACY_HTTP, ...LEGACY_CLIENT }, replaceDefaults: LEGACY_HTTP_DEFAULTS }],
+  [METRICS.httpClientRequestSize.name, { name: 'http.client.request.size', promName: 'http_client_request_size_bytes', renames: { ...LEGACY_HTTP, ...LEGACY_CLIENT }, replaceDefaults: LEGACY_HTTP_DEFAULTS }],
+  [METRICS.httpClientResponseSize.name, { name: 'http.client.response.size', promName: 'http_client_response_size_bytes', renames: { ...LEGACY_HTTP, ...LEGACY_CLIENT }, replaceDefaults: LEGACY_HTTP_DEFAULTS }],
+  [METRICS.rpcServerDuration.name, { name: 'rpc.server.duration', promName: 'rpc_server_duration_seconds', renames: { ...LEGACY_RPC, ...LEGACY_SERVER, 'client.address': 'net.sock.peer.addr' }, replaceDefaults: LEGACY_RPC_DEFAULTS }],
+  [METRICS.rpcClientDuration.name, { name: 'rpc.client.duration', promName: 'rpc_client_duration_seconds', renames: { ...LEGACY_RPC, ...LEGACY_CLIENT }, replaceDefaults: LEGACY_RPC_DEFAULTS }],
 ]);
 
 /** Lumen's own families under a Beyla/OBI prefix: OBI's names where OBI has the metric (research/beyla_obi.md §2.1). */
@@ -101,9 +111,19 @@ export function exportedDefinition(def: MetricDefinition, naming: MetricNaming =
   const legacy = naming.names === 'legacy' ? LEGACY.get(def.name) : undefined;
   const pre = prefixed(def, naming.prefix);
   out = legacy
-    ? { ...def, name: legacy.name, promName: legacy.promName, attributeRenames: legacy.renames, defaultAttributes: [...def.defaultAttributes, ...(legacy.extraDefaults ?? [])] }
+    ? { ...def, name: legacy.name, promName: legacy.promName, attributeRenames: legacy.renames, defaultAttributes: legacyDefaults(def, legacy) }
     : pre ? { ...def, ...pre } : def;
   cache.set(key, out);
+  return out;
+}
+
+function legacyDefaults(def: MetricDefinition, legacy: Legacy): string[] {
+  const out: string[] = [];
+  for (const a of [...def.defaultAttributes, ...(legacy.extraDefaults ?? [])]) {
+    const r = legacy.replaceDefaults[a];
+    if (r === undefined) out.push(a);
+    else if (r !== null) out.push(r);
+  }
   return out;
 }
 

@@ -15,13 +15,14 @@ const arbSpan = fc.record({
   query: fc.constantFrom('', 'a=1'),
   route: fc.constantFrom('', '/users/*'),
   status: fc.integer({ min: 0, max: 599 }),
+  version: fc.constantFrom(undefined, '1.0', '1.1', '2'),
   extra: fc.dictionary(fc.constantFrom('db.system.name', 'http.route', 'server.port', 'rpc.method', 'service.name'), fc.oneof(fc.string(), fc.integer())),
-}).map(({ kind, hasHttp, host, query, route, status, extra }): Span => ({
+}).map(({ kind, hasHttp, host, query, route, status, version, extra }): Span => ({
   kind, protocol: 'http', startUnixNano: 1n, endUnixNano: 2n, service,
   connection: { peerAddress: '10.1.1.1', peerPort: 5000, hostAddress: '10.2.2.2', hostPort: 80 },
   trace: { traceId: '1'.repeat(32), spanId: '2'.repeat(16), parentSpanId: '', flags: 1 },
   name: '',
-  http: hasHttp ? { method: 'POST', path: '/p', query, route, status, scheme: 'https', requestBodySize: 3, responseBodySize: 4, host } : undefined,
+  http: hasHttp ? { method: 'POST', path: '/p', query, route, status, scheme: 'https', requestBodySize: 3, responseBodySize: 4, host, protocolVersion: version } : undefined,
   attributes: extra,
 }));
 

@@ -35,6 +35,7 @@ const GETTERS: Readonly<Record<string, SpanAttributeGetter>> = {
   'http.route': (s) => (s.http?.route ? s.http.route : undefined),
   'http.request.body.size': (s) => s.http?.requestBodySize,
   'http.response.body.size': (s) => s.http?.responseBodySize,
+  'network.protocol.version': (s) => (s.http?.protocolVersion ? s.http.protocolVersion : undefined),
   'url.full': (s) => {
     const h = s.http;
     if (!h || s.kind !== 'client') return undefined;

@@ -20,7 +20,8 @@ export const SIZE_BUCKETS = [0, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192] a
 export const RTT_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const;
 
 const SERVICE = ['service.name', 'service.namespace'];
-const HTTP_SERVER = [...SERVICE, 'http.request.method', 'http.response.status_code', 'http.route', 'url.scheme', 'server.address', 'server.port'];
+// network.protocol.version is Recommended on the HTTP metrics (semconv): '1.1' and '2' series apart.
+const HTTP_SERVER = [...SERVICE, 'http.request.method', 'http.response.status_code', 'http.route', 'url.scheme', 'network.protocol.version', 'server.address', 'server.port'];
 const HTTP_CLIENT = HTTP_SERVER;
 const SERVICE_GRAPH = ['client', 'server', 'connection_type'];
 

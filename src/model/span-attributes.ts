@@ -18,6 +18,7 @@ export function spanAttributes(span: Span): Attributes {
     if (h.route) out['http.route'] = h.route;
     out['http.request.body.size'] = h.requestBodySize;
     out['http.response.body.size'] = h.responseBodySize;
+    if (h.protocolVersion) out['network.protocol.version'] = h.protocolVersion;
     if (span.kind === 'client') {
       const host = h.host || c.peerAddress;
       out['url.full'] = `${h.scheme}://${host}${h.path}${h.query ? `?${h.query}` : ''}`;

@@ -163,7 +163,7 @@ export const spanJsonSchema = {
       required: ['method', 'path', 'query', 'route', 'status', 'scheme', 'requestBodySize', 'responseBodySize', 'host'],
       properties: {
         method: str, path: str, query: str, route: str, status: int(0, 999), scheme: { enum: ['http', 'https'] },
-        requestBodySize: int(), responseBodySize: int(), host: str,
+        requestBodySize: int(), responseBodySize: int(), host: str, protocolVersion: { enum: ['1.0', '1.1', '2'] },
       },
     },
     attributes: attrs,

@@ -40,6 +40,8 @@ export interface HttpInfo {
   responseBodySize: number;
   /** Host header, '' when absent. */
   host: string;
+  /** network.protocol.version: '1.0' or '1.1' (the request line's), '2' (HTTP/2); absent when not known. */
+  protocolVersion?: string;
 }
 
 /**

@@ -42,7 +42,7 @@ export function sampleHttpSpan(service: Service, o: SampleSpanOptions = {}): Spa
     http: {
       method: o.method ?? 'GET', path: o.path ?? '/users/42', query: '', route: o.route ?? '/users/:id',
       status: o.status ?? 200, scheme: 'http', requestBodySize: o.requestBodySize ?? 0,
-      responseBodySize: o.responseBodySize ?? 512, host: '',
+      responseBodySize: o.responseBodySize ?? 512, host: '', protocolVersion: '1.1',
     },
     attributes: {},
   };

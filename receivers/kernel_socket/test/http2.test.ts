@@ -226,7 +226,7 @@ http {
     for (const [i, s] of side.entries()) {
       assert.ok(kind === 'client' ? s.service.process.pid === curls[i] : workers().includes(s.service.process.pid), show(s));
       assert.equal(s.protocol, 'http');
-      assert.equal(s.attributes['network.protocol.version'], '2');
+      assert.equal(s.http?.protocolVersion, '2');
       assert.equal(s.http?.method, 'GET');
       assert.equal(s.http?.path, paths[i]!.split('?')[0]);
       assert.equal(s.http?.status, i === 1 ? 404 : 200);

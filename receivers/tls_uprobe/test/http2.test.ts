@@ -37,7 +37,7 @@ test('nginx HTTP/2 over TLS to curl --http2: one server and one client span per 
     for (const [i, s] of side.entries()) {
       assert.ok(pidOk(s.service.process.pid), show(s));
       assert.equal(s.protocol, 'http');
-      assert.equal(s.attributes['network.protocol.version'], '2', show(s));
+      assert.equal(s.http?.protocolVersion, '2', show(s));
       assert.equal(s.http?.method, 'GET');
       assert.equal(s.http?.scheme, 'https');
       assert.equal(s.http?.path, paths[i]!.split('?')[0]);

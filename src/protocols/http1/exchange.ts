@@ -77,6 +77,7 @@ export function http1Span(x: Http1Exchange, options: Http1SpanOptions = {}): Spa
       responseBodySize: status === 0 ? 0 : bodySize(x.responseBytes, x.responseHeadLength || (resp?.headLength ?? 0),
         resp?.contentLength ?? -1, req.method === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304),
       host: req.host,
+      protocolVersion: req.version || undefined,
     },
     attributes: {},
   };

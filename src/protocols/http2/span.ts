@@ -61,7 +61,6 @@ export function http2Span(x: Http2SpanInput): Span {
     attributes['rpc.response.body.size'] = call.response.dataBytes;
     return { ...base, protocol: 'grpc', name: m, attributes };
   }
-  attributes['network.protocol.version'] = '2';
   return {
     ...base,
     protocol: 'http',
@@ -76,6 +75,7 @@ export function http2Span(x: Http2SpanInput): Span {
       requestBodySize: call.request.dataBytes,
       responseBodySize: call.response.dataBytes,
       host: req.get(':authority') ?? req.get('host') ?? '',
+      protocolVersion: '2',
     },
     attributes,
   };

@@ -58,7 +58,7 @@ test('a real Node http2 connection (nghttp2 HPACK, Huffman, dynamic table) decod
       assert.equal(c.request.unknown + c.response.unknown, 0);
       const span = http2Span({ call: c, scheme: 'http', startUnixNano: 1n, endUnixNano: 2n, service: {} as Service, connection: { peerAddress: '', peerPort: 0, hostAddress: '', hostPort: 0 } });
       assert.equal(span.kind, role);
-      assert.equal(span.attributes['network.protocol.version'], '2');
+      assert.equal(span.http?.protocolVersion, '2');
       assert.equal(span.http?.path, t.path.split('?')[0]);
       if (t.path.includes('?')) assert.equal(span.http?.query, t.path.split('?')[1]);
       if (c.request.headers.has('traceparent')) {
