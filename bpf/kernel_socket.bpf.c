@@ -146,7 +146,7 @@ static __always_inline void ks_segs_from_regs(struct ks_io *io, int ret, int laz
 }
 
 /* A socket read (egress 0) or write (egress 1) of `ret` bytes has just completed on sk. */
-static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int egress)
+static __always_inline int ks_sock_io_step(struct sock *sk, int ret, int flags, int egress)
 {
 	__u32 tgid = lumen_tgid();
 	if (!ks_pid_wanted(tgid))
@@ -183,6 +183,14 @@ static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int e
 	return 0;
 }
 
+static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int egress)
+{
+	ks_sock_io_step(sk, ret, flags, egress);
+	if (egress)
+		ks_tctx_write_done();
+	return 0;
+}
+
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ks_sock_recv, struct sock *sk, int ret, int flags)
 {
@@ -215,3 +223,6 @@ int BPF_PROG(ks_send_start, struct sock *sk, struct msghdr *msg, struct sk_buff 
 }
 
 KS_LIFECYCLE_HOOKS
+
+#include "ks_propagate.h"
+

@@ -106,7 +106,7 @@ test('warnings: one per unknown or unsupported key, at file:line:col, with the r
     'warnings.yml:11:7 discovery.instrument[1].k8s_deployment_name: warning: needs Kubernetes metadata, which Lumen does not have yet; this selector is left out',
     'warnings.yml:14:5 attributes.kubernetes.enable: warning: Kubernetes metadata is not supported yet: spans and metrics carry no k8s.* attributes; the rest runs',
     'warnings.yml:16:3 ebpf.wakeup_len: warning: has no equivalent in Lumen (the ring buffer is polled (kernel_socket.poll_interval)); ignored',
-    'warnings.yml:17:3 ebpf.context_propagation: warning: "all": Lumen does not inject trace context yet (an incoming traceparent is still honoured); the rest runs',
+    'warnings.yml:17:3 ebpf.context_propagation: warning: "all": Lumen injects the traceparent HTTP header only (as "headers"); context in IP/TCP options is not supported',
     'warnings.yml:19:3 network.enabel: warning: unknown key (did you mean "enable"?); ignored',
     'warnings.yml:21:27 metrics.features[1]: warning: feature "application_service_graph": service graph metrics are not supported yet; the other features run',
     'warnings.yml:21:54 metrics.features[2]: warning: unknown metrics feature "netwrok" (did you mean "network"?); ignored',
@@ -115,6 +115,7 @@ test('warnings: one per unknown or unsupported key, at file:line:col, with the r
   // The rest runs: port 8080 instrumented (the k8s-only entry left out), metrics on 9400.
   assert.deepEqual(t.config.discovery.instrument, [{ open_ports: 8080 }, { open_ports: 8080 }]);
   assert.deepEqual(t.config.exporters.prometheus.endpoint, { host: '0.0.0.0', port: 9400 });
+  assert.equal(t.config.receivers.kernel_socket.context_propagation, 'headers', '"all" keeps its header half');
 });
 
 test('a later error in a translated value points at the Beyla key it comes from', () => {
@@ -167,6 +168,10 @@ const ENV_ROWS: [Record<string, string>, (c: any) => unknown, unknown][] = [
   [{ BEYLA_ROUTES_UNMATCHED: 'path' }, (c) => c.processors.routes.unmatched, 'path'],
   [{ BEYLA_BPF_HTTP_REQUEST_TIMEOUT: '7s' }, (c) => c.receivers.kernel_socket.request_timeout, 7000],
   [{ BEYLA_BPF_BUFFER_SIZE_HTTP: '512' }, (c) => c.receivers.kernel_socket.capture_bytes, 512],
+  [{ BEYLA_BPF_CONTEXT_PROPAGATION: 'headers' }, (c) => c.receivers.kernel_socket.context_propagation, 'headers'],
+  [{ OTEL_EBPF_BPF_CONTEXT_PROPAGATION: 'all' }, (c) => c.receivers.kernel_socket.context_propagation, 'headers'],
+  [{ BEYLA_BPF_CONTEXT_PROPAGATION: 'ip' }, (c) => c.receivers.kernel_socket.context_propagation, 'disabled'],
+  [{ BEYLA_BPF_CONTEXT_PROPAGATION: 'disabled' }, (c) => c.receivers.kernel_socket.context_propagation, 'disabled'],
   [{ BEYLA_HOSTNAME: 'node-7' }, (c) => c.processors.attributes.actions[0], { key: 'host.name', action: 'upsert', value: 'node-7', context: 'resource' }],
   [{ OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod' }, (c) => c.processors.attributes.actions[0], { key: 'deployment.environment', action: 'upsert', value: 'prod', context: 'resource' }],
   [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://alloy:4318' }, (c) => [c.service.pipelines.traces.exporters, c.service.pipelines.metrics.exporters], [['otlp/traces'], ['otlp/metrics', 'prometheus']]],

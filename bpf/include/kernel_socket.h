@@ -77,13 +77,18 @@ struct ks_record {
 	__u8 proto;           /* 140 KS_PROTO_*: how user space parses the captures */
 	__u8 tid[3];          /* 141 the thread that started the request, little-endian (tids < 2^22 = PID_MAX_LIMIT):
 	                       *     in-process nesting (src/tracing) pairs a client call with the request its thread serves */
-	/* 144: in ring-buffer records, req_len request bytes then resp_len response bytes follow. */
+	/* Trace context the kernel gave the request (context propagation, ks_tctx.h); all zero: none, user space
+	 * makes the ids. A client request's are the ids of the traceparent header injected into it. */
+	__u8 trace_id[16];    /* 144 */
+	__u8 span_id[8];      /* 160 */
+	__u8 parent_id[8];    /* 168 zero: a root */
+	/* 176: in ring-buffer records, req_len request bytes then resp_len response bytes follow. */
 };
 
-#define KS_RECORD_HEADER_SIZE 144
+#define KS_RECORD_HEADER_SIZE 176
 
 /* The in-flight state of one request in the ks_slots map (read by the user-space sweeper too):
- * the header, then the request capture at offset 144, the response capture at 144 + KS_CAPTURE_MAX. */
+ * the header, then the request capture at offset 176, the response capture at 176 + KS_CAPTURE_MAX. */
 struct ks_slot {
 	struct ks_record r;
 	__u8 req[KS_CAPTURE_MAX];

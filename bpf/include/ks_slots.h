@@ -7,6 +7,7 @@
 #define LUMEN_KS_SLOTS_H
 
 #include "ks_conn.h"
+#include "ks_tctx.h"
 
 /* The slot of pending request `seq` on connection sock, or NULL when it is free or holds another request. */
 static __always_inline struct ks_slot *ks_slot_pending(__u64 sock, __u32 seq)
@@ -196,6 +197,7 @@ static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_
 	s->r.seq = seq;
 	s->r.method = method;
 	ks_record_tid(&s->r);
+	ks_tctx_slot_open(&s->r, c, io->sk, seq);
 	return s;
 }
 

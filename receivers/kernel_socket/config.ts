@@ -18,6 +18,11 @@ export const kernelSocketConfig = object({
   }),
   /** Connections with either end on these ports are not followed ("22,5432,8000-8999"; absent = none), decoded to ranges. */
   ignore_ports: portRanges({ description: 'Connections with either end on these ports are not followed, e.g. "22,5432,8000-8999".' }),
+  /** W3C traceparent injection into outgoing HTTP/1 requests (sk_msg); off by default (it changes the bytes sent). */
+  context_propagation: enumOf(['disabled', 'headers'], {
+    default: 'disabled',
+    description: 'headers: insert "traceparent: 00-<trace id>-<client span id>-01" after the request line of every outgoing HTTP/1 request of an instrumented process that has none (cgroup sock_ops + sk_msg), so other hosts continue the trace; disabled (default): requests are never modified.',
+  }),
   ...databaseOptions(),
   ...connectionTracking('TCP connections'),
 });

@@ -22,3 +22,13 @@ export const KS_COUNTER_SLOTS: readonly CounterSlot[] = [
   [15, 'lumen_kernel_socket_http2_connections_total', 'Connections recognised as HTTP/2 (preface, or frames of a connection older than the agent).'],
   [16, 'lumen_kernel_socket_discarded_total', DISCARDED_HELP, { reason: 'http2_frames_lost' }],
 ];
+
+const PROPAGATION_HELP = 'Context propagation (context_propagation: headers): outgoing HTTP/1 requests, by what was done.';
+
+/** enum ks_prop_counter in bpf/include/ks_propagate.h (LUMEN_COUNTERS ks_prop_counters, one entry per slot). */
+export const KS_PROP_COUNTER_SLOTS: readonly CounterSlot[] = [
+  [0, 'lumen_kernel_socket_propagation_total', PROPAGATION_HELP, { result: 'injected' }],
+  [1, 'lumen_kernel_socket_propagation_total', PROPAGATION_HELP, { result: 'already_present' }],
+  [3, 'lumen_kernel_socket_propagation_total', PROPAGATION_HELP, { result: 'push_failed' }],
+  [2, 'lumen_kernel_socket_propagation_connections_given_up_total', 'Connections on which nothing more is injected: their request framing could not be followed (not HTTP/1, header block over 2 KiB, chunked body).'],
+];

@@ -8,7 +8,8 @@ import { syncPidAllowlist } from '../../src/discovery/pid-allowlist.js';
 import type { Batch } from '../../src/model/batch.js';
 import type { ComponentContext, Receiver } from '../../src/component/index.js';
 import type { KernelSocketConfig } from './config.js';
-import { DISCARDED_HELP, KS_COUNTER_SLOTS } from './counters.js';
+import { DISCARDED_HELP, KS_COUNTER_SLOTS, KS_PROP_COUNTER_SLOTS } from './counters.js';
+import { PROPAGATION_PROGRAMS, startPropagation } from './propagation.js';
 
 /**
  * The kernel_socket receiver: loads bpf/kernel_socket.bpf.c (the connection machine fed by socket-layer
@@ -65,12 +66,15 @@ export class KernelSocketReceiver implements Receiver {
     const discovery = this.ctx.discovery();
     const ignored = cfg.ignore_ports ?? [];
     const object = this.captureMax === SMALL_CAPTURE_MAX ? 'kernel_socket' : 'kernel_socket_large';
+    const propagate = cfg.context_propagation === 'headers';
     const obj = openObject(bpfObjectPath(object), {
+      disabledPrograms: propagate ? [] : [...PROPAGATION_PROGRAMS],
       rodata: {
         lumen_rb_wakeup_every: RING_WAKEUP_EVERY,
         capture_bytes: cfg.capture_bytes,
         self_tgid: process.pid,
         ignore_ports_on: ignored.length > 0 ? 1 : 0,
+        ks_propagate: propagate ? 1 : 0,
         ...wireRodata(cfg.protocols, cfg.databases, this.captureMax),
       },
       mapSizes: machineMapSizes(cfg),
@@ -85,8 +89,10 @@ export class KernelSocketReceiver implements Receiver {
       }
       this.subs.push(syncPidAllowlist(discovery, obj.map('ks_pids'), () => 1, { logger: this.ctx.logger, telemetry: this.ctx.telemetry }));
       const bpfCounters = new KernelCounters(obj.map('ks_counters'), KS_COUNTER_SLOTS, this.ctx.telemetry, 'entry');
-      this.loop.start(obj, discovery, { poll: () => bpfCounters.poll() });
-      for (const p of obj.programs) obj.attach(p);
+      const propCounters = propagate ? new KernelCounters(obj.map('ks_prop_counters'), KS_PROP_COUNTER_SLOTS, this.ctx.telemetry, 'array') : undefined;
+      this.loop.start(obj, discovery, { poll: () => { bpfCounters.poll(); propCounters?.poll(); } });
+      for (const p of obj.programs) if (!PROPAGATION_PROGRAMS.includes(p)) obj.attach(p);
+      if (propagate) startPropagation(obj);
     } catch (e) {
       this.state = 'stopped';
       this.loop.stop(() => this.release(), false);
@@ -95,6 +101,7 @@ export class KernelSocketReceiver implements Receiver {
     this.state = 'running';
     this.ctx.logger.info('kernel_socket receiver started', {
       object, capture_bytes: cfg.capture_bytes, programs: obj.programs.length, request_timeout: cfg.request_timeout,
+      context_propagation: cfg.context_propagation,
     });
   }
 

@@ -14,6 +14,7 @@ const C_NAMES: Record<string, keyof typeof KS_OFF | '_pad' | 'req_content_length
   seq: 'seq', req_head_len: 'reqHead', resp_head_len: 'respHead', req_len: 'reqLen', resp_len: 'respLen',
   laddr: 'laddr', raddr: 'raddr', lport: 'lport', rport: 'rport', family: 'family', status: 'status', role: 'role',
   reason: 'reason', method: 'method', flags: 'flags', proto: 'proto', tid: 'tid',
+  trace_id: 'traceId', span_id: 'spanId', parent_id: 'parentId',
 };
 
 for (const object of ['kernel_socket', 'kernel_socket_large']) {
@@ -69,6 +70,11 @@ test('decodeRecord: fields, captures as views, u64 sizes, bounds', () => {
   assert.equal(r.request.buffer, b.buffer, 'no copy');
   assert.equal(formatAddress(b, r.laddrAt, r.family), '::1');
   assert.equal(formatAddress(b, r.raddrAt, r.family), '10.1.2.3', 'IPv4-mapped shown as IPv4');
+  assert.equal(r.kernelTrace, undefined, 'no kernel trace context: user space makes the ids');
+  Buffer.from('0af7651916cd43dd8448eb211c80319c' + 'b7ad6b7169203331' + '00f067aa0ba902b7', 'hex').copy(b, KS_OFF.traceId);
+  assert.deepEqual(r.kernelTrace, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', parentSpanId: '00f067aa0ba902b7' });
+  b.fill(0, KS_OFF.parentId, KS_OFF.parentId + 8);
+  assert.equal(decodeRecord(view, b, 0, b.length)!.kernelTrace?.parentSpanId, '', 'zero parent: a root');
   assert.equal(decodeRecord(view, b, 0, b.length - 1), undefined, 'captures past the record are refused');
   assert.equal(decodeRecord(view, b, 0, 100), undefined);
 });

@@ -3,13 +3,14 @@
  * views into the ring-buffer batch (or the slot value the sweeper read), and so do the fields read on demand:
  * use a record while its bytes are unchanged (the receiver turns it into a span at once).
  */
-export const KS_HEADER_SIZE = 144;
+export const KS_HEADER_SIZE = 176;
 
 /** Field offsets in struct ks_record. */
 export const KS_OFF = {
   start: 0, end: 8, respStart: 16, last: 24, reqBytes: 32, respBytes: 40, reqCl: 48, respCl: 56, sk: 64,
   tgid: 72, fd: 76, seq: 80, reqHead: 84, respHead: 88, reqLen: 92, respLen: 94, laddr: 96, raddr: 112,
   lport: 128, rport: 130, family: 132, status: 134, role: 136, reason: 137, method: 138, flags: 139, proto: 140, tid: 141,
+  traceId: 144, spanId: 160, parentId: 168,
 } as const;
 
 export const KS_ROLE_SERVER = 1;
@@ -19,7 +20,7 @@ export const KS_REASON = { complete: 1, nextRequest: 2, nextResponse: 3, close: 
 
 /**
  * Decodes the record at `off` (`len` bytes). `respAt` is where the response capture starts: right after the
- * request bytes in ring records (undefined), at 144 + KS_CAPTURE_MAX in a ks_slots value.
+ * request bytes in ring records (undefined), at KS_HEADER_SIZE + KS_CAPTURE_MAX in a ks_slots value.
  * Returns undefined for a record whose lengths do not fit (never produced by the probe; counted by the caller).
  */
 export function decodeRecord(view: DataView, bytes: Buffer, off: number, len: number, respAt?: number): KsRecord | undefined {
@@ -97,6 +98,18 @@ export class KsRecord {
     return this.view.getUint8(at) | (this.view.getUint8(at + 1) << 8) | (this.view.getUint8(at + 2) << 16);
   }
 
+  /**
+   * The trace context the kernel gave this request (context propagation, bpf/include/ks_tctx.h): for a client
+   * request, the ids of the traceparent header injected into it. Undefined when the kernel gave none.
+   */
+  get kernelTrace(): { traceId: string; spanId: string; parentSpanId: string } | undefined {
+    const at = this.off + KS_OFF.spanId;
+    if (this.view.getUint32(at, true) === 0 && this.view.getUint32(at + 4, true) === 0) return undefined;
+    const hex = (from: number, n: number) => this.bytes.toString('hex', from, from + n);
+    const parent = hex(this.off + KS_OFF.parentId, 8);
+    return { traceId: hex(this.off + KS_OFF.traceId, 16), spanId: hex(at, 8), parentSpanId: parent === ZERO_SPAN ? '' : parent };
+  }
+
   get startNs(): bigint {
     return this.view.getBigUint64(this.off + KS_OFF.start, true);
   }
@@ -123,6 +136,8 @@ export class KsRecord {
     return (this.#response ??= this.bytes.subarray(this.respStart, this.respStart + this.respLen));
   }
 }
+
+const ZERO_SPAN = '0'.repeat(16);
 
 /** A u64 byte count as a number (exact below 2^53). */
 function u64(view: DataView, at: number): number {

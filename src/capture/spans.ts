@@ -14,7 +14,7 @@ export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicCloc
   const t = recordTimes(r, clock);
   const v = r.view;
   const o = r.off;
-  return http1Span({
+  const span = http1Span({
     kind: r.role === KS_ROLE_CLIENT ? 'client' : 'server',
     scheme,
     request: r.bytes,
@@ -33,6 +33,10 @@ export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicCloc
     connection: recordConnection(r),
     service,
   });
+  // Context propagation: the kernel's ids win, they are the ones on the wire (the injected traceparent).
+  const k = typeof span === 'string' ? undefined : r.kernelTrace;
+  if (k && typeof span !== 'string') span.trace = { ...k, flags: span.trace.flags };
+  return span;
 }
 
 /** The record's connection, seen from this process's end. */

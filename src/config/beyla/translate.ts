@@ -27,9 +27,9 @@ export function translate(r: BeylaReader, o: TranslateOptions): LumenOut {
 
   // Receivers: plain TCP and OpenSSL (Beyla instruments both without being asked).
   const capture = receiverOptions(r);
-  out.set(['receivers', 'kernel_socket'], { ...capture.common, ...capture.plain }, r.origin(['ebpf']));
+  const propagation = contextPropagation(r);
+  out.set(['receivers', 'kernel_socket'], { ...capture.common, ...capture.plain, ...propagation }, r.origin(['ebpf']));
   out.set(['receivers', 'tls_uprobe'], { ...capture.common }, r.origin(['ebpf']));
-  contextPropagation(r);
   kubernetes(r);
 
   // Processors shared by the span pipelines.
@@ -113,10 +113,23 @@ function clamp(v: number, min: number, max: number, r: BeylaReader, path: PathSe
   return c;
 }
 
-function contextPropagation(r: BeylaReader): void {
-  const v = r.get(['ebpf', 'context_propagation']);
-  if (v === undefined || v === null || v === 'disabled' || v === false) return;
-  r.warn(['ebpf', 'context_propagation'], `${JSON.stringify(v)}: Lumen does not inject trace context yet (an incoming traceparent is still honoured); the rest runs`);
+/**
+ * ebpf.context_propagation → kernel_socket.context_propagation. Lumen injects HTTP/1 headers only (sk_msg): `headers`
+ * maps as is; `all` (and the old boolean true) keeps its header half; `ip`/`tcp` (context in IP or TCP options) are
+ * not done and leave propagation off. Each case that does not map exactly is warned.
+ */
+function contextPropagation(r: BeylaReader): Record<string, unknown> {
+  const path = ['ebpf', 'context_propagation'];
+  const v = r.get(path);
+  if (v === undefined || v === null || v === 'disabled' || v === false || v === 'false') return {};
+  if (v === 'headers') return { context_propagation: 'headers' };
+  if (v === 'all' || v === true || v === 'true') {
+    r.warn(path, `${JSON.stringify(v)}: Lumen injects the traceparent HTTP header only (as "headers"); context in IP/TCP options is not supported`);
+    return { context_propagation: 'headers' };
+  }
+  const what = v === 'ip' || v === 'tcp' ? 'context in IP/TCP options is not supported' : 'unknown value (allowed: all, headers, ip, tcp, disabled)';
+  r.warn(path, `${JSON.stringify(v)}: ${what}; trace context is not injected (use "headers" for the traceparent HTTP header); the rest runs`);
+  return {};
 }
 
 function kubernetes(r: BeylaReader): void {
