@@ -16,17 +16,24 @@ const loop = Number(loopArg);
 const total = Number(linesArg) * loop;
 const otlp = `otlp: { endpoint: "http://127.0.0.1:${sinkPort}", protocol: http/protobuf, queue_size: ${total + 10_000}, batch: { max_size: 4096, timeout: 100ms }, metrics: { interval: 1s } }`;
 const prometheus = `prometheus: { endpoint: "127.0.0.1:${promPort}" }`;
+// The cost before the metrics stage: a different TTL gives the exporters different series options, so the stage
+// cannot share one aggregator between them and each aggregates every span itself (as each exporter used to).
+const prometheusOwnSeries = `prometheus: { endpoint: "127.0.0.1:${promPort}", ttl: 301s }`;
 const pipelines: Record<string, string> = {
   prometheus: `metrics: { receivers: [replay], processors: [routes], exporters: [prometheus] }`,
   otlp: `traces: { receivers: [replay], processors: [routes], exporters: [otlp] }`,
   both: `traces: { receivers: [replay], processors: [routes], exporters: [otlp] }\n    metrics: { receivers: [replay], processors: [routes], exporters: [prometheus, otlp] }`,
+  'metrics-2': `metrics: { receivers: [replay], processors: [routes], exporters: [prometheus, otlp] }`,
+  'metrics-2-own': `metrics: { receivers: [replay], processors: [routes], exporters: [prometheus, otlp] }`,
 };
+const exporters = scenario === 'prometheus' ? prometheus : scenario === 'otlp' ? otlp : scenario === 'metrics-2-own' ? `${prometheusOwnSeries}\n  ${otlp}` : `${prometheus}\n  ${otlp}`;
+const metricsOnly = scenario === 'prometheus' || scenario!.startsWith('metrics-');
 const yaml = `receivers:
   replay: { path: ${JSON.stringify(file)}, pace: fast, loop: ${loop}, batch_size: 1000 }
 processors:
   routes: { unmatched: heuristic }
 exporters:
-  ${scenario === 'prometheus' ? prometheus : scenario === 'otlp' ? otlp : `${prometheus}\n  ${otlp}`}
+  ${exporters}
 service:
   pipelines:
     ${pipelines[scenario!]}
@@ -38,7 +45,7 @@ let peak = 0;
 const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
 const m = engine.metrics;
 const done = (): boolean => {
-  if (scenario === 'prometheus') return m.value('lumen_exporter_accepted_items_total', { component: 'prometheus' }) >= total;
+  if (metricsOnly) return m.value('lumen_exporter_accepted_items_total', { component: 'prometheus' }) >= total;
   return m.value('lumen_exporter_sent_spans_total') + m.value('lumen_exporter_dropped_spans_total') >= total;
 };
 const t0 = performance.now();

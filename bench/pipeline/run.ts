@@ -11,6 +11,8 @@ import { encodeMicro, metricsMicro } from './micro.js';
 /**
  * Pipeline benchmark: spans/s through replay → routes → prometheus, → otlp (to a local collector in its own
  * process on the other core), and both, with the agent pinned to ONE core (taskset -c 0), and its RSS.
+ * metrics-2: one metrics pipeline to prometheus + otlp, whose series the metrics stage aggregates once;
+ * metrics-2-own: the same with options that differ (prometheus ttl), so each exporter aggregates every span itself.
  * Usage: node --import tsx bench/pipeline/run.ts [--lines 20000] [--loops-metrics 30] [--loops-otlp 10]
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,8 +21,8 @@ const arg = (name: string, def: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 const LINES = arg('lines', 20_000);
-const PROM_PORT = 19280;
-const SINK_PORT = 19282;
+const PROM_PORT = Number(process.env.BENCH_PROM_PORT ?? 19280);
+const SINK_PORT = Number(process.env.BENCH_SINK_PORT ?? 19282);
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 const pin = (cpu: number, cmd: string[]) => (hasTaskset ? ['taskset', '-c', String(cpu), ...cmd] : cmd);
 const node = [process.execPath, '--import', 'tsx'];
@@ -69,7 +71,8 @@ try {
   const sink = await startSink();
   try {
     const rows: Record<string, number | string>[] = [];
-    for (const [scenario, loops] of [['prometheus', arg('loops-metrics', 30)], ['otlp', arg('loops-otlp', 10)], ['both', arg('loops-otlp', 10)]] as const) {
+    for (const [scenario, loops] of [['prometheus', arg('loops-metrics', 30)], ['otlp', arg('loops-otlp', 10)], ['both', arg('loops-otlp', 10)],
+      ['metrics-2', arg('loops-metrics', 30)], ['metrics-2-own', arg('loops-metrics', 30)]] as const) {
       const before = await sink.counts();
       const r = await runAgent(scenario, loops);
       await new Promise((res) => setTimeout(res, 300));
@@ -79,10 +82,11 @@ try {
     console.log(`\npipeline (replay → routes → exporters), agent process on one core; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}:`);
     console.log('  scenario     spans      seconds   spans/s   spans/CPU-s   collector got   dropped   peak RSS   final RSS   target (spans/CPU-s)');
     for (const r of rows) {
-      const target = r.scenario === 'prometheus' ? 300_000 : 50_000;
+      const metricsOnly = r.scenario === 'prometheus' || String(r.scenario).startsWith('metrics-');
+      const target = metricsOnly ? 300_000 : 50_000;
       const rate = (r.spans as number) / (r.seconds as number);
       const perCpu = (r.spans as number) / (r.cpuSeconds as number);
-      console.log(`  ${String(r.scenario).padEnd(12)} ${fmt(r.spans as number).padStart(9)} ${(r.seconds as number).toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${fmt(perCpu).padStart(12)}   ${String(r.scenario === 'prometheus' ? '-' : fmt(r.received as number)).padStart(13)} ${fmt(r.dropped as number).padStart(9)} ${(r.peakRssMB as number).toFixed(0).padStart(7)} MB ${(r.finalRssMB as number).toFixed(0).padStart(8)} MB   ${fmt(target)} ${perCpu >= target ? 'met' : 'MISSED'}`);
+      console.log(`  ${String(r.scenario).padEnd(12)} ${fmt(r.spans as number).padStart(9)} ${(r.seconds as number).toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${fmt(perCpu).padStart(12)}   ${String(metricsOnly ? '-' : fmt(r.received as number)).padStart(13)} ${fmt(r.dropped as number).padStart(9)} ${(r.peakRssMB as number).toFixed(0).padStart(7)} MB ${(r.finalRssMB as number).toFixed(0).padStart(8)} MB   ${fmt(target)} ${perCpu >= target ? 'met' : 'MISSED'}`);
     }
   } finally {
     sink.child.stdin!.end();

@@ -54,7 +54,8 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
     const encodeErrors = ctx.telemetry.counter('lumen_exporter_dropped_spans_total', 'spans dropped by the exporter, by reason.', { signal: 'traces', reason: 'encode_error' });
     const batcher = new TraceBatcher(traceQueue, (spans) => encodeTraces(spans, resources, settings.protocol),
       config.batch.max_size, config.batch.timeout, encodeErrors, ctx.logger);
-    const aggregator = new MetricAggregator({
+    // Replaced by the engine's shared one when another exporter renders the same series (src/engine/metrics-stage.ts).
+    let aggregator = new MetricAggregator({
       naming: settings.naming, ttlMs: config.metrics.ttl, buckets: config.metrics.buckets, maxSeries: config.metrics.max_series,
       maxSeriesPerMetric: config.metrics.max_series_per_metric, telemetry: ctx.telemetry, logger: ctx.logger, optionsPath: `exporters.${ctx.id}.metrics`,
     });
@@ -80,6 +81,12 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
       metricsTimer.unref();
     };
 
+    const metricsArrived = () => {
+      if (metricsSeen || stopped) return;
+      metricsSeen = true;
+      startMetrics();
+    };
+
     return {
       settings,
       exportMetrics,
@@ -98,10 +105,12 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
           return;
         }
         aggregator.consume(batch);
-        if (!metricsSeen) {
-          metricsSeen = true;
-          startMetrics();
-        }
+        metricsArrived();
+      },
+      metrics: {
+        get aggregator() { return aggregator; },
+        share(shared) { aggregator = shared; },
+        aggregated: () => metricsArrived(),
       },
       async forceFlush(deadline?: number) {
         batcher.seal();

@@ -32,7 +32,8 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusConfig> = {
   create(config, ctx): PrometheusExporter {
     const ttlMs = config.ttl;
     const naming = resolveNaming(config);
-    const aggregator = new MetricAggregator({
+    // Replaced by the engine's shared one when another exporter renders the same series (src/engine/metrics-stage.ts).
+    let aggregator = new MetricAggregator({
       naming, ttlMs, buckets: config.buckets, maxSeries: config.max_series, maxSeriesPerMetric: config.max_series_per_metric,
       telemetry: ctx.telemetry, logger: ctx.logger, optionsPath: `exporters.${ctx.id}`,
     });
@@ -56,6 +57,11 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusConfig> = {
       },
       consume(batch) {
         aggregator.consume(batch);
+      },
+      metrics: {
+        get aggregator() { return aggregator; },
+        share(shared) { aggregator = shared; },
+        aggregated() {},
       },
       async forceFlush() {},
       async shutdown() {

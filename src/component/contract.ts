@@ -4,6 +4,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { InternalMetricsSource, SelfTelemetry } from '../telemetry/self-telemetry.js';
 import type { Discovery } from './discovery.js';
 import type { KernelNeeds } from '../bpf/features/needs.js';
+import type { MetricAggregator } from '../metrics/aggregator.js';
 
 /**
  * The component contract, modelled on the OpenTelemetry Collector's factories.
@@ -102,6 +103,22 @@ export interface Exporter {
   forceFlush(deadline?: number): Promise<void>;
   /** Flushes and releases resources, by `deadline` when given (see forceFlush). Safe twice and without start(). */
   shutdown(deadline?: number): Promise<void>;
+  /** A metrics exporter's series: the engine's metrics stage fills them instead of consume() (src/engine/metrics-stage.ts). */
+  readonly metrics?: MetricsSink;
+}
+
+/**
+ * How a metrics exporter hands the aggregation of its `metrics` and `flows` batches (span metrics, measurements,
+ * flows → series) to the engine's metrics stage: exporters whose aggregators have the same options and sit in the
+ * same pipelines share one aggregator, which the stage feeds once per batch before the fan-out.
+ */
+export interface MetricsSink {
+  /** The aggregator this exporter renders (its own, or the shared one once share() was called). */
+  readonly aggregator: MetricAggregator;
+  /** Render `shared` from now on instead of the exporter's own aggregator. */
+  share(shared: MetricAggregator): void;
+  /** The stage aggregated a batch of `signal` for this exporter (in place of consume). */
+  aggregated(signal: Signal): void;
 }
 
 export interface ExporterFactory<C = unknown> extends FactoryBase<C> {

@@ -7,6 +7,7 @@ import type { FactoryRegistry } from '../component/registry.js';
 import type { InternalMetrics } from '../telemetry/internal-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Route } from './fanout.js';
+import { AGGREGATED_SIGNALS, groupMetricsExporters } from './metrics-stage.js';
 import { Pipeline, type PipelineOptions, type PipelineProcessor } from './pipeline.js';
 
 /** A receiver in the graph and the pipelines it feeds. */
@@ -56,6 +57,8 @@ export function buildGraph(config: LumenConfig, opts: BuildOptions): Graph {
     const exporter = attempt(['exporters', id], () => factory.create(config.exporters[id], componentContext(id, deps)));
     if (exporter) exporters.set(id, exporter);
   }
+  const metricsGroups = groupMetricsExporters(exporters, (id) => pipelineEntries
+    .filter(([name, p]) => AGGREGATED_SIGNALS.includes(pipelineSignal(name)) && p.exporters.includes(id)).map(([name]) => name));
   const pipelines: Pipeline[] = [];
   const routeOf = new Map<Pipeline, Route>();
   for (const [name, p] of pipelineEntries) {
@@ -70,7 +73,7 @@ export function buildGraph(config: LumenConfig, opts: BuildOptions): Graph {
     }
     const sinks = p.exporters.filter((id) => exporters.has(id)).map((id) => ({ id, exporter: exporters.get(id)! }));
     const pipeline = new Pipeline({
-      name, signal, processors, exporters: sinks, queueSize: config.service.queue_size, metrics: opts.metrics,
+      name, signal, processors, exporters: sinks, metricsGroups, queueSize: config.service.queue_size, metrics: opts.metrics,
       logger: opts.logger.child({ pipeline: name }), onProcessed: opts.onProcessed,
     });
     pipelines.push(pipeline);

@@ -7,6 +7,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { rateLimitedLog } from '../telemetry/rate-limited-log.js';
 import { BoundedQueue } from './queue.js';
 import { ENGINE_METRICS as M } from '../telemetry/engine-metrics.js';
+import { AGGREGATED_SIGNALS, type MetricsGroup } from './metrics-stage.js';
 
 /** Which batch kinds each pipeline signal carries (a receiver's other kinds are not sent to it). */
 export const SIGNAL_KINDS: Readonly<Record<Signal, readonly Batch['kind'][]>> = {
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   readonly signal: Signal;
   readonly processors: readonly PipelineProcessor[];
   readonly exporters: readonly PipelineExporter[];
+  /** Exporter id → the shared aggregator the metrics stage feeds for it (metrics-stage.ts); others get consume(). */
+  readonly metricsGroups?: ReadonlyMap<string, MetricsGroup>;
   readonly queueSize: number;
   readonly metrics: InternalMetrics;
   readonly logger: Logger;
@@ -98,10 +101,15 @@ export class Pipeline {
       const upstream = stream.pipe(tap((b) => incoming.add(b.items.length)));
       stream = p.operator(upstream).pipe(tap((b) => outgoing.add(b.items.length)));
     }
-    const sinks = this.opts.exporters.map((e) => {
+    const all = this.opts.exporters.map((e) => {
       const t = metrics.forComponent(e.id, { pipeline: name });
       return { ...e, accepted: t.counter(M.exporterAccepted[0], M.exporterAccepted[1]), failed: t.counter(M.exporterFailed[0], M.exporterFailed[1]) };
     });
+    // The metrics stage: each shared aggregator consumes a batch once, for all the exporters that render it.
+    const groupOf = AGGREGATED_SIGNALS.includes(signal) ? this.opts.metricsGroups : undefined;
+    const sinks = all.filter((s) => groupOf?.get(s.id) === undefined);
+    const stages = [...new Set(all.map((s) => groupOf?.get(s.id)).filter((g) => g !== undefined))]
+      .map((group) => ({ group, members: all.filter((s) => groupOf!.get(s.id) === group) }));
     const onProcessed = this.opts.onProcessed;
     this.subscription = stream
       .pipe(
@@ -118,6 +126,18 @@ export class Pipeline {
           const n = batch.items.length;
           if (n === 0) return;
           onProcessed?.(name, signal, batch);
+          for (const { group, members } of stages) {
+            try {
+              group.aggregator.consume(batch);
+              for (const s of members) {
+                s.exporter.metrics!.aggregated(signal);
+                s.accepted.add(n);
+              }
+            } catch (err) {
+              for (const s of members) s.failed.add(n);
+              warn('warn', group.members.join(','), 'metrics stage failed to aggregate a batch', { exporters: group.members.join(','), pipeline: name, items: n, err: String((err as Error)?.message ?? err) });
+            }
+          }
           for (const s of sinks) {
             try {
               s.exporter.consume(batch, signal);

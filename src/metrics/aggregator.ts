@@ -65,6 +65,9 @@ export const DEFAULT_MAX_SERIES_PER_METRIC = 100_000;
 /** When the budget is full, series idle this long (or the TTL, if shorter) are evicted to make room. */
 export const BUDGET_IDLE_MS = 60_000;
 
+/** Aggregators given their own clock (tests) never share: each gets a distinct shareKey. */
+let ownClocks = 0;
+
 const SEP = '\u0001';
 const MISSING = '\u0000';
 
@@ -94,9 +97,16 @@ export class MetricAggregator {
   /** The states of the last list of span metrics (states are created in the constructor and never removed). */
   private prevMetrics: readonly SpanMetric[] | undefined;
   private prevStates: MetricState[] = [];
+  /**
+   * Equal for two aggregators that turn the same batches into the same series (naming, TTL, buckets, bounds):
+   * the engine's metrics stage lets exporters with equal keys share one (src/engine/metrics-stage.ts).
+   */
+  readonly shareKey: string;
 
   constructor(private readonly options: AggregatorOptions = {}) {
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.shareKey = JSON.stringify([options.naming ?? null, this.ttlMs, options.buckets ?? null, options.maxSeries ?? DEFAULT_MAX_SERIES,
+      options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC, options.now === undefined ? 0 : ++ownClocks]);
     this.now = options.now ?? Date.now;
     const t = options.telemetry;
     const droppedHelp = 'Observations dropped because a series bound was reached (reason: max_series = the total budget, max_series_per_metric).';
