@@ -35,8 +35,8 @@ const { values: opt } = parseArgs({
 });
 const ROOT = new URL('../..', import.meta.url).pathname;
 const HERE = join(ROOT, 'bench/compare-sdk');
-const SERVER_PORT = 20001;
-const SINK_PORT = 20002;
+const SERVER_PORT = 20181;
+const SINK_PORT = 20182;
 const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
 const MODES = ['bare', 'OTel Node SDK', 'Lumen'] as const;
 type Mode = (typeof MODES)[number];

@@ -18,6 +18,8 @@ import type { Discovery } from '../../src/discovery/types.js';
 import { routesProcessorFactory } from '../../processors/routes/index.js';
 import { printTracesExporterFactory } from '../../exporters/print_traces/index.js';
 import { prometheusExporterFactory } from '../../exporters/prometheus/index.js';
+import { otlpExporterFactory } from '../../exporters/otlp/index.js';
+import { createServer } from 'node:http';
 import { BENCH_TGID, ringBatches, type Target } from './records.js';
 
 /**
@@ -26,9 +28,10 @@ import { BENCH_TGID, ringBatches, type Target } from './records.js';
  * engine with the overhead benchmark's pipelines (bench/overhead/agent.ts):
  *   traces:  kernel_socket → routes (unmatched: heuristic) → print_traces (text, stdout = /dev/null)
  *   metrics: kernel_socket → routes (unmatched: heuristic) → prometheus
+ *   otlp (its own scenario): kernel_socket → otlp http/protobuf, to a collector in the parent process that acks
  * One batch per event-loop turn (as the ring buffer delivers them). Each scenario runs in its own process pinned
  * to CPU 0; the figure is process CPU time (user + system, GC included) per span over the measured spans, after a
- * warm-up. Scenarios: `receiver` (decode + span only), `traces`, `metrics` (one pipeline each), `bench` (both).
+ * warm-up. Scenarios: `receiver` (decode + span only), `traces`, `metrics` (one pipeline each), `bench` (both), `otlp`.
  *
  *   node --import tsx bench/pipeline/span-cost.ts [--spans 600000] [--batch 64] [--target nginx|node|mixed]
  *        [--runs 3] [--only bench] [--cpu-prof DIR]
@@ -39,7 +42,7 @@ const opt = (name: string, def: string) => {
   return i >= 0 ? args[i + 1]! : def;
 };
 
-export const SCENARIOS = ['receiver', 'traces', 'metrics', 'bench'] as const;
+export const SCENARIOS = ['receiver', 'traces', 'metrics', 'bench', 'otlp'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Result {
@@ -53,6 +56,8 @@ interface Result {
 }
 
 const PROM_PORT = 19431;
+/** The otlp scenario's collector: the parent process acks every request (decoding is bench/pipeline/run.ts' job). */
+const OTLP_PORT = 20160;
 
 /** The receiver's per-batch work: the capture loop kernel_socket runs (src/capture/loop.ts receive), feeding `next`. */
 function receiverLoop(counter: (name: string) => Counter, next: (b: Batch) => void): (batch: Buffer) => void {
@@ -101,6 +106,7 @@ async function child(scenario: Scenario): Promise<void> {
     };
     const traces = 'traces: { receivers: [kernel_socket], processors: [routes], exporters: [print_traces] }';
     const metrics = 'metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }';
+    const otlp = 'traces: { receivers: [kernel_socket], exporters: [otlp] }';
     const yaml = `receivers:
   kernel_socket: {}
 processors:
@@ -108,11 +114,12 @@ processors:
 exporters:
   print_traces: { format: text }
   prometheus: { endpoint: "127.0.0.1:${PROM_PORT}" }
+  otlp: { endpoint: "http://127.0.0.1:${OTLP_PORT}", protocol: http/protobuf, queue_size: 1048576 }
 service:
   pipelines:
-    ${scenario === 'traces' ? traces : scenario === 'metrics' ? metrics : `${traces}\n    ${metrics}`}
+    ${scenario === 'traces' ? traces : scenario === 'metrics' ? metrics : scenario === 'otlp' ? otlp : `${traces}\n    ${metrics}`}
 `;
-    const registry = new FactoryRegistry([fake, routesProcessorFactory, printTracesExporterFactory, prometheusExporterFactory]);
+    const registry = new FactoryRegistry([fake, routesProcessorFactory, printTracesExporterFactory, prometheusExporterFactory, otlpExporterFactory]);
     const { config } = loadConfig({ yaml, file: 'span-cost.yaml', env: {} }, registry);
     engine = await Engine.create(config, { registry, logger: noopLogger });
     await engine.start();
@@ -143,9 +150,11 @@ service:
   await profiler?.(`${scenario}.cpuprofile`);
   if (engine) {
     const accepted = (id: string) => engine!.metrics.value('lumen_exporter_accepted_items_total', { component: id });
-    const expected = (scenario === 'metrics' ? 0 : 1) * (n + warmBatches * perBatch);
-    if (scenario !== 'metrics' && accepted('print_traces') !== expected) throw new Error(`print_traces accepted ${accepted('print_traces')}, expected ${expected}`);
-    if (scenario !== 'traces' && accepted('prometheus') !== n + warmBatches * perBatch) throw new Error(`prometheus accepted ${accepted('prometheus')}`);
+    const all = n + warmBatches * perBatch;
+    const expect = (id: string) => { if (accepted(id) !== all) throw new Error(`${id} accepted ${accepted(id)}, expected ${all}`); };
+    if (scenario === 'otlp') expect('otlp');
+    if (scenario === 'traces' || scenario === 'bench') expect('print_traces');
+    if (scenario === 'metrics' || scenario === 'bench') expect('prometheus');
     await engine.stop();
   }
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -189,12 +198,15 @@ async function main(): Promise<void> {
   const only = opt('only', '');
   const scenarios = only ? (only.split(',') as Scenario[]) : [...SCENARIOS];
   const by = new Map<Scenario, Result[]>();
+  const collector = scenarios.includes('otlp') ? createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200).end()); }) : undefined;
+  await new Promise<void>((r) => (collector ? collector.listen(OTLP_PORT, '127.0.0.1', r) : r()));
   for (let r = 0; r < runs; r++) {
     for (const s of scenarios) {
       const res = await runChild(s, pin);
       by.set(s, [...(by.get(s) ?? []), res]);
     }
   }
+  collector?.close();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`agent CPU per span, kernel_socket records (${opt('target', 'nginx')}, ${opt('batch', '64')} per batch) → engine; ` +
     `pinned: ${pin ? 'CPU 0' : 'no'}; ${runs} run(s), median; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);

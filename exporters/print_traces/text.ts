@@ -5,50 +5,40 @@ import type { Span } from '../../src/model/span.js';
 const TYPE: Record<Span['protocol'], string> = { http: 'HTTP', grpc: 'GRPC', sql: 'SQL', redis: 'Redis', memcached: 'Memcached', kafka: 'Kafka', tcp: 'TCP' };
 const KIND_SUFFIX: Record<Span['kind'], string> = { server: '', client: 'Client', producer: 'Producer', consumer: 'Consumer', internal: 'Internal' };
 
+const MICROSECONDS = 'µs';
+
+/**
+ * The text lines of spans ("\n"-terminated) as UTF-8 bytes, each line encoded straight into one buffer. Joining the
+ * lines into one string first costs ~4× more: V8 walks the joined string's tree of small parts to measure and to
+ * encode it, while a single line (~200 characters, "µ" included) encodes in ~0.3 µs.
+ */
+export function spanLinesUtf8(spans: readonly Span[]): Buffer {
+  let buf = Buffer.allocUnsafe(spans.length * 256);
+  let pos = 0;
+  for (let i = 0; i < spans.length; i++) {
+    const line = `${spanText(spans[i]!)}\n`;
+    const max = line.length * 3;
+    if (pos + max > buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + max));
+      buf.copy(next, 0, 0, pos);
+      buf = next;
+    }
+    pos += buf.write(line, pos, 'utf8');
+  }
+  return buf.subarray(0, pos);
+}
+
 /**
  * One span in Beyla's print_traces layout (DESIGN.md §4):
  * `<start> (<total>[<processing>]) <Type> <status> <method> <path> [<client>:<port>]->[<server>:<port>] size:<n>B svc=[<name> <lang>] traceparent=[00-<trace>-<span>[<parent>]-<flags>]`
  * Times are UTC. Client and server are in request direction: for a server span the peer is the client.
  */
 export function spanText(s: Span): string {
-  return spanLine(s, MICROSECONDS);
-}
-
-const MICROSECONDS = 'µs';
-/** "µs" with µ (U+00B5) written as its two UTF-8 bytes C2 B5, each as a Latin-1 character. */
-const MICROSECONDS_UTF8_AS_LATIN1 = '\u00c2\u00b5s';
-
-/**
- * The text lines of spans ("\n"-terminated) as UTF-8 bytes. Encoding a string holding "µ" to UTF-8 is several times
- * slower in V8 than a Latin-1 copy, so the lines are built with µ already as its two UTF-8 bytes and copied as
- * Latin-1 — correct when nothing else in them is non-ASCII, which the UTF-8 length proves: every non-ASCII
- * character adds at least one byte, and the markers account for all the extra bytes. Otherwise the lines are
- * rendered again with a real µ and encoded as UTF-8.
- */
-export function spanLinesUtf8(spans: readonly Span[]): Buffer {
-  let out = '';
-  let markers = 0;
-  for (let i = 0; i < spans.length; i++) {
-    const line = spanLine(spans[i]!, MICROSECONDS_UTF8_AS_LATIN1);
-    if (microLine) markers += 2;
-    out += `${line}\n`;
-  }
-  if (Buffer.byteLength(out, 'utf8') === out.length + 2 * markers) return Buffer.from(out, 'latin1');
-  out = '';
-  for (let i = 0; i < spans.length; i++) out += `${spanText(spans[i]!)}\n`;
-  return Buffer.from(out, 'utf8');
-}
-
-/** Whether the last spanLine() wrote its duration in microseconds (twice). */
-let microLine = false;
-
-function spanLine(s: Span, micro: string): string {
   const c = s.connection;
   const server = s.kind === 'server' || s.kind === 'consumer';
   const from = server ? `${c.peerAddress}:${c.peerPort}` : `${c.hostAddress}:${c.hostPort}`;
   const to = server ? `${c.hostAddress}:${c.hostPort}` : `${c.peerAddress}:${c.peerPort}`;
-  const duration = goDuration(s.endUnixNano - s.startUnixNano, micro);
-  microLine = duration.endsWith(micro);
+  const duration = goDuration(s.endUnixNano - s.startUnixNano);
   const t = s.trace;
   return `${formatTime(s.startUnixNano)} (${duration}[${duration}]) ${TYPE[s.protocol]}${KIND_SUFFIX[s.kind]} ${status(s)} ${token(method(s))} ${token(path(s))} ` +
     `[${from}]->[${to}] size:${s.http?.requestBodySize ?? 0}B svc=[${svc(s.service)}] ` +
