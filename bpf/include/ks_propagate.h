@@ -6,12 +6,18 @@
  *  - ks_prop_sockops (cgroup sock_ops, attached to the root cgroup) puts every client TCP socket that becomes
  *    ESTABLISHED into ks_sockhash (in softirq the process is unknown, so all of them; the check is in sk_msg);
  *  - ks_prop_msg (sk_msg verdict on ks_sockhash) runs in the writing thread for each message it sends. For
- *    processes in ks_pids it follows the request boundaries of the connection (per-socket ks_pstate: at a request
- *    start, or `body_left` Content-Length body bytes to pass) and, at each request start, inserts
- *    "traceparent: 00-<trace>-<span>-01\r\n" after the request line — unless the header block already has a
- *    traceparent. Only the header's bytes are added, once per request; bodies are never touched;
- *  - a connection whose framing it cannot follow (not HTTP/1, a header block past KS_PHEAD_MAX, a chunked
- *    request body) is given up: nothing more is injected on it (counted).
+ *    processes in ks_pids it follows the request boundaries of the connection in TCP sequence numbers (per-socket
+ *    ks_pstate.next_seq: where the next request starts; a message starts at the socket's write_seq) and, at each
+ *    request start, inserts "traceparent: 00-<trace>-<span>-01\r\n" after the request line — unless the header
+ *    block already has a traceparent. Only the header's bytes are added, once per request; bodies are never
+ *    touched. Sequence numbers, not a count of the bytes seen: after a send that fails half-way (a non-blocking
+ *    socket whose buffer filled), tcp_bpf frees the rest and passes the next message without running the program;
+ *  - inserted bytes must be sent in the same call: tcp_bpf reports freed bytes, inserted ones included, as not
+ *    written, so the application would resend that many bytes twice. A header is therefore inserted only where the
+ *    socket's free send buffer surely takes everything up to its end; elsewhere the request passes unchanged
+ *    (counted as no_room);
+ *  - a connection whose framing it cannot follow (not HTTP/1, a header block past KS_PHEAD_MAX, a chunked request
+ *    body, a request start in a message it did not see) is given up: nothing more is injected on it (counted).
  * The ids: ks_tctx.h. Connections established before the agent started are not in the sockhash: never injected.
  */
 #ifndef LUMEN_KS_PROPAGATE_H
@@ -23,14 +29,17 @@
 #define KS_TP_LEN 70      /* "traceparent: 00-" 32 "-" 16 "-01\r\n" */
 #define KS_PREQ_MAX 8     /* request starts handled per message */
 
-#define KS_PS_START 0 /* the next byte starts a request */
-#define KS_PS_BODY 1  /* body_left bytes of a body to pass first */
+#define KS_PS_NEW 0   /* no message seen yet: the first one starts a request */
+#define KS_PS_FOLLOW 1 /* next_seq is where the next request starts */
 #define KS_PS_LOST 2  /* framing lost: pass everything */
 
+/* Slack kept free in the send buffer beyond the bytes up to an inserted header (skb overhead). */
+#define KS_ROOM_SLACK 8192
+
 struct ks_pstate {
-	__u64 body_left;
+	__u32 next_seq;
 	__u8 mode;
-	__u8 _pad[7];
+	__u8 _pad[3];
 };
 
 struct {
@@ -54,6 +63,7 @@ enum ks_prop_counter {
 	KS_PC_GIVEN_UP,      /* connections whose request framing was lost: nothing injected any more */
 	KS_PC_PUSH_FAILED,   /* bpf_msg_push_data / pull failed (request passed unchanged) */
 	KS_PC_CHUNKED,       /* of those given up: a chunked request body */
+	KS_PC_NO_ROOM,       /* requests passed without a header: the send buffer might not take it in this call */
 	KS_PC__MAX,
 };
 LUMEN_COUNTERS(ks_prop_counters, 8);
@@ -78,6 +88,8 @@ struct ks_pscratch {
 	__u32 chunked;
 	__u32 tp_at;     /* where a traceparent value starts (server request parse); 0: none */
 	__u32 size;      /* the message's size, injected headers included */
+	__s32 room;      /* free send buffer when the message arrived */
+	__u32 seq;       /* the TCP sequence number of the message's first byte */
 	__u32 _pad2;
 	__u64 cl;
 	struct ks_tctx t;        /* the ids of the request being handled */
@@ -373,6 +385,8 @@ __noinline int ks_prop_request(struct sk_msg_md *msg, __u32 pos)
 	__builtin_memset(&x->t, 0, sizeof(x->t));
 	if (x->has_tp) {
 		ks_pcount(KS_PC_PRESENT);
+	} else if ((__s64)pos + he + KS_TP_LEN + KS_ROOM_SLACK > x->room) {
+		ks_pcount(KS_PC_NO_ROOM);
 	} else {
 		ks_client_ids(x);
 		ks_tp_header(x);
@@ -402,13 +416,8 @@ __noinline int ks_prop_request(struct sk_msg_md *msg, __u32 pos)
 		return 0;
 	}
 	__u64 next = (__u64)pos + he + x->cl;
-	if (next > size) {
-		st->mode = KS_PS_BODY;
-		st->body_left = next - size;
-		return 0;
-	}
-	st->mode = KS_PS_START;
-	return next;
+	st->next_seq = x->seq + (__u32)next; /* write_seq counts the inserted bytes too */
+	return next < size ? next : 0;
 }
 
 SEC("sk_msg")
@@ -418,27 +427,30 @@ int ks_prop_msg(struct sk_msg_md *msg)
 		return SK_PASS;
 	struct ks_pstate *st = bpf_sk_storage_get(&ks_pstate, msg->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	struct ks_pscratch *x = ks_pscr();
-	if (!st || !x || st->mode == KS_PS_LOST)
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(msg->sk);
+	if (!st || !x || !tp || st->mode == KS_PS_LOST)
 		return SK_PASS;
+	/* nothing else writes to the socket now (its lock is held): earlier messages are all in write_seq */
+	__u32 seq = tp->write_seq;
+	x->seq = seq;
+	x->room = tp->inet_conn.icsk_inet.sk.sk_sndbuf - tp->inet_conn.icsk_inet.sk.sk_wmem_queued;
+	if (st->mode == KS_PS_NEW) {
+		st->mode = KS_PS_FOLLOW;
+		st->next_seq = seq;
+	}
+	__s32 rel = (__s32)(st->next_seq - seq);
+	if (rel < 0) {
+		/* the next request started in bytes this program did not see */
+		st->mode = KS_PS_LOST;
+		ks_pcount(KS_PC_GIVEN_UP);
+		return SK_PASS;
+	}
 	__u32 size = msg->size;
-	__u32 pos = 0;
+	__u32 pos = rel;
 	x->size = size;
 	for (int k = 0; k < KS_PREQ_MAX; k++) {
 		if (pos >= size)
 			break;
-		if (st->mode == KS_PS_BODY) {
-			__u64 left = size - pos;
-			if (st->body_left >= left) {
-				st->body_left -= left;
-				if (st->body_left == 0)
-					st->mode = KS_PS_START;
-				break;
-			}
-			pos += st->body_left;
-			st->body_left = 0;
-			st->mode = KS_PS_START;
-			continue;
-		}
 		pos = ks_prop_request(msg, pos);
 		if (!pos)
 			break;

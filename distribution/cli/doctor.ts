@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { getFeatures, receiverSupport } from '../../src/bpf/features/index.js';
 import { formatDoctor, formatUnprivileged } from './doctor-format.js';
+import { formatPropagation, propagationSupport } from './doctor-propagation.js';
 import { processIo, type Io } from './io.js';
 import type { AnyFactory, ReceiverFactory } from '../../src/component/index.js';
 import { builtinRegistry } from '../default-registry.js';
@@ -29,12 +30,14 @@ export function runDoctor(opts: DoctorOptions, io: Io = processIo, components: r
   const receivers = receiverSupport(report, registered.filter((f): f is ReceiverFactory<unknown> => f.kind === 'receiver'));
   const others = registered.filter((f) => f.kind !== 'receiver').map((f) => ({ kind: f.kind, type: f.type }));
   const coreOk = receivers.filter((r) => r.core).every((r) => r.status !== 'unavailable');
+  const propagation = propagationSupport(report);
   if (opts.json) {
-    io.stdout(`${JSON.stringify({ ...report, receivers, others, ok: coreOk }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ...report, receivers, others, propagation, ok: coreOk }, null, 2)}\n`);
     return coreOk ? 0 : 1;
   }
   if (!report.privileged) io.stderr(formatUnprivileged(report));
   io.stdout(formatDoctor(report, receivers, others));
+  io.stdout(formatPropagation(propagation));
   io.stdout(coreOk ? '\nOK: the core receivers can run on this host.\n' : '\nNOT OK: a core receiver cannot run here; see the ✗ lines above for what to change.\n');
   return coreOk ? 0 : 1;
 }

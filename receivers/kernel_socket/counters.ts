@@ -30,5 +30,6 @@ export const KS_PROP_COUNTER_SLOTS: readonly CounterSlot[] = [
   [0, 'lumen_kernel_socket_propagation_total', PROPAGATION_HELP, { result: 'injected' }],
   [1, 'lumen_kernel_socket_propagation_total', PROPAGATION_HELP, { result: 'already_present' }],
   [3, 'lumen_kernel_socket_propagation_total', PROPAGATION_HELP, { result: 'push_failed' }],
-  [2, 'lumen_kernel_socket_propagation_connections_given_up_total', 'Connections on which nothing more is injected: their request framing could not be followed (not HTTP/1, header block over 2 KiB, chunked body).'],
+  [5, 'lumen_kernel_socket_propagation_total', PROPAGATION_HELP, { result: 'no_room' }],
+  [2, 'lumen_kernel_socket_propagation_connections_given_up_total', 'Connections on which nothing more is injected: their request framing could not be followed (not HTTP/1, header block over 2 KiB, chunked body, a request started in bytes sent without the program).'],
 ];

@@ -36,6 +36,8 @@ const MAX_DEPTH = 64;
  *  - a server span's parent is the client span at the other end of its connection (the tuple mirrored, the
  *    call written before the request was read and its response read after the server wrote it).
  * A parent is decided when the span (or a descendant) leaves, by then its parents, which end later, are held too.
+ * A span that already has a parent (a traceparent, or the ids context propagation put on the wire) keeps it; it
+ * is linked here only to the local span that has exactly that id.
  */
 export class TraceJoiner {
   private readonly queue: Pending[] = [];
@@ -87,7 +89,16 @@ export class TraceJoiner {
     const s = p.span;
     let parent: Pending | null = null;
     if (s.trace.parentSpanId !== '') {
-      p.link = 'external';
+      // A parent from a traceparent (or context propagation's kernel ids) is kept; when it is the span this host
+      // saw at the other end of the connection, or the request its thread serves, the link is also a local one.
+      parent = s.kind === 'server' ? this.callerOf(p) : s.kind === 'client' ? this.servingRequestOf(p) : null;
+      if (parent && parent.span.trace.spanId === s.trace.parentSpanId) {
+        p.link = s.kind === 'server' ? 'connection' : 'thread';
+        if (s.kind === 'server') parent.reached = true;
+      } else {
+        parent = null;
+        p.link = 'external';
+      }
     } else if (s.kind === 'server') {
       parent = this.callerOf(p);
       if (parent) {

@@ -49,7 +49,9 @@ test('lists only the registered components, each with what it needs and whether 
     create: () => { throw new Error('not created by doctor'); },
   };
   assert.equal(runDoctor({}, io, [kprobeReceiver]), 0);
-  assert.doesNotMatch(io.out, /go_uprobe|context_propagation/, 'nothing that does not exist');
+  assert.doesNotMatch(io.out, /go_uprobe/, 'nothing that does not exist');
+  assert.match(io.out, /Context propagation \(kernel_socket\.context_propagation: headers, off by default\)\n {4}✓ available: cgroup sock_ops \+ sk_msg/);
+  assert.match(io.out, /cannot modify .*trace_join.*\n\s+- TLS \(tls_uprobe\).*\n\s+- HTTP\/2 and gRPC/);
   const receivers = io.out.slice(io.out.indexOf('Receivers'));
   const listed = [...receivers.matchAll(/^ {2}[✓~✗] (\w+)/gm)].map((m) => m[1]);
   assert.deepEqual(listed.sort(), ['kernel_socket', 'kprobe_thing', 'network_flow', 'replay', 'tls_uprobe']);

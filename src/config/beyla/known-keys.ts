@@ -112,7 +112,7 @@ export const BEYLA_KEYS: KeySpec = {
     track_request_headers: NO_EFFECT('request headers are always read for traceparent'),
     high_request_volume: NO_EFFECT('every request is reported'),
     heuristic_sql_detect: NO_EFFECT('SQL protocols are recognised by content'),
-    traffic_control_backend: 'applies to context propagation, which Lumen does not do yet',
+    traffic_control_backend: 'Lumen injects context with sk_msg (HTTP headers), never with TC',
     buffer_sizes: { http: true, mysql: true, postgres: true, kafka: true, mssql: 'SQL Server is not supported yet', tcp: NO_EFFECT('generic TCP spans are not produced') },
     max_transaction_time: NO_EFFECT('requests time out after kernel_socket.request_timeout'),
     bpf_fs_path: NO_EFFECT('Lumen pins nothing in bpffs'),
