@@ -1,7 +1,7 @@
 import type { Service } from '../../src/model/service.js';
 import type { AttributeValue, Span } from '../../src/model/span.js';
 import { defaultSpanName, spanIsError } from '../../src/model/span.js';
-import { serviceResourceAttributes } from '../../src/model/span-attributes.js';
+import { serviceResourceAttributes, TYPED_ATTRIBUTE_KEYS, visitTypedAttributes } from '../../src/model/span-attributes.js';
 import { LUMEN_SCOPE, LUMEN_VERSION, traceAttributes, otelSpanKind } from '../../src/model/otel/index.js';
 import { ProtoWriter } from './proto-writer.js';
 
@@ -36,10 +36,10 @@ function varintBytes(v: number): Buffer {
   return Buffer.from(w.finish());
 }
 
-function writeAttribute(w: ProtoWriter, field: number, key: string, value: AttributeValue): void {
+function writeAttribute(w: ProtoWriter, field: number, key: Buffer, value: AttributeValue): void {
   w.byte(tag(field, LEN));
   const kv = w.open();
-  w.raw(keyBytes(key));
+  w.raw(key);
   w.byte(tag(2, LEN));
   const any = w.open();
   if (typeof value === 'string') {
@@ -67,7 +67,7 @@ function resourceBytes(service: Service, hostName: string): Buffer {
   const w = new ProtoWriter(1024);
   w.byte(tag(1, LEN));
   const res = w.open();
-  for (const [k, v] of Object.entries(serviceResourceAttributes(service, hostName, LUMEN_VERSION))) writeAttribute(w, 1, k, v);
+  for (const [k, v] of Object.entries(serviceResourceAttributes(service, hostName, LUMEN_VERSION))) writeAttribute(w, 1, keyBytes(k), v);
   w.close(res);
   const bytes = Buffer.from(w.finish());
   resourceCache.set(service, { hostName, bytes });
@@ -111,8 +111,7 @@ function writeSpan(w: ProtoWriter, span: Span): void {
   w.fixed64(span.startUnixNano);
   w.byte(tag(8, 1));
   w.fixed64(span.endUnixNano);
-  const attrs = traceAttributes(span);
-  for (const k in attrs) writeAttribute(w, 9, k, attrs[k] as AttributeValue);
+  writeSpanAttributes(w, span);
   w.byte(tag(15, LEN));
   const st = w.open();
   if (spanIsError(span)) {
@@ -126,29 +125,102 @@ function writeSpan(w: ProtoWriter, span: Span): void {
   w.close(start);
 }
 
+/** Span.attributes (field 9) as traceAttributes() gives them, streamed from the span's fields without building that object. */
+function writeSpanAttributes(w: ProtoWriter, span: Span): void {
+  const extra = span.attributes;
+  for (const k in extra) {
+    const c = k.charCodeAt(0);
+    if (TYPED_ATTRIBUTE_KEYS.has(k) || (c >= 48 && c <= 57)) {
+      // An override of a typed attribute keeps its position in the object, and integer-like keys ("0") come
+      // first in any object: take the exact path.
+      const attrs = traceAttributes(span);
+      for (const key in attrs) writeAttribute(w, 9, keyBytes(key), attrs[key] as AttributeValue);
+      return;
+    }
+  }
+  visitTypedAttributes(span, w, writeTypedAttribute);
+  for (const k in extra) writeAttribute(w, 9, keyBytes(k), extra[k]!);
+}
+
+function writeTypedAttribute(w: ProtoWriter, key: string, value: AttributeValue): void {
+  writeAttribute(w, 9, keyBytes(key), value);
+}
+
+/**
+ * One ExportTraceServiceRequest built span by span as spans arrive, so the exporter holds bytes, not Span objects,
+ * while a batch fills (held spans outlive young-generation GCs and get promoted). Spans are grouped per service
+ * (one ResourceSpans each, in order of first appearance) in a writer per service, joined by finish(); the writers'
+ * buffers are kept for the next request.
+ */
+export class TraceRequestWriter {
+  private readonly writers = new Map<Service, ProtoWriter>();
+  /** Services of the current request, in order of their first span. */
+  private active: Service[] = [];
+  private count = 0;
+
+  constructor(private readonly hostName: string) {}
+
+  /** Encodes the span into the request; on an error the request is as it was. */
+  add(span: Span): void {
+    let w = this.writers.get(span.service);
+    if (w === undefined) {
+      w = new ProtoWriter(16 * 1024);
+      this.writers.set(span.service, w);
+    }
+    const at = w.pos;
+    try {
+      writeSpan(w, span);
+    } catch (e) {
+      w.pos = at;
+      throw e;
+    }
+    if (at === 0) this.active.push(span.service);
+    this.count++;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The request's bytes; the writer is empty again afterwards. */
+  finish(): Uint8Array {
+    let total = 0;
+    for (const s of this.active) total += this.writers.get(s)!.pos + 1024;
+    const out = new ProtoWriter(total);
+    for (const service of this.active) {
+      out.byte(tag(1, LEN));
+      const rs = out.open();
+      out.raw(resourceBytes(service, this.hostName));
+      out.byte(tag(2, LEN));
+      const ss = out.open();
+      out.raw(scope());
+      out.raw(this.writers.get(service)!.finish());
+      out.close(ss);
+      out.close(rs);
+    }
+    this.clear();
+    return out.finish();
+  }
+
+  /** Drops the spans added so far; writers of services absent from this request go (their services may be gone). */
+  clear(): void {
+    if (this.writers.size > this.active.length) {
+      const keep = new Set(this.active);
+      for (const s of this.writers.keys()) if (!keep.has(s)) this.writers.delete(s);
+    }
+    for (const w of this.writers.values()) w.pos = 0;
+    this.active = [];
+    this.count = 0;
+  }
+}
+
 /**
  * Spans → ExportTraceServiceRequest protobuf, written directly from Lumen spans (no ReadableSpan, no size
  * pre-pass): the same message the OTel SDK serializer produces (encode-traces.test.ts decodes both with the real
  * .proto files and compares), about 3× faster — see the README.
  */
 export function encodeTracesProtobuf(spans: readonly Span[], hostName: string): Uint8Array {
-  const groups = new Map<Service, Span[]>();
-  for (const s of spans) {
-    const g = groups.get(s.service);
-    if (g) g.push(s);
-    else groups.set(s.service, [s]);
-  }
-  const w = new ProtoWriter(Math.max(1024, spans.length * 400));
-  for (const [service, list] of groups) {
-    w.byte(tag(1, LEN));
-    const rs = w.open();
-    w.raw(resourceBytes(service, hostName));
-    w.byte(tag(2, LEN));
-    const ss = w.open();
-    w.raw(scope());
-    for (const s of list) writeSpan(w, s);
-    w.close(ss);
-    w.close(rs);
-  }
-  return w.finish();
+  const r = new TraceRequestWriter(hostName);
+  for (let i = 0; i < spans.length; i++) r.add(spans[i]!);
+  return r.finish();
 }

@@ -10,6 +10,7 @@ import type { Span } from '../../src/model/span.js';
 import { encodeTracesProtobuf } from './encode-traces-proto.js';
 import { ProtoWriter } from './proto-writer.js';
 import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
+import { TYPED_ATTRIBUTE_KEYS } from '../../src/model/span-attributes.js';
 
 const require = createRequire(import.meta.url);
 const root = new protobuf.Root();
@@ -28,10 +29,21 @@ const arbSpan = fc.record({
   duration: fc.double({ min: 0, max: 100, noNaN: true }),
   parent: fc.boolean(),
   seq: fc.integer({ min: 1, max: 2 ** 40 }),
-  extra: fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.oneof(fc.string(), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }))),
+  // Keys that override typed attributes or sort first (integer-like) take the encoder's exact path; the rest stream.
+  extra: fc.dictionary(fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.constantFrom(...TYPED_ATTRIBUTE_KEYS, '7', '12x', 'db.query.text')),
+    fc.oneof(fc.string(), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }))),
+  query: fc.constantFrom('', 'a=1', 'q=é'),
+  host: fc.constantFrom('', 'example.com', 'example.com:8443', '[::1]:80'),
+  version: fc.constantFrom(undefined, '1.1', '2'),
+  http: fc.boolean(),
 }).map((o): Span => {
   const s = sampleHttpSpan(services[o.svc]!, { kind: o.kind as Span['kind'], status: o.status, path: o.path, route: o.route, duration: o.duration, seq: o.seq, parentSpanId: o.parent ? 'abcdef0123456789' : '' });
   s.attributes = o.extra;
+  s.http = { ...s.http!, query: o.query, host: o.host, protocolVersion: o.version };
+  if (!o.http) {
+    delete s.http;
+    s.protocol = 'sql';
+  }
   return s;
 });
 
@@ -42,7 +54,7 @@ test('the direct encoder produces the same message as the OTel SDK serializer (d
     const ours = decode(encodeTracesProtobuf(spans, 'h'));
     // The SDK writes the zero-valued dropped_*_count fields explicitly; proto3 decodes both the same (defaults: true).
     assert.deepEqual(ours, sdk);
-  }), { numRuns: 200 });
+  }), { numRuns: 400 });
 });
 
 test('writer: long nested messages get multi-byte lengths, negative int64 and big strings round-trip', () => {
@@ -59,4 +71,27 @@ test('writer: long nested messages get multi-byte lengths, negative int64 and bi
   assert.equal(protobuf.Reader.create(n.finish()).int64().toString(), '-5');
   const big = encodeTracesProtobuf([sampleHttpSpan(services[0]!, { path: '/p'.repeat(5000) })], 'h');
   assert.equal(decode(big).resourceSpans[0].scopeSpans[0].spans[0].attributes.find((a: any) => a.key === 'url.path').value.stringValue.length, 10_000);
+});
+
+test('writer: ids, 64-bit times and short strings written in JS give the bytes the Buffer/BigInt encoders give', () => {
+  fc.assert(fc.property(fc.string({ maxLength: 40 }), fc.bigInt({ min: -(2n ** 64n), max: 2n ** 65n }), fc.string({ maxLength: 140 }), (h, t, s) => {
+    const w = new ProtoWriter(8);
+    w.hex(h);
+    w.fixed64(t);
+    w.string(s);
+    const n = h.length >>> 1;
+    const ref = Buffer.alloc(1 + n + 8);
+    ref[0] = n;
+    const hexLen = ref.write(h, 1, n, 'hex');
+    const expectHex = ref.subarray(0, 1 + hexLen);
+    const time = Buffer.alloc(8);
+    time.writeBigUInt64LE(BigInt.asUintN(64, t));
+    const str = Buffer.from(s, 'utf8');
+    const len = new ProtoWriter(10);
+    len.varint(str.length);
+    assert.deepEqual(Buffer.from(w.finish()), Buffer.concat([expectHex, time, Buffer.from(len.finish()), str]));
+  }), { numRuns: 500 });
+  const ok = new ProtoWriter(8);
+  ok.hex('00ff7Fa0');
+  assert.deepEqual(Buffer.from(ok.finish()), Buffer.from([4, 0x00, 0xff, 0x7f, 0xa0]));
 });

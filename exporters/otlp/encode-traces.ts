@@ -3,7 +3,8 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Span } from '../../src/model/span.js';
 import { toReadableSpan, type ResourceCache } from '../../src/model/otel/index.js';
 import type { OtlpProtocol } from './config.js';
-import { encodeTracesProtobuf } from './encode-traces-proto.js';
+import { encodeTracesProtobuf, TraceRequestWriter } from './encode-traces-proto.js';
+import type { TraceRequestBuilder } from './trace-batcher.js';
 import { LumenError } from '../../src/component/index.js';
 
 export type TraceEncoder = 'lumen' | 'sdk';
@@ -20,4 +21,23 @@ export function encodeTraces(spans: readonly Span[], resources: ResourceCache, p
   const out = protocol === 'http/json' ? JsonTraceSerializer.serializeRequest(readable) : ProtobufTraceSerializer.serializeRequest(readable);
   if (!out) throw new LumenError('LUMEN_EXPORT_ENCODING', 'OTLP trace serializer returned nothing');
   return out;
+}
+
+/**
+ * The exporter's request builder: Lumen's protobuf encoder encodes each span as it arrives; the SDK serializers
+ * (OTLP/JSON, or `encoder: 'sdk'`) need the whole list, so those spans are kept until the request is sealed.
+ */
+export function traceRequestBuilder(resources: ResourceCache, protocol: OtlpProtocol, encoder: TraceEncoder = 'lumen'): TraceRequestBuilder {
+  if (protocol !== 'http/json' && encoder === 'lumen') return new TraceRequestWriter(resources.hostName);
+  let spans: Span[] = [];
+  return {
+    add: (span) => void spans.push(span),
+    get size() { return spans.length; },
+    finish() {
+      const list = spans;
+      spans = [];
+      return encodeTraces(list, resources, protocol, encoder);
+    },
+    clear() { spans = []; },
+  };
 }

@@ -3,7 +3,7 @@ import { MetricAggregator } from '../../src/metrics/aggregator.js';
 import { ResourceCache } from '../../src/model/otel/index.js';
 import { defaultOtlpConfig, otlpSchema, type OtlpConfig } from './config.js';
 import { buildResourceMetrics, countPoints, encodeMetrics } from './encode-metrics.js';
-import { encodeTraces } from './encode-traces.js';
+import { traceRequestBuilder } from './encode-traces.js';
 import { ExportQueue } from './export-queue.js';
 import { redactUrl } from './redact-url.js';
 import { OtlpSettingsError, resolveSettings, type OtlpSettings } from './settings.js';
@@ -52,7 +52,7 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
     const traceQueue = new ExportQueue({ ...common, signal: 'traces', unit: 'spans', capacity: Math.max(config.queue_size, config.batch.max_size), dropOldest: false });
     const metricQueue = new ExportQueue({ ...common, signal: 'metrics', unit: 'metric_points', capacity: config.metrics.queue_size, dropOldest: true });
     const encodeErrors = ctx.telemetry.counter('lumen_exporter_dropped_spans_total', 'spans dropped by the exporter, by reason.', { signal: 'traces', reason: 'encode_error' });
-    const batcher = new TraceBatcher(traceQueue, (spans) => encodeTraces(spans, resources, settings.protocol),
+    const batcher = new TraceBatcher(traceQueue, traceRequestBuilder(resources, settings.protocol),
       config.batch.max_size, config.batch.timeout, encodeErrors, ctx.logger);
     // Replaced by the engine's shared one when another exporter renders the same series (src/engine/metrics-stage.ts).
     let aggregator = new MetricAggregator({

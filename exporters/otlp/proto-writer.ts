@@ -3,6 +3,11 @@
  * shifted right in place when they turn out longer than 127 bytes (a memmove of the message, cheaper than the
  * size-estimation pass a two-pass writer needs). Strings are written with Buffer's native UTF-8 encoder.
  */
+/** Hex digit value by character code, -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[65 + i] = HEX_VALUE[97 + i] = 10 + i;
+
 export class ProtoWriter {
   buf: Buffer;
   pos = 0;
@@ -29,6 +34,15 @@ export class ProtoWriter {
   varint(v: number): void {
     this.ensure(10);
     const b = this.buf;
+    if (v <= 0x7fffffff) {
+      // 31 bits: integer shifts (ports, sizes, status codes, lengths).
+      while (v > 127) {
+        b[this.pos++] = (v & 127) | 128;
+        v >>>= 7;
+      }
+      b[this.pos++] = v;
+      return;
+    }
     while (v > 127) {
       b[this.pos++] = (v % 128) | 128;
       v = Math.floor(v / 128);
@@ -48,10 +62,19 @@ export class ProtoWriter {
     this.buf[this.pos++] = Number(x);
   }
 
+  /** v modulo 2^64, little-endian (two 32-bit halves: fewer BigInt operations than writeBigUInt64LE). */
   fixed64(v: bigint): void {
     this.ensure(8);
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.pos);
-    this.pos += 8;
+    this.u32(Number(BigInt.asUintN(32, v)));
+    this.u32(Number(BigInt.asUintN(32, v >> 32n)));
+  }
+
+  private u32(x: number): void {
+    const b = this.buf;
+    b[this.pos++] = x & 0xff;
+    b[this.pos++] = (x >>> 8) & 0xff;
+    b[this.pos++] = (x >>> 16) & 0xff;
+    b[this.pos++] = x >>> 24;
   }
 
   fixed32(v: number): void {
@@ -69,6 +92,23 @@ export class ProtoWriter {
   /** Length-delimited UTF-8 string (without its tag). */
   string(s: string): void {
     this.ensure(s.length * 3 + 5);
+    const len = s.length;
+    if (len < 128) {
+      // Short strings (methods, paths, addresses) are copied here when ASCII: a native write costs more per call.
+      const b = this.buf;
+      let p = this.pos + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 128) break;
+        b[p++] = c;
+      }
+      if (i === len) {
+        b[this.pos] = len;
+        this.pos = p;
+        return;
+      }
+    }
     const n = this.buf.write(s, this.pos + 1, 'utf8');
     if (n < 128) {
       this.buf[this.pos] = n;
@@ -80,18 +120,43 @@ export class ProtoWriter {
     this.close(start);
   }
 
-  /** Length-delimited bytes from a hex string (trace and span ids). */
+  /**
+   * Length-delimited bytes from a hex string (trace and span ids), decoded here; a string that is not all hex
+   * digits goes through Buffer's decoder (which stops at the first bad pair, the length byte still says n).
+   */
   hex(h: string): void {
     const n = h.length >>> 1;
     this.ensure(n + 1);
-    this.buf[this.pos++] = n;
-    this.pos += this.buf.write(h, this.pos, n, 'hex');
+    const b = this.buf;
+    const start = this.pos;
+    b[start] = n;
+    let p = start + 1;
+    for (let i = 0; i < n; i++) {
+      const hi = HEX_VALUE[h.charCodeAt(2 * i)] ?? -1;
+      const lo = HEX_VALUE[h.charCodeAt(2 * i + 1)] ?? -1;
+      if ((hi | lo) < 0) {
+        this.pos = start + 1;
+        this.pos += b.write(h, this.pos, n, 'hex');
+        return;
+      }
+      b[p++] = (hi << 4) | lo;
+    }
+    this.pos = p;
   }
 
   raw(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    if (n > 64) {
+      this.buf.set(b, this.pos);
+      this.pos += n;
+      return;
+    }
+    // Attribute keys and other short prefixes: a loop beats TypedArray.set's per-call cost.
+    const out = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) out[p++] = b[i]!;
+    this.pos = p;
   }
 
   /** Starts a nested message: reserves one length byte, returns the position to close(). */

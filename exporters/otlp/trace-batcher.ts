@@ -3,17 +3,27 @@ import type { Counter } from '../../src/component/index.js';
 import type { Logger } from '../../src/component/index.js';
 import type { ExportQueue } from './export-queue.js';
 
+/** An export request being filled: spans in, one encoded request out. */
+export interface TraceRequestBuilder {
+  /** Takes the span into the request (may encode it now); throws, leaving the request as it was, if it cannot. */
+  add(span: Span): void;
+  readonly size: number;
+  /** The encoded request; the builder is empty afterwards. */
+  finish(): Uint8Array;
+  /** Drops what was added. */
+  clear(): void;
+}
+
 /**
  * Collects spans into export requests of at most `maxSize` spans, sealed when full or `timeoutMs` after the first
- * span arrived. A sealed batch is encoded only if the queue has room for it (otherwise dropped and counted).
+ * span arrived. The sealed request goes to the queue if it has room for it (otherwise dropped and counted).
  */
 export class TraceBatcher {
-  private pending: Span[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly queue: ExportQueue,
-    private readonly encode: (spans: Span[]) => Uint8Array,
+    private readonly request: TraceRequestBuilder,
     private readonly maxSize: number,
     private readonly timeoutMs: number,
     private readonly encodeErrors: Counter,
@@ -21,11 +31,18 @@ export class TraceBatcher {
   ) {}
 
   add(spans: readonly Span[]): void {
+    const r = this.request;
     for (let i = 0; i < spans.length; i++) {
-      this.pending.push(spans[i]!);
-      if (this.pending.length >= this.maxSize) this.seal();
+      try {
+        r.add(spans[i]!);
+      } catch (err) {
+        this.encodeErrors.add(1);
+        this.logger.error('cannot encode a span for OTLP, dropping it', { error: (err as Error).message });
+        continue;
+      }
+      if (r.size >= this.maxSize) this.seal();
     }
-    if (this.pending.length > 0 && this.timer === undefined) {
+    if (r.size > 0 && this.timer === undefined) {
       this.timer = setTimeout(() => this.seal(), this.timeoutMs);
       this.timer.unref();
     }
@@ -35,18 +52,19 @@ export class TraceBatcher {
   seal(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const spans = this.pending;
-    this.pending = [];
+    const r = this.request;
+    const n = r.size;
+    if (n === 0) return;
     try {
-      this.queue.offer(spans.length, spans.length, () => this.encode(spans));
+      if (!this.queue.offer(n, n, () => r.finish())) r.clear();
     } catch (err) {
-      this.encodeErrors.add(spans.length);
-      this.logger.error('cannot encode spans for OTLP, dropping them', { error: (err as Error).message, spans: spans.length });
+      r.clear();
+      this.encodeErrors.add(n);
+      this.logger.error('cannot encode spans for OTLP, dropping them', { error: (err as Error).message, spans: n });
     }
   }
 
   get size(): number {
-    return this.pending.length;
+    return this.request.size;
   }
 }

@@ -1,4 +1,4 @@
-import type { Attributes, Span } from './span.js';
+import type { AttributeValue, Attributes, Span } from './span.js';
 import type { Service } from './service.js';
 
 /**
@@ -7,36 +7,56 @@ import type { Service } from './service.js';
  */
 export function spanAttributes(span: Span): Attributes {
   const out: Attributes = {};
-  const c = span.connection;
-  const h = span.http;
-  if (h) {
-    out['http.request.method'] = h.method;
-    out['http.response.status_code'] = h.status;
-    out['url.path'] = h.path;
-    out['url.scheme'] = h.scheme;
-    if (h.query) out['url.query'] = h.query;
-    if (h.route) out['http.route'] = h.route;
-    out['http.request.body.size'] = h.requestBodySize;
-    out['http.response.body.size'] = h.responseBodySize;
-    if (h.protocolVersion) out['network.protocol.version'] = h.protocolVersion;
-    if (span.kind === 'client') {
-      const host = h.host || c.peerAddress;
-      out['url.full'] = `${h.scheme}://${host}${h.path}${h.query ? `?${h.query}` : ''}`;
-    }
-  }
-  if (span.kind === 'server') {
-    out['server.address'] = h?.host ? stripPort(h.host) : c.hostAddress;
-    out['server.port'] = c.hostPort;
-    out['client.address'] = c.peerAddress;
-    out['client.port'] = c.peerPort;
-  } else {
-    out['server.address'] = h?.host ? stripPort(h.host) : c.peerAddress;
-    out['server.port'] = c.peerPort;
-  }
+  visitTypedAttributes(span, out, setAttribute);
   for (const k in span.attributes) out[k] = span.attributes[k]!;
   out['service.name'] = span.service.name;
   out['service.namespace'] = span.service.namespace;
   return out;
+}
+
+function setAttribute(out: Attributes, key: string, value: AttributeValue): void {
+  out[key] = value;
+}
+
+/**
+ * Every key visitTypedAttributes() may produce, and the service keys spanAttributes() adds: a span.attributes key
+ * among them changes a value in place (or is overwritten), so a writer that streams typed attributes and then
+ * span.attributes (exporters/otlp) is exact only when none of span.attributes' keys is here.
+ */
+export const TYPED_ATTRIBUTE_KEYS: ReadonlySet<string> = new Set([
+  'http.request.method', 'http.response.status_code', 'url.path', 'url.scheme', 'url.query', 'http.route', 'http.request.body.size',
+  'http.response.body.size', 'network.protocol.version', 'url.full', 'server.address', 'server.port', 'client.address', 'client.port',
+  'service.name', 'service.namespace',
+]);
+
+/** The attributes of the span's typed fields, in spanAttributes() order, each passed to `visit(ctx, key, value)`. */
+export function visitTypedAttributes<C>(span: Span, ctx: C, visit: (ctx: C, key: string, value: AttributeValue) => void): void {
+  const c = span.connection;
+  const h = span.http;
+  if (h) {
+    visit(ctx, 'http.request.method', h.method);
+    visit(ctx, 'http.response.status_code', h.status);
+    visit(ctx, 'url.path', h.path);
+    visit(ctx, 'url.scheme', h.scheme);
+    if (h.query) visit(ctx, 'url.query', h.query);
+    if (h.route) visit(ctx, 'http.route', h.route);
+    visit(ctx, 'http.request.body.size', h.requestBodySize);
+    visit(ctx, 'http.response.body.size', h.responseBodySize);
+    if (h.protocolVersion) visit(ctx, 'network.protocol.version', h.protocolVersion);
+    if (span.kind === 'client') {
+      const host = h.host || c.peerAddress;
+      visit(ctx, 'url.full', `${h.scheme}://${host}${h.path}${h.query ? `?${h.query}` : ''}`);
+    }
+  }
+  if (span.kind === 'server') {
+    visit(ctx, 'server.address', h?.host ? stripPort(h.host) : c.hostAddress);
+    visit(ctx, 'server.port', c.hostPort);
+    visit(ctx, 'client.address', c.peerAddress);
+    visit(ctx, 'client.port', c.peerPort);
+  } else {
+    visit(ctx, 'server.address', h?.host ? stripPort(h.host) : c.peerAddress);
+    visit(ctx, 'server.port', c.peerPort);
+  }
 }
 
 /** OTel resource attributes for the service's process (one Resource per observed service). */
