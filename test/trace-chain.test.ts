@@ -3,8 +3,8 @@
  * compiled with javac here) → Node (http) → Python (http.server), 50 requests at a time, traced by a real
  * `lumen run` (kernel_socket → trace_join → otlp; kernel_socket → service_graph → prometheus + otlp). Every
  * request must come out as one trace of six spans linked client → server → client → server → client → server,
- * decoded from OTLP with the real protobuf definitions, and a real Prometheus answers the service graph.
- * Ports 20600-20619.
+ * decoded from OTLP with the real protobuf definitions — at least 99 % complete, none mixing two requests — and a
+ * real Prometheus answers the service graph. Ports 21231-21237.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,10 +17,12 @@ import { startOtlpCollector, type OtlpCollector, type ReceivedSpan } from './sup
 import { startPrometheus, type PrometheusServer } from './support/prometheus-server.js';
 import { startProc, stopAllProcs, tempDir, waitForPort } from '../receivers/kernel_socket/test/support.js';
 
-const JAVA = 20601, NODE = 20602, PYTHON = 20603, OTLP_HTTP = 20604, OTLP_GRPC = 20605, PROM = 20606, METRICS = '127.0.0.1:20607';
-const MARKER = 'lumen-dtrace-chain';
+const JAVA = 21231, NODE = 21232, PYTHON = 21233, OTLP_HTTP = 21234, OTLP_GRPC = 21235, PROM = 21236, METRICS = '127.0.0.1:21237';
+const MARKER = 'lumen-trace-chain';
 const REQUESTS = 1000;
 const CONCURRENCY = 50;
+/** Measurement only (no bar): LUMEN_CHAIN_NODE_DEFER=immediate|timeout makes the Node handler yield before its call. */
+const NODE_DEFER = process.env.LUMEN_CHAIN_NODE_DEFER ?? '';
 const PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs', 'chain');
 let prometheus: PrometheusServer | undefined;
 let collector: OtlpCollector | undefined;
@@ -77,7 +79,7 @@ test('curl → Java → Node → Python: one trace per request, 50 at a time; Pr
   const dir = tempDir('dtrace-chain');
   execFileSync('javac', ['-d', dir, join(PROGRAMS, 'ChainJava.java')]);
   startProc('python3', [join(PROGRAMS, 'chain_python.py'), String(PYTHON), MARKER], { env: { OTEL_SERVICE_NAME: 'python' } });
-  startProc(process.execPath, [join(PROGRAMS, 'chain-node.mjs'), String(NODE), String(PYTHON), MARKER], { env: { OTEL_SERVICE_NAME: 'node' } });
+  startProc(process.execPath, [join(PROGRAMS, 'chain-node.mjs'), String(NODE), String(PYTHON), MARKER], { env: { OTEL_SERVICE_NAME: 'node', CHAIN_NODE_DEFER: NODE_DEFER } });
   startProc('java', ['-cp', dir, 'ChainJava', String(JAVA), String(NODE), MARKER], { env: { OTEL_SERVICE_NAME: 'java' } });
   await Promise.all([waitForPort(PYTHON), waitForPort(NODE), waitForPort(JAVA)]);
 
@@ -90,7 +92,7 @@ test('curl → Java → Node → Python: one trace per request, 50 at a time; Pr
   writeFileSync(file, config);
   const lumen = spawnLumen(['run', '-c', file]);
   try {
-    await lumen.waitFor((r) => r.stderr.includes('lumen started'), 30_000);
+    await lumen.waitFor((r) => r.stderr.includes('lumen started'), 90_000); // slow on a loaded machine
     const curl = startProc('curl', ['-s', '--parallel', '--parallel-max', String(CONCURRENCY), '-K', fifo]);
     await prometheus.waitFor('lumen_discovery_instrumented_processes', (r) => r.some((x) => Number(x.value[1]) === 4), 30_000);
     const rc = createWriteStream(fifo);
@@ -121,15 +123,25 @@ test('curl → Java → Node → Python: one trace per request, 50 at a time; Pr
       if (broken.length === 0) complete++;
       for (const why of broken) problems.set(why, (problems.get(why) ?? 0) + 1);
     }
+    // Each Node call nested under the wrong request, for the record: µs from its right parent's request read.
+    const bySpanId = new Map(spans.map((s) => [s.spanId, s]));
+    const at = (s: ReceivedSpan | undefined, zero: bigint) => (s ? `${(s.startTimeUnixNano - zero) / 1000n}..${(s.endTimeUnixNano - zero) / 1000n}` : '-');
+    for (let i = 0; i < REQUESTS; i++) {
+      const own = byRequest.get(`/req/${i}`) ?? [];
+      const server = own.find((s) => s.resource['service.name'] === 'node' && s.kind === 2);
+      const call = own.find((s) => s.resource['service.name'] === 'node' && s.kind === 3);
+      if (!server || !call || call.parentSpanId === server.spanId) continue;
+      const wrong = bySpanId.get(call.parentSpanId);
+      t.diagnostic(`node call of /req/${i}: right parent ${at(server, server.startTimeUnixNano)} µs, call ${at(call, server.startTimeUnixNano)}, chosen ${wrong ? String(wrong.attributes['url.path']) : 'none'} ${at(wrong, server.startTimeUnixNano)}`);
+    }
     const mixed = [...byTrace.values()].filter((l) => new Set(l.map((s) => s.attributes['url.path'])).size > 1).length;
     t.diagnostic(`${complete}/${REQUESTS} traces complete and correctly linked; ${mixed} traces mix requests; broken links ${JSON.stringify([...problems])}`);
-    // Threads (Java) and connections (every server span) are exact; Node's loop thread is a heuristic (the shortest
-    // request in flight that encloses the call): measured 98.5 % right at 50 concurrent requests.
-    const loopMisses = problems.get('node 3') ?? 0;
-    problems.delete('node 3');
-    assert.deepEqual([...problems], [], 'every link but the Node loop thread\'s is right');
-    assert.ok(loopMisses <= REQUESTS * 0.03, `Node client calls under the wrong request: ${loopMisses}/${REQUESTS}`);
-    assert.ok(mixed <= loopMisses, 'only a wrong Node nesting mixes two requests');
+    // Threads (Java) and connections (every server span) are exact; Node's loop thread nests a call under the request
+    // read last before the call began (its write, or its connect() on a new connection): the issue's bar.
+    if (NODE_DEFER === '') {
+      assert.ok(complete >= REQUESTS * 0.99, `${complete}/${REQUESTS} traces complete`);
+      assert.equal(mixed, 0, 'no trace mixes two requests');
+    }
 
     // The service graph: exactly the chain's edges, each with every request.
     const edges = await prometheus.waitFor('sum(traces_service_graph_request_total) by (client, server)',

@@ -82,13 +82,16 @@ struct ks_record {
 	__u8 trace_id[16];    /* 144 */
 	__u8 span_id[8];      /* 160 */
 	__u8 parent_id[8];    /* 168 zero: a root */
-	/* 176: in ring-buffer records, req_len request bytes then resp_len response bytes follow. */
+	__u64 connect_ns;     /* 176 the first request of a client connection: when its thread called connect() (0: not
+	                       *     seen). The call began then: Node starts it in the tick that parsed the request it
+	                       *     serves, and writes it only once connected (src/tracing nests by it). */
+	/* 184: in ring-buffer records, req_len request bytes then resp_len response bytes follow. */
 };
 
-#define KS_RECORD_HEADER_SIZE 176
+#define KS_RECORD_HEADER_SIZE 184
 
 /* The in-flight state of one request in the ks_slots map (read by the user-space sweeper too):
- * the header, then the request capture at offset 176, the response capture at 176 + KS_CAPTURE_MAX. */
+ * the header, then the request capture at offset 184, the response capture at 184 + KS_CAPTURE_MAX. */
 struct ks_slot {
 	struct ks_record r;
 	__u8 req[KS_CAPTURE_MAX];

@@ -116,6 +116,15 @@ struct {
 	__type(value, __u8);
 } ks_fresh SEC(".maps");
 
+/* Client sockets of wanted processes whose connect() was seen (CLOSE -> SYN_SENT runs in the calling thread):
+ * sk -> CLOCK_MONOTONIC ns. The connection's first request takes it into its record (ks_slot_open). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} ks_connect_at SEC(".maps");
+
 struct ks_seg {
 	__u64 base; /* 0: no user buffer (sendfile, iovecs past KS_MAX_SEGS): counted, not read */
 	__u64 len;

@@ -24,6 +24,14 @@
 /* Connection births (role, freshness) and ends. Runs for every TCP socket of the host; cheap when not ours. */
 static __always_inline int ks_on_set_state(__u64 skv, struct sock *sk, int oldstate, int newstate)
 {
+	if (newstate == KS_TCP_SYN_SENT) {
+		/* inside connect(): the process and thread that start the call are the current ones */
+		if (ks_pid_wanted(lumen_tgid())) {
+			__u64 now = bpf_ktime_get_ns();
+			bpf_map_update_elem(&ks_connect_at, &skv, &now, BPF_ANY);
+		}
+		return 0;
+	}
 	if (newstate == KS_TCP_ESTABLISHED) {
 		if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 			return 0;
@@ -56,6 +64,7 @@ static __always_inline int ks_on_set_state(__u64 skv, struct sock *sk, int oldst
 static __always_inline int ks_on_destroy(__u64 skv)
 {
 	bpf_map_delete_elem(&ks_fresh, &skv);
+	bpf_map_delete_elem(&ks_connect_at, &skv);
 	ks_conn_end(skv);
 	return 0;
 }

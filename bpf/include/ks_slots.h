@@ -197,6 +197,13 @@ static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_
 	s->r.seq = seq;
 	s->r.method = method;
 	ks_record_tid(&s->r);
+	if (c->role == KS_ROLE_CLIENT) {
+		__u64 *at = bpf_map_lookup_elem(&ks_connect_at, &io->sk);
+		if (at) {
+			s->r.connect_ns = *at;
+			bpf_map_delete_elem(&ks_connect_at, &io->sk);
+		}
+	}
 	ks_tctx_slot_open(&s->r, c, io->sk, seq);
 	return s;
 }

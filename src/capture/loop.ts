@@ -154,6 +154,9 @@ export class CaptureLoop {
       if (typeof span === 'string') this.c.parse.add();
       else {
         span.threadId = rec.tid;
+        const connect = rec.connectNs;
+        // Set on every span (undefined mostly): one object shape for the hot paths downstream.
+        span.connectUnixNano = connect !== 0n ? this.clock.toUnixNano(connect) : undefined;
         out.push(span);
       }
       return;

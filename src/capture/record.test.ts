@@ -14,7 +14,7 @@ const C_NAMES: Record<string, keyof typeof KS_OFF | '_pad' | 'req_content_length
   seq: 'seq', req_head_len: 'reqHead', resp_head_len: 'respHead', req_len: 'reqLen', resp_len: 'respLen',
   laddr: 'laddr', raddr: 'raddr', lport: 'lport', rport: 'rport', family: 'family', status: 'status', role: 'role',
   reason: 'reason', method: 'method', flags: 'flags', proto: 'proto', tid: 'tid',
-  trace_id: 'traceId', span_id: 'spanId', parent_id: 'parentId',
+  trace_id: 'traceId', span_id: 'spanId', parent_id: 'parentId', connect_ns: 'connect',
 };
 
 for (const object of ['kernel_socket', 'kernel_socket_large']) {

@@ -3,14 +3,14 @@
  * views into the ring-buffer batch (or the slot value the sweeper read), and so do the fields read on demand:
  * use a record while its bytes are unchanged (the receiver turns it into a span at once).
  */
-export const KS_HEADER_SIZE = 176;
+export const KS_HEADER_SIZE = 184;
 
 /** Field offsets in struct ks_record. */
 export const KS_OFF = {
   start: 0, end: 8, respStart: 16, last: 24, reqBytes: 32, respBytes: 40, reqCl: 48, respCl: 56, sk: 64,
   tgid: 72, fd: 76, seq: 80, reqHead: 84, respHead: 88, reqLen: 92, respLen: 94, laddr: 96, raddr: 112,
   lport: 128, rport: 130, family: 132, status: 134, role: 136, reason: 137, method: 138, flags: 139, proto: 140, tid: 141,
-  traceId: 144, spanId: 160, parentId: 168,
+  traceId: 144, spanId: 160, parentId: 168, connect: 176,
 } as const;
 
 export const KS_ROLE_SERVER = 1;
@@ -108,6 +108,13 @@ export class KsRecord {
     const hex = (from: number, n: number) => this.bytes.toString('hex', from, from + n);
     const parent = hex(this.off + KS_OFF.parentId, 8);
     return { traceId: hex(this.off + KS_OFF.traceId, 16), spanId: hex(at, 8), parentSpanId: parent === ZERO_SPAN ? '' : parent };
+  }
+
+  /** A client connection's first request: when its thread called connect() (CLOCK_MONOTONIC ns); 0n when not seen. */
+  get connectNs(): bigint {
+    const at = this.off + KS_OFF.connect;
+    if (this.view.getUint32(at, true) === 0 && this.view.getUint32(at + 4, true) === 0) return 0n;
+    return this.view.getBigUint64(at, true);
   }
 
   get startNs(): bigint {

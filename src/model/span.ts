@@ -65,6 +65,11 @@ export interface Span {
    * knows it. Lets src/tracing nest a client call under the request its thread was serving.
    */
   threadId?: number;
+  /**
+   * A client span whose request was the first on a connection it opened: when its thread called connect() (Unix
+   * ns), which is when the call began. src/tracing nests the call by it (Node writes only once connected).
+   */
+  connectUnixNano?: bigint;
   /** Protocol and user attributes beyond the typed fields (db.*, rpc.*, attributes-processor actions). */
   attributes: Attributes;
 }

@@ -23,6 +23,12 @@ function chain(offset = 0, thread = 7, clientPort = 5000): { root: Span; call: S
   return { root, call, served };
 }
 
+/** Sets a span's start and end (ms on the test's clock). */
+function during(span: Span, start: number, end: number): void {
+  span.startUnixNano = ms(start);
+  span.endUnixNano = ms(end);
+}
+
 function joinAll(spans: Span[], wait = 1000): TraceJoiner {
   const j = new TraceJoiner({ waitMs: wait, maxSpans: 1000 });
   j.add(spans, 0);
@@ -57,17 +63,35 @@ test('another thread\'s request is never the parent; a span with a parent of its
   assert.deepEqual(left.map((p) => p.link), ['none', 'none', 'external']);
 });
 
-test('concurrent requests on one loop thread: the shortest enclosing request is the parent', () => {
+test('concurrent requests on one loop thread: the request read last before the call was written is its parent, even when an earlier, shorter one encloses the call too', () => {
   const a = chain(0, 1, 5000);
-  const b = chain(0, 1, 5001);
-  // b is read after a (15 ms) and answered before it (95 ms): b's call is still inside a, but b is shorter
-  b.root.startUnixNano = ms(15);
-  b.root.endUnixNano = ms(95);
-  b.call.startUnixNano = ms(21);
-  b.call.endUnixNano = ms(79);
-  a.call.startUnixNano = ms(12);
-  a.call.endUnixNano = ms(97);
-  joinAll([a.call, b.call, a.root, b.root]);
+  const b = chain(10, 1, 5001); // other span ids (the times are set below)
+  // b is read first (5 ms), calls at once (6..55) and answers at 60; a is read at 10, calls at 11..50, answers at 100:
+  // both enclose a's call and b is the shorter, but a was the request read last before a's call was written.
+  during(b.root, 5, 60);
+  during(b.call, 6, 55);
+  during(a.root, 10, 100);
+  during(a.call, 11, 50);
+  for (const order of [[a.call, b.call, b.root, a.root], [b.root, a.root, a.call, b.call]]) {
+    for (const s of [a.call, b.call]) s.trace.parentSpanId = '';
+    joinAll(order);
+    assert.equal(a.call.trace.parentSpanId, a.root.trace.spanId);
+    assert.equal(b.call.trace.parentSpanId, b.root.trace.spanId);
+  }
+  assert.notEqual(a.root.trace.spanId, b.root.trace.spanId);
+});
+
+test('a call that opened its connection began at its connect(): the request read last before the connect() is its parent', () => {
+  const a = chain(0, 1, 5000);
+  const b = chain(10, 1, 5001);
+  // a is read at 10 and connects at 11; b is read at 12 and writes its call (reused connection) at 13; a's call is
+  // written once connected, at 14. Both requests enclose a's call; b was read last before the write, a before the connect.
+  during(a.root, 10, 100);
+  a.call.connectUnixNano = ms(11);
+  during(a.call, 14, 50);
+  during(b.root, 12, 90);
+  during(b.call, 13, 60);
+  joinAll([a.call, b.call, b.root, a.root]);
   assert.equal(a.call.trace.parentSpanId, a.root.trace.spanId);
   assert.equal(b.call.trace.parentSpanId, b.root.trace.spanId);
 });

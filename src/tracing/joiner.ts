@@ -1,6 +1,7 @@
 import type { Span } from '../model/span.js';
 import { FifoMultiMap } from './multimap.js';
 import { Pending } from './pending.js';
+import { StartIndex } from './start-index.js';
 import { mirroredKey, tupleKey } from './tuple.js';
 
 export interface JoinerOptions {
@@ -31,8 +32,8 @@ const MAX_DEPTH = 64;
 /**
  * Holds spans for a bounded window and finds each one's parent among the spans of this host:
  *  - a client span's parent is the server span its thread was serving (same process and thread, the server
- *    request read before the call was written and answered after its response came back; on a runtime that
- *    serves many requests on one thread, Node's event loop, several qualify: the shortest is taken, a heuristic);
+ *    request read before the call began and answered after its response came back; on a runtime that serves
+ *    many requests on one thread, Node's event loop, several qualify: the one read last before the call began);
  *  - a server span's parent is the client span at the other end of its connection (the tuple mirrored, the
  *    call written before the request was read and its response read after the server wrote it).
  * A parent is decided when the span (or a descendant) leaves, by then its parents, which end later, are held too.
@@ -42,7 +43,7 @@ const MAX_DEPTH = 64;
 export class TraceJoiner {
   private readonly queue: Pending[] = [];
   private head = 0;
-  private readonly serversByThread = new FifoMultiMap<number, Pending>();
+  private readonly serversByThread = new StartIndex();
   private readonly clientsByTuple = new FifoMultiMap<string, Pending>();
   private seq = 0;
   private epoch: bigint | undefined;
@@ -144,27 +145,15 @@ export class TraceJoiner {
   }
 
   /**
-   * The shortest server span of the client's thread enclosing it. Candidates end after the client, so arrive
-   * after it: the scan starts at the client's arrival and stops once a candidate would end too late to be shorter.
+   * The request the client's thread was serving when it started the call: of the server spans of its process and
+   * thread that enclose the call, the one whose request was read last before the call was written. A thread-per-
+   * request runtime has one such span; Node's loop thread reads many requests, but a handler starts its call in
+   * the tick that parsed its request (process.nextTick included), before the loop reads the next request: it
+   * writes the call then on a reused connection, or calls connect() then and writes once connected (so the
+   * call began at its connect() when the kernel saw one, Span.connectUnixNano).
    */
   private servingRequestOf(client: Pending): Pending | null {
-    const list = this.serversByThread.get(threadKey(client.span.service.process.pid, client.span.threadId));
-    if (!list) return null;
-    let best: Pending | null = null;
-    let bestDur = Infinity;
-    let pastBound = 0;
-    const items = list.items;
-    for (let i = firstAtOrAfter(items, list.head, client.seq - ORDER_SLACK); i < items.length; i++) {
-      const s = items[i]!;
-      if (s.end - client.start > bestDur && ++pastBound > ORDER_SLACK) break;
-      if (s.start > client.start || s.end < client.end) continue;
-      const dur = s.end - s.start;
-      if (dur < bestDur) {
-        best = s;
-        bestDur = dur;
-      }
-    }
-    return best;
+    return this.serversByThread.latestEnclosing(threadKey(client.span.service.process.pid, client.span.threadId), client.initiated, client.end);
   }
 
   private forget(p: Pending): void {

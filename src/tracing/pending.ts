@@ -20,6 +20,8 @@ export class Pending {
   /** Start and end in ns since the joiner's epoch, as numbers: the candidate scans compare without BigInts. */
   readonly start: number;
   readonly end: number;
+  /** When the call began: its connect() when it opened its connection, else its start. */
+  readonly initiated: number;
 
   constructor(
     readonly span: Span,
@@ -30,5 +32,6 @@ export class Pending {
   ) {
     this.start = Number(span.startUnixNano - epoch);
     this.end = Number(span.endUnixNano - epoch);
+    this.initiated = span.connectUnixNano !== undefined && span.connectUnixNano < span.startUnixNano ? Number(span.connectUnixNano - epoch) : this.start;
   }
 }

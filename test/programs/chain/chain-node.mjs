@@ -1,10 +1,14 @@
 // The chain's Node service: GET /req/ID calls the Python service's /req/ID (keep-alive agent) and answers with
 // its body. Usage: node chain-node.mjs PORT PYTHON_PORT MARKER
+// CHAIN_NODE_DEFER=immediate|timeout: the handler first yields to the loop (setImmediate, setTimeout 1 ms) and
+// calls from there — async work before the call, which the loop-thread nesting cannot attribute (measured only).
 import http from 'node:http';
 
 const [port, next] = process.argv.slice(2).map(Number);
+const defer = process.env.CHAIN_NODE_DEFER;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-http.createServer((req, res) => {
+
+function call(req, res) {
   http.get({ host: '127.0.0.1', port: next, path: req.url, agent }, (up) => {
     const chunks = [];
     up.on('data', (c) => chunks.push(c));
@@ -16,4 +20,10 @@ http.createServer((req, res) => {
     res.writeHead(502);
     res.end(String(e));
   });
+}
+
+http.createServer((req, res) => {
+  if (defer === 'immediate') setImmediate(call, req, res);
+  else if (defer === 'timeout') setTimeout(call, 1, req, res);
+  else call(req, res);
 }).listen(port, '127.0.0.1', () => console.log(`listening ${port}`));
