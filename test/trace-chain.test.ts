@@ -39,8 +39,8 @@ discovery:
 receivers:
   kernel_socket: {}
 processors:
-  trace_join: { wait: 1s }
-  service_graph: { wait: 1s }
+  trace_join: { wait: 3s }   # the two ends of a pair reached user space over 1 s apart on a loaded machine
+  service_graph: { wait: 3s }
 exporters:
   otlp: { endpoint: "http://127.0.0.1:${OTLP_HTTP}", protocol: http/protobuf, batch: { timeout: 200ms }, metrics: { interval: 1s } }
   prometheus: { endpoint: "${METRICS}" }
