@@ -147,10 +147,15 @@ static __always_inline __u64 ks_pnumber(struct ks_pscratch *x, __u32 at)
 	return v;
 }
 
+/* bpf_loop context: the scratch, looked up once per scan rather than once per byte. */
+struct ks_pscan {
+	struct ks_pscratch *x;
+};
+
 /* One byte of the header scan: at each line start look at the header's name; stop after the blank line. */
-static long ks_phead_step(__u64 i, void *unused)
+static long ks_phead_step(__u64 i, struct ks_pscan *sc)
 {
-	struct ks_pscratch *x = ks_pscr();
+	struct ks_pscratch *x = sc->x;
 	if (!x || i + 1 >= x->len)
 		return 1;
 	if (KS_PB(x, i) != '\n')
@@ -173,9 +178,9 @@ static long ks_phead_step(__u64 i, void *unused)
 }
 
 /* In a server request's capture: where the traceparent value starts (after the name and spaces). */
-static long ks_ptp_step(__u64 i, void *unused)
+static long ks_ptp_step(__u64 i, struct ks_pscan *sc)
 {
-	struct ks_pscratch *x = ks_pscr();
+	struct ks_pscratch *x = sc->x;
 	if (!x || i + 1 >= x->len)
 		return 1;
 	if (KS_PB(x, i) != '\n')
@@ -257,7 +262,8 @@ __noinline int ks_server_ids(__u64 sock, __u32 seq)
 	x->tp_at = 0;
 	int ok = 0;
 	if (n > 0 && !bpf_probe_read_kernel(x->buf, n & (KS_PHEAD_MAX - 1) ? n & (KS_PHEAD_MAX - 1) : KS_PHEAD_MAX, s->req)) {
-		bpf_loop(KS_PHEAD_MAX, ks_ptp_step, NULL, 0);
+		struct ks_pscan c = { .x = x };
+		bpf_loop(KS_PHEAD_MAX, ks_ptp_step, &c, 0);
 		__u32 at = x->tp_at;
 		/* "00-" trace "-" parent "-" flags; version 00 only, like src/protocols/http1/traceparent.ts */
 		if (at && at + 55 <= n && KS_PB(x, at) == '0' && KS_PB(x, at + 1) == '0' && KS_PB(x, at + 2) == '-' &&
@@ -372,7 +378,8 @@ __noinline int ks_prop_request(struct sk_msg_md *msg, __u32 pos)
 	x->cl = 0;
 	if (bpf_probe_read_kernel(x->buf, n & (KS_PHEAD_MAX - 1) ? n & (KS_PHEAD_MAX - 1) : KS_PHEAD_MAX, msg->data))
 		return 0;
-	bpf_loop(KS_PHEAD_MAX, ks_phead_step, NULL, 0);
+	struct ks_pscan c = { .x = x };
+	bpf_loop(KS_PHEAD_MAX, ks_phead_step, &c, 0);
 	__u32 le = x->line_end, he = x->head_end;
 	/* an HTTP/1 request line: a method in capitals, then "... HTTP/1.x\r\n" */
 	__u8 m0 = KS_PB(x, 0);
