@@ -8,6 +8,8 @@
 #include "ringbuf.h"
 #include "rodata.h"
 
+#include <malloc.h>
+
 namespace lumen {
 namespace {
 
@@ -44,6 +46,7 @@ Napi::Function NativeObject::Define(Napi::Env env) {
       InstanceMethod<&NativeObject::Maps>("maps"),
       InstanceMethod<&NativeObject::ProgramInfo>("programInfo"),
       InstanceMethod<&NativeObject::Close>("close"),
+      InstanceMethod<&NativeObject::LoadAsync>("loadAsync"),
       InstanceMethod<&NativeObject::Detach>("detach"),
       InstanceMethod<&NativeObject::Attach>("attach"),
       InstanceMethod<&NativeObject::AttachTracepoint>("attachTracepoint"),
@@ -70,7 +73,9 @@ NativeObject::NativeObject(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Na
   Napi::Object options = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
   try {
     Open(env, info[0].As<Napi::String>(), options);
-    Load(env);
+    // deferLoad: the caller runs loadAsync() (the verifier off the JS thread, several objects at once).
+    if (options.Get("deferLoad").ToBoolean()) loading_ = true;
+    else Load(env);
   } catch (...) {
     ReleaseAll();
     throw;
@@ -125,12 +130,67 @@ void NativeObject::Open(Napi::Env env, const std::string &path, Napi::Object opt
   }
 }
 
+BpfFailure LoadFailure(const std::string &path_, int err, const LogCapture &log);
+
+// libbpf's load parses the kernel's BTF and relocates every program: tens of MiB allocated and freed. glibc keeps
+// freed memory in its arenas (one more per thread that loads), so give it back to the system once a load is done.
+void ReleaseFreedMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 void NativeObject::Load(Napi::Env env) {
   LogCapture log;
   int ret = bpf_object__load(obj_);
+  ReleaseFreedMemory();
   if (ret == 0) return;
+  Throw(env, LoadFailure(path_, -ret, log));
+}
+
+// bpf_object__load on a libuv thread (LogCapture is per thread), settling a promise on the JS thread.
+class LoadWorker : public Napi::AsyncWorker {
+ public:
+  LoadWorker(Napi::Env env, NativeObject *obj, Napi::ObjectReference self)
+      : Napi::AsyncWorker(env, "lumen-bpf-load"), obj_(obj), self_(std::move(self)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+  void Execute() override {
+    LogCapture log;
+    ret_ = bpf_object__load(obj_->obj_);
+    ReleaseFreedMemory();
+    if (ret_ != 0) failure_ = LoadFailure(obj_->path_, -ret_, log);
+  }
+  void OnOK() override {
+    obj_->loading_ = false;
+    if (ret_ == 0) {
+      deferred_.Resolve(Env().Undefined());
+      return;
+    }
+    obj_->ReleaseAll();
+    deferred_.Reject(MakeError(Env(), failure_));
+  }
+
+ private:
+  NativeObject *obj_;
+  Napi::ObjectReference self_;  // keeps the wrapper (and obj_) alive while the load runs
+  Napi::Promise::Deferred deferred_;
+  int ret_ = 0;
+  BpfFailure failure_;
+};
+
+Napi::Value NativeObject::LoadAsync(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (obj_ == nullptr) Throw(env, kOpen, "BPF object " + path_ + " is closed");
+  if (!loading_) Throw(env, kLoad, "BPF object " + path_ + " was not opened with deferLoad, or is loaded already");
+  auto *w = new LoadWorker(env, this, Napi::Persistent(info.This().As<Napi::Object>()));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+BpfFailure LoadFailure(const std::string &path_, int err, const LogCapture &log) {
   BpfFailure f;
-  f.err = -ret;
+  f.err = err;
   f.verifierLog = log.VerifierLog();
   std::string prog = FailedProgram(log.text());
   std::string where = "loading " + path_ + (prog.empty() ? "" : " (program '" + prog + "')") + " failed: " + ErrnoText(f.err);
@@ -145,7 +205,7 @@ void NativeObject::Load(Napi::Env env) {
     f.code = kLoad;
     f.message = where + (log.LastLine().empty() ? "" : "; libbpf: " + log.LastLine());
   }
-  Throw(env, f);
+  return f;
 }
 
 void NativeObject::ReleaseAll() {
@@ -157,6 +217,7 @@ void NativeObject::ReleaseAll() {
 }
 
 Napi::Value NativeObject::Close(const Napi::CallbackInfo &info) {
+  if (loading_) Throw(info.Env(), kOpen, "BPF object " + path_ + " is being loaded; close it once loadAsync() settles");
   ReleaseAll();
   return info.Env().Undefined();
 }
@@ -200,6 +261,7 @@ Napi::Value NativeObject::ProgramInfo(const Napi::CallbackInfo &info) {
 
 void NativeObject::CheckOpen(Napi::Env env) const {
   if (obj_ == nullptr) Throw(env, kOpen, "BPF object " + path_ + " is closed");
+  if (loading_) Throw(env, kOpen, "BPF object " + path_ + " is being loaded; use it once loadAsync() settles");
 }
 
 std::string NativeObject::ProgramNames() const {

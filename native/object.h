@@ -28,7 +28,9 @@ class NativeObject : public Napi::ObjectWrap<NativeObject> {
   Napi::Value Detach(const Napi::CallbackInfo &info);
   void Open(Napi::Env env, const std::string &path, Napi::Object options);
   void Load(Napi::Env env);
+  Napi::Value LoadAsync(const Napi::CallbackInfo &info);
   void ReleaseAll();
+  friend class LoadWorker;
 
   // attach.cc
   Napi::Value Attach(const Napi::CallbackInfo &info);
@@ -61,6 +63,8 @@ class NativeObject : public Napi::ObjectWrap<NativeObject> {
   std::string MapNames() const;
 
   bpf_object *obj_ = nullptr;
+  // True between an open with deferLoad and the end of loadAsync(): no other method may touch obj_.
+  bool loading_ = false;
   std::string path_;
   int nextId_ = 1;
   std::map<int, std::unique_ptr<Link>> links_;

@@ -128,7 +128,7 @@ service:
   agent.stderr!.on('data', (d) => { err += String(d); if (Number.isNaN(started) && err.includes('lumen started')) started = performance.now() - t0; });
   agent.stdout!.on('data', (d) => { if (Number.isNaN(firstSpan) && String(d).includes('/hello')) firstSpan = performance.now() - t0; });
   try {
-    await waitFor(async () => !Number.isNaN(firstSpan), 'the first span', 60_000, agent);
+    await waitFor(async () => !Number.isNaN(firstSpan) && !Number.isNaN(started), 'the first span and "lumen started"', 60_000, agent);
     const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     console.log(`\nstart-up, every host receiver (kernel_socket, tls_uprobe, network_flow), compiled CLI: "lumen started" after ${(started / 1000).toFixed(2)} s, ` +
       `first span after **${(firstSpan / 1000).toFixed(2)} s**, RSS then ${rss.toFixed(0)} MiB (load average ${loadAverage()})`);

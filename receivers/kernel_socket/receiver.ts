@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import { bpfObjectPath, openObject } from '../../src/bpf/index.js';
+import { bpfObjectPath, openObjectAsync } from '../../src/bpf/index.js';
 import type { BpfObject } from '../../src/bpf/types.js';
 import {
   CaptureLoop, machineProtocols, KernelCounters, LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, machineMapSizes, wireRodata,
@@ -67,7 +67,7 @@ export class KernelSocketReceiver implements Receiver {
     const ignored = cfg.ignore_ports ?? [];
     const object = this.captureMax === SMALL_CAPTURE_MAX ? 'kernel_socket' : 'kernel_socket_large';
     const propagate = cfg.context_propagation === 'headers';
-    const obj = openObject(bpfObjectPath(object), {
+    const obj = await openObjectAsync(bpfObjectPath(object), {
       disabledPrograms: propagate ? [] : [...PROPAGATION_PROGRAMS],
       rodata: {
         lumen_rb_wakeup_every: RING_WAKEUP_EVERY,
@@ -79,6 +79,10 @@ export class KernelSocketReceiver implements Receiver {
       },
       mapSizes: machineMapSizes(cfg),
     });
+    if (this.state !== 'starting') {
+      obj.close(); // stopped while the verifier ran
+      return;
+    }
     this.obj = obj;
     try {
       if (ignored.length) {

@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import { bpfObjectPath, openObject } from '../../src/bpf/index.js';
+import { bpfObjectPath, openObjectAsync } from '../../src/bpf/index.js';
 import type { BpfLink, BpfObject } from '../../src/bpf/types.js';
 import { CaptureLoop, machineProtocols, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, machineMapSizes, wireRodata } from '../../src/capture/index.js';
 import type { DiscoveryEvent } from '../../src/discovery/types.js';
@@ -74,7 +74,7 @@ export class TlsUprobeReceiver implements Receiver {
     const progs = await objectPrograms(path).catch((e: Error) => {
       throw new LumenError('LUMEN_BPF_OPEN', `tls_uprobe: cannot read ${path} (${e.message}); build the probes with \`make -C bpf\``);
     });
-    const obj = openObject(path, {
+    const obj = await openObjectAsync(path, {
       disabledPrograms: progs.disabled,
       rodata: {
         self_tgid: process.pid, capture_bytes: this.config.capture_bytes, filter_pids: 1, lumen_rb_wakeup_every: RING_WAKEUP_EVERY,
@@ -82,6 +82,10 @@ export class TlsUprobeReceiver implements Receiver {
       },
       mapSizes: { ...machineMapSizes(this.config), tls_conns: this.config.max_connections },
     });
+    if (this.state !== 'running') {
+      obj.close(); // stopped while the verifier ran
+      return;
+    }
     this.obj = obj;
     try {
       for (const p of progs.tracepoints) this.links.push(obj.attach(p));

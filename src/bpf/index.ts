@@ -23,6 +23,14 @@ export function openObject(path: string, options: OpenOptions = {}): BpfObject &
   return new LoadedObject(path, options);
 }
 
+/**
+ * openObject() with the load (the kernel's verifier: seconds for the capture objects) on a libuv thread, so the
+ * event loop runs on and receivers starting together verify their objects in parallel. Rejects with the same BpfErrors.
+ */
+export function openObjectAsync(path: string, options: OpenOptions = {}): Promise<BpfObject & LoadedObject> {
+  return LoadedObject.load(path, options);
+}
+
 /** The libbpf version the addon is linked with, e.g. "v1.1". */
 export function libbpfVersion(): string {
   return loadAddon().libbpfVersion();

@@ -5,6 +5,8 @@ import type { OpenOptions } from './types.js';
 
 /** The raw addon surface (native/object.h); only src/bpf uses it. */
 export interface NativeObject {
+  /** Only for an object opened with `deferLoad: true`; rejects with the BpfError a synchronous load throws. */
+  loadAsync(): Promise<void>;
   programs(): string[];
   maps(): string[];
   programInfo(name: string): { name: string; section: string; type: string; loaded: boolean };
@@ -31,7 +33,7 @@ export interface NativeObject {
 }
 
 export interface Addon {
-  NativeObject: new (path: string, options: OpenOptions) => NativeObject;
+  NativeObject: new (path: string, options: OpenOptions & { deferLoad?: boolean }) => NativeObject;
   setErrorClass(ctor: typeof BpfError): void;
   libbpfVersion(): string;
   possibleCpus(): number;

@@ -33,11 +33,18 @@ export class LoadedObject implements BpfObject, ConsumerOwner {
   private readonly consumers = new Set<ActiveConsumer>();
   private readonly mapCache = new Map<string, BpfMap>();
 
-  constructor(readonly path: string, options: OpenOptions = {}) {
-    const addon = loadAddon();
-    this.native = new addon.NativeObject(path, options);
+  /** Opens and loads `path` (`native`: an object already loaded by load()). */
+  constructor(readonly path: string, options: OpenOptions = {}, native?: NativeObject) {
+    this.native = native ?? new (loadAddon().NativeObject)(path, options);
     this.programs = Object.freeze(this.native.programs());
     this.maps = Object.freeze(this.native.maps());
+  }
+
+  /** Opens `path` and loads it with the kernel's verifier running off the JS thread (several objects load at once). */
+  static async load(path: string, options: OpenOptions = {}): Promise<LoadedObject> {
+    const native = new (loadAddon().NativeObject)(path, { ...options, deferLoad: true });
+    await native.loadAsync();
+    return new LoadedObject(path, options, native);
   }
 
   nativeOrThrow(): NativeObject {

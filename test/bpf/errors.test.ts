@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { BpfError, bpfObjectPath, openObject } from '../../src/bpf/index.js';
+import { BpfError, bpfObjectPath, openObject, openObjectAsync } from '../../src/bpf/index.js';
 import { ensureBpfObject, kernelSnapshot, ownedSince, stillLoaded } from './support/kernel.js';
 import { callGetppid, traceTgid } from './support/test-probe.js';
 
@@ -42,6 +42,28 @@ test('a program the verifier rejects: LUMEN_BPF_LOAD with the verifier log; noth
   assert.throws(() => ok.attach('bad_read'), /was not loaded \(it is in disabledPrograms\)/);
   ok.attach('good');
   ok.close();
+});
+
+test('openObjectAsync: the load runs off the JS thread, two at once, with the same coded errors; nothing stays loaded', async () => {
+  const before = kernelSnapshot();
+  let turns = 0;
+  const ticker = setInterval(() => turns++, 0);
+  const [ok, rejected] = await Promise.allSettled([openObjectAsync(probe), openObjectAsync(bad)]);
+  clearInterval(ticker);
+  assert.equal(ok.status, 'fulfilled');
+  const obj = (ok as PromiseFulfilledResult<Awaited<ReturnType<typeof openObjectAsync>>>).value;
+  assert.ok(obj.programs.includes('tp_getppid'));
+  obj.close();
+  assert.equal(rejected.status, 'rejected');
+  const e = (rejected as PromiseRejectedResult).reason as BpfError;
+  assert.ok(e instanceof BpfError);
+  assert.equal(e.code, 'LUMEN_BPF_LOAD');
+  assert.match(e.message, /program 'bad_read'.*invalid mem access/);
+  assert.match(e.verifierLog ?? '', /R0 invalid mem access 'map_value_or_null'/);
+  assert.ok(turns > 0, 'the event loop ran while the objects loaded');
+  await assert.rejects(openObjectAsync(bpfObjectPath('no_such_family')), /not found/);
+  const left = ownedSince(before, kernelSnapshot(), ['good', 'bad_read', 'tp_getppid']);
+  assert.deepEqual(await stillLoaded(left), { progs: [], maps: [], links: [] });
 });
 
 test('bad open options name what is wrong and what is allowed', () => {
