@@ -39,7 +39,11 @@
 struct ks_pstate {
 	__u32 next_seq;
 	__u8 mode;
-	__u8 _pad[3];
+	__u8 has_origin; /* origin_*: the request its thread served when it called connect() (ks_prop_connect) */
+	__u8 _pad[2];
+	__u64 origin_sk;
+	__u32 origin_seq;
+	__u32 _pad2;
 };
 
 struct {
@@ -281,11 +285,24 @@ out:
 	return 1;
 }
 
-/* x->t = the ids of a new client request written by the current thread: under the request it serves, or a new trace. */
-static __always_inline void ks_client_ids(struct ks_pscratch *x)
+/*
+ * x->t = the ids of a new client request written by the current thread: under the request it serves, or a new
+ * trace. The first request of a connection belongs to the request served when connect() was called: on an event
+ * loop (Node) other requests may be read before the connection is up and the request written.
+ */
+static __always_inline void ks_client_ids(struct ks_pscratch *x, struct ks_pstate *st)
 {
 	__u32 tid = lumen_tid();
-	struct ks_tid_req *t = bpf_map_lookup_elem(&ks_tid_server, &tid);
+	struct ks_tid_req origin = {};
+	struct ks_tid_req *t = NULL;
+	if (st->has_origin) {
+		st->has_origin = 0;
+		origin.sk = st->origin_sk;
+		origin.seq = st->origin_seq;
+		t = &origin;
+	} else {
+		t = bpf_map_lookup_elem(&ks_tid_server, &tid);
+	}
 	if (!t || !ks_server_ids(t->sk, t->seq)) {
 		ks_rand(x->t.trace_id, 16);
 		__builtin_memset(x->t.parent_id, 0, 8);
@@ -395,7 +412,7 @@ __noinline int ks_prop_request(struct sk_msg_md *msg, __u32 pos)
 	} else if ((__s64)pos + he + KS_TP_LEN + KS_ROOM_SLACK > x->room) {
 		ks_pcount(KS_PC_NO_ROOM);
 	} else {
-		ks_client_ids(x);
+		ks_client_ids(x, st);
 		ks_tp_header(x);
 		__u32 at = pos + le;
 		if (bpf_msg_push_data(msg, at, KS_TP_LEN, 0) || bpf_msg_pull_data(msg, at, at + KS_TP_LEN, 0)) {
@@ -464,6 +481,25 @@ int ks_prop_msg(struct sk_msg_md *msg)
 		size = x->size;
 	}
 	return SK_PASS;
+}
+
+/* connect() of an instrumented thread (SYN_SENT is set in its own context): the request it serves now. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ks_prop_connect, struct sock *sk, int oldstate, int newstate)
+{
+	if (newstate != 2 /* TCP_SYN_SENT */ || !ks_pid_wanted(lumen_tgid()))
+		return 0;
+	__u32 tid = lumen_tid();
+	struct ks_tid_req *t = bpf_map_lookup_elem(&ks_tid_server, &tid);
+	if (!t)
+		return 0;
+	struct ks_pstate *st = bpf_sk_storage_get(&ks_pstate, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	st->origin_sk = t->sk;
+	st->origin_seq = t->seq;
+	st->has_origin = 1;
+	return 0;
 }
 
 SEC("sockops")
