@@ -18,7 +18,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Sink } from '../compare-sdk/sink-process.js';
+import { otlpToSink, Sink } from '../compare-sdk/sink-process.js';
+import { stopProcess } from '../overhead/targets.js';
 import { AgentProcess } from '../overhead/agent.js';
 import { loadAverage, log } from '../overhead/stats.js';
 import { wrk } from '../overhead/wrk.js';
@@ -48,14 +49,7 @@ service:
     traces: { receivers: [kernel_socket], processors: [routes], exporters: [print_traces] }
     metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }
 `,
-  otlp: `
-exporters:
-  otlp: { endpoint: "http://127.0.0.1:${SINK_PORT}", protocol: http/protobuf, batch: { timeout: 1s } }
-service:
-  telemetry: { logs: { level: info } }
-  pipelines:
-    traces: { receivers: [kernel_socket], exporters: [otlp] }
-`,
+  otlp: otlpToSink(SINK_PORT),
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-agent-cost-'));
@@ -138,7 +132,7 @@ service:
   } finally {
     stop = true;
     await client;
-    await stopChild(agent);
+    await stopProcess(agent);
   }
 }
 
@@ -172,13 +166,4 @@ async function waitFor(ok: () => Promise<boolean>, what: string, ms = 30_000, ch
     if (Date.now() > until) throw new Error(`no ${what} after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await done;
-  clearTimeout(t);
 }

@@ -14,16 +14,17 @@
  * next. Rounds alternate the mode order; medians are printed. `--write-docs` writes docs/compare-sdk.md (the
  * table and conditions) and docs/compare-sdk.svg (the chart).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { stopProcess } from '../overhead/targets.js';
 import { AgentProcess, processCpuSeconds } from '../overhead/agent.js';
 import { loadAverage, log, median } from '../overhead/stats.js';
 import { paceScript, wrk, type WrkResult } from '../overhead/wrk.js';
 import { barChart } from './chart.js';
-import { Sink } from './sink-process.js';
+import { otlpToSink, Sink } from './sink-process.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -75,13 +76,7 @@ async function runMode(mode: Mode, round: number): Promise<void> {
       agent = await AgentProcess.startWith(dir, `
 discovery: { instrument: [ { open_ports: "${SERVER_PORT}" } ] }
 receivers: { kernel_socket: {} }
-exporters:
-  otlp: { endpoint: "http://127.0.0.1:${SINK_PORT}", protocol: http/protobuf, batch: { timeout: 1s } }
-service:
-  telemetry: { logs: { level: info } }
-  pipelines:
-    traces: { receivers: [kernel_socket], exporters: [otlp] }
-`, '', true);
+${otlpToSink(SINK_PORT)}`, '', true);
       await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the server is probed
     }
     const url = `http://127.0.0.1:${SERVER_PORT}/hello`;
@@ -107,7 +102,7 @@ service:
     }
   } finally {
     await agent?.stop();
-    await stop(server);
+    await stopProcess(server);
   }
 }
 
@@ -159,13 +154,4 @@ async function waitForHttp(url: string): Promise<void> {
     if (Date.now() > until) throw new Error(`${url} does not answer`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await done;
-  clearTimeout(t);
 }

@@ -47,3 +47,15 @@ export class Sink {
     await done;
   }
 }
+
+/** The exporters and service sections of a pipelines.yaml sending kernel_socket's spans to the sink over OTLP http/protobuf (flushed every second). */
+export function otlpToSink(sinkPort: number): string {
+  return `
+exporters:
+  otlp: { endpoint: "http://127.0.0.1:${sinkPort}", protocol: http/protobuf, batch: { timeout: 1s } }
+service:
+  telemetry: { logs: { level: info } }
+  pipelines:
+    traces: { receivers: [kernel_socket], exporters: [otlp] }
+`;
+}

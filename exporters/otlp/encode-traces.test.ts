@@ -7,7 +7,7 @@ import protobuf from 'protobufjs';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { toReadableSpan, ResourceCache } from '../../src/model/otel/index.js';
 import type { Span } from '../../src/model/span.js';
-import { encodeTracesProtobuf } from './encode-traces-proto.js';
+import { encodeTracesProtobuf, TraceRequestWriter } from './encode-traces-proto.js';
 import { ProtoWriter } from './proto-writer.js';
 import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
 import { TYPED_ATTRIBUTE_KEYS } from '../../src/model/span-attributes.js';
@@ -94,4 +94,20 @@ test('writer: ids, 64-bit times and short strings written in JS give the bytes t
   const ok = new ProtoWriter(8);
   ok.hex('00ff7Fa0');
   assert.deepEqual(Buffer.from(ok.finish()), Buffer.from([4, 0x00, 0xff, 0x7f, 0xa0]));
+});
+
+test('one TraceRequestWriter reused request after request (dropped, finished, services coming and going) gives each request the bytes of a fresh encoding', () => {
+  fc.assert(fc.property(fc.array(fc.tuple(fc.array(arbSpan, { maxLength: 12 }), fc.boolean()), { minLength: 1, maxLength: 6 }), (requests) => {
+    const w = new TraceRequestWriter('h');
+    for (const [spans, drop] of requests) {
+      for (const s of spans) w.add(s);
+      assert.equal(w.size, spans.length);
+      if (drop) {
+        w.clear();
+        continue;
+      }
+      assert.deepEqual(Buffer.from(w.finish()), Buffer.from(encodeTracesProtobuf(spans, 'h')));
+      assert.equal(w.size, 0);
+    }
+  }), { numRuns: 150 });
 });
