@@ -278,10 +278,16 @@ static __always_inline int ks_msg_start(struct ks_io *io, struct ks_conn **cp, s
 	}
 	__u64 msg_ts = cl ? d->carry_ts : (egress ? io->ts_start : now);
 	d->carry_len = 0;
+	if (c->h2_from_start == KS_H2_UPGRADING)
+		r = 0; /* the first bytes after a 101: HTTP/2 (h2c), or another protocol (WebSocket…), never HTTP/1 */
 	if (r <= 0) {
 		/* Data at a message boundary that is not HTTP/1: HTTP/2, or a database or broker client's first bytes? */
 		if (c->head == c->tail && ks_h2_adopt(c, io->peek, have, egress, fresh))
 			return off; /* the step runs again, as an HTTP/2 connection */
+		if (c->h2_from_start == KS_H2_UPGRADING) {
+			c->state = KS_CS_NOHTTP;
+			return -1;
+		}
 		if (c->head == c->tail && ks_wire_adopt(c, io->peek, have, egress, fresh))
 			return off; /* the step runs again, as a wire connection */
 		if (!is_req && c->head == c->tail) {
@@ -516,9 +522,10 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		ks_resp_done(c, io, seq, KS_REASON_COMPLETE);
 		if (upgraded) {
 			c = bpf_map_lookup_elem(&ks_conns, &key);
-			if (c)
-				c->state = KS_CS_NOHTTP;
-			return -1;
+			if (!c)
+				return -1;
+			ks_h2_upgrading(c);
+			/* the bytes after the 101 in this call (a server's SETTINGS) start the new protocol */
 		}
 	}
 	if (used >= n)

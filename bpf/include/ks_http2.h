@@ -14,10 +14,14 @@
  *    forwarded; the payloads of HEADERS, CONTINUATION, PUSH_PROMISE, RST_STREAM, SETTINGS and GOAWAY up to
  *    KS_H2_KEEP_MAX bytes (longer: header only; user space applies the same rule); DATA as its header only;
  *  - one socket call's frames become one or more records (proto KS_PROTO_HTTP2, reason KS_REASON_CHUNK,
- *    KS_F_H2_EGRESS for writes) of up to KS_CAPTURE_MAX bytes; seq numbers a connection's records so user
- *    space sees a lost one; req_content_length = kept payload bytes that continue a frame begun in an earlier
- *    record (where the first frame header is, after a loss); method = 1 when capture began with the preface;
+ *    KS_F_H2_EGRESS for writes) of up to KS_CAPTURE_MAX bytes; seq numbers the connection's emitted records
+ *    (user space sees a lost one, not an empty call); req_content_length = kept payload bytes that continue a
+ *    frame begun in an earlier record (where the first frame header is, after a loss); method = 1 when capture
+ *    began with the preface (2: after an h2c Upgrade);
  *    the connection's end is a KS_REASON_CLOSE record.
+ *  - h2c by HTTP/1.1 Upgrade: the HTTP/1 machine emits the upgrade request with its 101 and marks the connection
+ *    KS_H2_UPGRADING (ks_h2_upgrading); the bytes after the 101 (the server's SETTINGS, the client preface) are
+ *    adopted as HTTP/2 with complete tables, anything else gives the connection up as before.
  *  - a writev of more iovecs than io->seg holds is walked in turns (ks_iov_refill: nghttp2 writes a frame per
  *    iovec); a call that leaves the frame walk unsure of where frames are (more than KS_H2_STEPS steps, bytes
  *    not readable at a frame boundary) ends the connection's capture (counted, KS_C_H2_LOST, a close record).
@@ -34,6 +38,11 @@ LUMEN_SETTING(__u32, h2_enabled, 1);
 #define KS_H2_KEEP_MAX 16384 /* src/protocols/http2/frames.ts KEEP_MAX */
 #define KS_H2_STEPS 8192     /* frame steps per call beyond the machine's own KS_MAX_STEPS */
 #define KS_H2_PREFACE_LEN 24
+/* ks_conn.h2_from_start beyond 0/1/2: an HTTP/1 connection whose request was answered 101 (h2c Upgrade): its
+ * next bytes are HTTP/2 (adopted) or it is given up; once adopted, complete tables from the first frame, and
+ * stream 1 is the upgrade request (records say method 2) */
+#define KS_H2_UPGRADING 3
+#define KS_H2_UPGRADED 4
 
 #define H2_DATA 0
 #define H2_HEADERS 1
@@ -109,7 +118,7 @@ static __always_inline int ks_h2_adopt(struct ks_conn *c, const __u8 *b, __u32 n
 	/* 1: the preface was seen (the capture has the connection from its first frame); 2: a fresh connection
 	 * that began with a frame (a server's SETTINGS written before it read the preface): 1 once the preface
 	 * comes; 0: joined mid-way */
-	c->h2_from_start = preface ? 1 : fresh ? 2 : 0;
+	c->h2_from_start = c->h2_from_start == KS_H2_UPGRADING ? KS_H2_UPGRADED : preface ? 1 : fresh ? 2 : 0;
 	if (preface) {
 		/* the preface is not a frame: skipped */
 		struct ks_dir *d = egress ? &c->req : &c->resp;
@@ -117,6 +126,15 @@ static __always_inline int ks_h2_adopt(struct ks_conn *c, const __u8 *b, __u32 n
 	}
 	ks_count(KS_C_H2_CONNS);
 	return 1;
+}
+
+/* The request on c was answered 101 Switching Protocols: HTTP/2 may follow (h2c), or another protocol. */
+static __always_inline void ks_h2_upgrading(struct ks_conn *c)
+{
+	if (h2_enabled)
+		c->h2_from_start = KS_H2_UPGRADING;
+	else
+		c->state = KS_CS_NOHTTP;
 }
 
 /* Opens the call's record in ks_out: header from the connection, no bytes yet. */
@@ -131,12 +149,15 @@ static __always_inline void ks_h2_begin(struct ks_io *io, struct ks_conn *c, str
 	ks_record_conn(&o->r, c);
 	o->r.tgid = io->tgid;
 	o->r.fd = io->fd;
-	o->r.seq = c->tail++;
+	/* the number is taken with the record's first byte (ks_h2_step): a call with nothing kept (the preface
+	 * alone, the rest of a DATA payload) is not emitted and must leave no gap */
+	o->r.seq = c->tail;
 	ks_record_tid(&o->r); /* the thread of this call: a stream's spans get the thread of the call that ends it */
 	o->r.reason = KS_REASON_CHUNK;
 	o->r.flags = io->egress ? KS_F_H2_EGRESS : 0;
 	o->r.proto = KS_PROTO_HTTP2;
-	o->r.method = c->h2_from_start == 1; /* 1: the connection's frames from its first (HPACK tables complete) */
+	/* 1: the connection's frames from its first (HPACK tables complete); 2: the same after an h2c Upgrade */
+	o->r.method = c->h2_from_start == 1 ? 1 : c->h2_from_start == KS_H2_UPGRADED ? 2 : 0;
 	io->h2_len = 0;
 	io->h2_open = 1;
 }
@@ -208,6 +229,8 @@ __noinline int ks_h2_step(__u32 seg, __u32 off)
 				ks_h2_lost(io, c);
 				return -1;
 			}
+			if (!have)
+				c->tail++; /* the record's first byte: its seq is taken */
 			io->h2_len = have + got;
 		}
 		d->left -= k;
@@ -254,6 +277,8 @@ __noinline int ks_h2_step(__u32 seg, __u32 off)
 	if (pos > KS_CAPTURE_MAX - 9)
 		return -1;
 	bpf_probe_read_kernel(o->data + pos, 9, io->peek);
+	if (!pos)
+		c->tail++;
 	io->h2_len = pos + 9;
 	__u32 len = ((__u32)io->peek[0] << 16) | ((__u32)io->peek[1] << 8) | io->peek[2];
 	d->left = len;

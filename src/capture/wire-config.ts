@@ -8,6 +8,7 @@ import { kafkaParser } from '../protocols/kafka/index.js';
 import { KS_PROTO, wireProtocol, type OtherRequests } from './wire.js';
 import { http1Protocol } from './http1.js';
 import { http2Protocol } from './http2.js';
+import { h2cUpgradeProtocol, h2cUpgrades } from './h2c-upgrade.js';
 
 /** The wire protocols a machine receiver may recognise (its `protocols` option, besides http). */
 export const WIRE_PROTOCOLS = ['postgresql', 'mysql', 'redis', 'memcached', 'kafka'] as const;
@@ -61,7 +62,10 @@ export function wireRodata(enabled: readonly string[], o: DatabaseOptions, captu
 /** The CaptureProtocols of a machine receiver: HTTP/1 always, HTTP/2 and the wire protocols when enabled;
  * `others` counts wire requests that are not spans. */
 export function machineProtocols(scheme: 'http' | 'https', enabled: readonly string[], o: DatabaseOptions, others?: OtherRequests): CaptureProtocol[] {
-  return [http1Protocol(scheme), ...(enabled.includes('http2') ? [http2Protocol(scheme)] : []), ...wireProtocols(enabled, o, others)];
+  if (!enabled.includes('http2')) return [http1Protocol(scheme), ...wireProtocols(enabled, o, others)];
+  // h2c Upgrade: the 101 exchange's request waits for its answer on the HTTP/2 side
+  const upgrades = h2cUpgrades();
+  return [h2cUpgradeProtocol(scheme, upgrades), http1Protocol(scheme), http2Protocol(scheme, upgrades), ...wireProtocols(enabled, o, others)];
 }
 
 /** The CaptureProtocols of the enabled wire protocols; `others` counts requests that are not spans. */

@@ -10,10 +10,15 @@ import { PROGRAMS } from './support.js';
  * golang-google-grpc-dev (GO111MODULE=off, GOPROXY=off: no module download), cached under build/test-programs.
  */
 export function grpcGo(): string {
-  const src = join(PROGRAMS, 'http2', 'grpcgo', 'main.go');
+  return goHttp2Program('grpcgo');
+}
+
+/** programs/http2/NAME/main.go built as grpcGo() is (Debian's Go packages under /usr/share/gocode). */
+export function goHttp2Program(name: string): string {
+  const src = join(PROGRAMS, 'http2', name, 'main.go');
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
   const cache = join(packageRoot(), 'build', 'test-programs');
-  const out = join(cache, `grpcgo-${hash}`);
+  const out = join(cache, `${name}-${hash}`);
   if (existsSync(out)) return out;
   mkdirSync(cache, { recursive: true });
   const tmp = `${out}.tmp${process.pid}`;

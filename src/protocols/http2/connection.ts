@@ -83,6 +83,14 @@ export class Http2Connection {
     this.dirs.out.hpack.complete = true;
   }
 
+  /**
+   * The connection began as HTTP/1.1 and switched by `Upgrade: h2c` (RFC 7540 §3.2): the upgrade request is
+   * stream 1, already complete, sent by `side`; only its response comes as HTTP/2 frames.
+   */
+  upgraded(side: 'in' | 'out', startNs: bigint, endNs: bigint): void {
+    this.half(1, side, startNs, endNs).ended = true;
+  }
+
   /** Some bytes of the connection were lost: frames resume at the next header, both tables are incomplete. */
   lose(side: 'in' | 'out', skip: number): void {
     this.lossless = false;

@@ -8,4 +8,5 @@ export { HpackDecoder, type HeaderBlock, type HeaderField } from './hpack.js';
 export { huffmanDecode, huffmanEncode } from './huffman.js';
 export { Http2Connection, type Http2Call, type StreamHalf } from './connection.js';
 export { http2Span, type Http2SpanInput } from './span.js';
+export { asksForH2c, upgradedStreamSpan } from './upgrade.js';
 export { GRPC_STATUS_NAMES, grpcMethod } from './grpc.js';
