@@ -3,7 +3,9 @@
  * Upgrade is answered 101 and then, as stream 1, over HTTP/2; the kernel follows the connection into HTTP/2
  * (bpf/include/ks_http2.h KS_H2_UPGRADING) and src/capture/h2c-upgrade.ts joins the two halves into one span.
  * Real programs: a Go server on golang.org/x/net/http2/h2c (Debian's golang-golang-x-net-dev), curl --http2 and
- * the JDK 17 java.net.http.HttpClient (HTTP_2 to an http:// URL) as clients; both ends checked. Ports 20850-20859.
+ * the JDK 17 java.net.http.HttpClient (HTTP_2 to an http:// URL) as clients; both ends checked. Also Python
+ * httpx (h2) by prior knowledge to the same server, and a WebSocket-style upgrade that must stay HTTP/1's 101.
+ * Ports 20850-20859.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +17,7 @@ import { goHttp2Program } from './grpc-go.js';
 import { PROGRAMS, startProc, startTrackedAgent, stopAllProcs, tempDir, waitForPort, type Agent } from './support.js';
 
 const MARKER = 'lumen-h2c-upgrade-test';
-const PORT = 20850, WS_PORT = 20851;
+const PORT = 20850, WS_PORT = 20851, PY_PORT = 20852;
 
 let tracked: Awaited<ReturnType<typeof startTrackedAgent>> | undefined;
 let agent: Agent;
@@ -28,8 +30,8 @@ after(() => cleanUp(
 const show = (s: Span) => `${s.kind} ${s.protocol} pid=${s.service.process.pid} ${JSON.stringify(s.http)} ${JSON.stringify(s.attributes)}`;
 
 /** The spans of `pid` on the test port once `n` have come (and a second more: an extra one would be bogus). */
-async function spansOf(pid: number, n: number): Promise<Span[]> {
-  const mine = (s: Span) => s.service.process.pid === pid && (s.connection.hostPort === PORT || s.connection.peerPort === PORT);
+async function spansOf(pid: number, n: number, port = PORT): Promise<Span[]> {
+  const mine = (s: Span) => s.service.process.pid === pid && (s.connection.hostPort === port || s.connection.peerPort === port);
   await agent.waitSpans(mine, n, 20_000).catch((e: Error) => {
     throw new Error(`${e.message}\n${agent.spans.filter(mine).map(show).join('\n')}`);
   });
@@ -38,7 +40,7 @@ async function spansOf(pid: number, n: number): Promise<Span[]> {
 }
 
 /** Each request one span: the upgrade request (stream 1) with its HTTP/2 answer, the others as streams. */
-function expectCalls(spans: Span[], kind: 'server' | 'client', paths: readonly string[]): void {
+function expectCalls(spans: Span[], kind: 'server' | 'client', paths: readonly string[], port = PORT): void {
   assert.equal(spans.length, paths.length, spans.map(show).join('\n'));
   for (const [i, s] of spans.entries()) {
     const path = paths[i]!;
@@ -49,7 +51,7 @@ function expectCalls(spans: Span[], kind: 'server' | 'client', paths: readonly s
     assert.equal(s.http?.path, path, show(s));
     assert.equal(s.http?.status, status, show(s)); // never the 101
     assert.equal(s.http?.protocolVersion, '2', show(s));
-    assert.equal(s.http?.host, `127.0.0.1:${PORT}`, show(s));
+    assert.equal(s.http?.host, `127.0.0.1:${port}`, show(s));
     assert.equal(s.http?.responseBodySize, status === 404 ? 3 : `hello h2c ${path}\n`.length, show(s));
     assert.equal(s.attributes['lumen.http2.headers_unknown'], undefined, show(s));
     assert.ok(s.endUnixNano > s.startUnixNano, show(s));
@@ -88,6 +90,36 @@ test('h2c Upgrade: curl --http2 and the JDK HttpClient against Go x/net/http2/h2
   for (const [client, paths] of [[curlSpans, curlPaths], [javaSpans, javaPaths]] as const) {
     expectCalls(serverSpans.filter((s) => s.connection.peerPort === client[0]!.connection.hostPort), 'server', paths);
   }
+  await server.kill();
+});
+
+/** Python httpx (Debian's python3-httpx + python3-h2): HTTP/2 over cleartext by prior knowledge (httpx does no Upgrade). */
+const HTTPX_SCRIPT = `
+import sys, httpx
+port, paths = sys.argv[1], sys.argv[3:]
+sys.stdin.readline()
+with httpx.Client(http1=False, http2=True) as c:
+    for p in paths:
+        r = c.get('http://127.0.0.1:' + port + p)
+        print(r.status_code, r.http_version)
+print('DONE')
+`;
+
+test('Python httpx over h2c prior knowledge to the same Go server: one span per request, both ends', async () => {
+  const server = startProc(goHttp2Program('h2cgo'), [String(PY_PORT), MARKER]);
+  await waitForPort(PY_PORT);
+  await agent.waitAdded(server.pid, 15_000);
+  const paths = ['/py/1', '/missing'] as const;
+  const script = join(tempDir('lumen-httpx-'), 'client.py');
+  writeFileSync(script, HTTPX_SCRIPT);
+  // Debian's python3 (its python3-httpx), not one earlier on PATH
+  const py = startProc('/usr/bin/python3', [script, String(PY_PORT), MARKER, ...paths], { stdin: true });
+  await agent.waitAdded(py.pid, 15_000);
+  py.child.stdin!.end('go\n');
+  assert.equal(await py.exited(), 0, py.stderr());
+  assert.equal(py.stdout(), '200 HTTP/2\n404 HTTP/2\nDONE\n');
+  expectCalls(await spansOf(py.pid, 2, PY_PORT), 'client', paths, PY_PORT);
+  expectCalls(await spansOf(server.pid, 2, PY_PORT), 'server', paths, PY_PORT);
   await server.kill();
 });
 
