@@ -1,6 +1,8 @@
 /**
  * The real agent's own cost, side by side in one run:
  *   node --import tsx bench/agent-cost/run.ts [--seconds 8] [--pipelines default,otlp] [--cpu-prof DIR] [--no-startup]
+ *        [--node-args=--max-semi-space-size=4]   (node options for the agent of the CPU-per-span runs)
+ *        [--cli OTHER/bin/lumen.js]              (another checkout's built CLI: before/after on one machine)
  * 1. CPU per span: `lumen run` (compiled CLI) while wrk (-t2 -c50, saturating) drives the Node hello server of
  *    bench/compare-sdk, once per pipeline set — `default` (kernel_socket → routes → print_traces to /dev/null, and
  *    → prometheus: the default pipelines.yaml) and `otlp` (kernel_socket → otlp http/protobuf to the benchmark's
@@ -30,6 +32,8 @@ const { values: opt } = parseArgs({
     pipelines: { type: 'string', default: 'default,otlp' },
     'cpu-prof': { type: 'string' },
     'no-startup': { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
+    cli: { type: 'string' },
   },
 });
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -76,7 +80,7 @@ processors: { routes: { unmatched: heuristic } }
 ${PIPELINES[name] ?? (() => { throw new Error(`--pipelines: unknown ${name}, allowed: ${Object.keys(PIPELINES).join(', ')}`); })()}`;
   const profile = opt['cpu-prof'] && join(opt['cpu-prof'], `agent-${name}.cpuprofile`);
   if (profile) process.env.LUMEN_CPU_PROFILE = profile;
-  const agent = await AgentProcess.startWith(dir, yaml, METRICS, true, [], profile ? join(ROOT, 'bench/agent-cost/profiled-cli.mjs') : undefined);
+  const agent = await AgentProcess.startWith(dir, yaml, METRICS, true, opt['node-args'].split(' ').filter(Boolean), profile ? join(ROOT, 'bench/agent-cost/profiled-cli.mjs') : opt.cli);
   try {
     await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the server is probed
     await wrk(URL_, { threads: 2, connections: 50, seconds: 2 }); // warm-up; connections seen from their accept
@@ -117,7 +121,7 @@ service:
   let stop = false;
   const client = (async () => { while (!stop) { await get().catch(() => 0); await new Promise((r) => setTimeout(r, 20)); } })();
   const t0 = performance.now();
-  const agent = spawn(process.execPath, [join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const agent = spawn(process.execPath, [opt.cli ?? join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let started = NaN, firstSpan = NaN, err = '';
   agent.stderr!.on('data', (d) => { err += String(d); if (Number.isNaN(started) && err.includes('lumen started')) started = performance.now() - t0; });
   agent.stdout!.on('data', (d) => { if (Number.isNaN(firstSpan) && String(d).includes('/hello')) firstSpan = performance.now() - t0; });
