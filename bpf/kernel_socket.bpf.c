@@ -104,9 +104,10 @@ static __always_inline void ks_iov_segs(struct ks_io *io, const struct iovec *io
 /*
  * Where the `ret` bytes of this socket call are in user memory, from the syscall's registers. Calls whose
  * buffer is not the caller's (sendfile, splice, io_uring, kernel threads) or that move several messages
- * (sendmmsg/recvmmsg: which one this is is unknown) become one counted-only segment.
+ * (sendmmsg/recvmmsg: which one this is is unknown) become one counted-only segment. Not inlined: its iovec
+ * and msghdr copies then take no stack in the frame under the machine's deep call chain.
  */
-static __always_inline void ks_segs_from_regs(struct ks_io *io, int ret, int lazy)
+static __noinline void ks_segs_from_regs(struct ks_io *io, int ret, int lazy)
 {
 	io->nseg = 0;
 	io->sendfile = 0;
@@ -178,6 +179,7 @@ static __always_inline int ks_sock_io_step(struct sock *sk, int ret, int flags, 
 	io->sk = (__u64)sk;
 	io->tgid = tgid;
 	io->egress = egress;
+	io->proto = c->proto;
 	ks_count(KS_C_SYSCALLS);
 	ks_walk_all(io);
 	return 0;

@@ -84,6 +84,7 @@ static __always_inline void tls_feed(__u32 tgid, __u64 sk, __u8 dir, __u64 start
 	io->tgid = tgid;
 	io->fd = -1;
 	io->egress = dir == TLS_DIR_WRITE;
+	io->proto = c->proto;
 	io->sendfile = 0;
 	io->seg[0].base = buf;
 	io->seg[0].len = len;

@@ -33,12 +33,14 @@ const { values: opt } = parseArgs({
     seconds: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '2' },
     modes: { type: 'string', default: 'none,idle,floor0,floor1,floor2,probes,stats,agent' },
+    port: { type: 'string', default: '19693' }, // the target's; the agent's Prometheus port is port + 2
   },
 });
 const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
 const MODES = opt.modes!.split(',');
 const dir = mkdtempSync(join(tmpdir(), 'lumen-probe-cost-'));
-const target = opt.target === 'node' ? await startNode(19694) : await startNginx(join(dir, 'nginx'), 19693);
+const PORT = Number(opt.port);
+const target = opt.target === 'node' ? await startNode(PORT + 1) : await startNginx(join(dir, 'nginx'), PORT);
 /** The processes serving the requests: nginx's workers (children of its master), or the Node server. */
 const workerPids = (): number[] => opt.target === 'node'
   ? [target.child.pid!]
@@ -52,9 +54,12 @@ const serverCpu = (): number => workerPids().reduce((t, p) => {
   return t + (Number(x[11]) + Number(x[12])) / 100;
 }, 0);
 
-interface ProgStat { name: string; run_cnt: number; run_time_ns: number }
-const progStats = (): Map<string, ProgStat> => new Map((JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j']).toString()) as ProgStat[])
-  .filter((p) => p.name?.startsWith('ks_') || p.name?.startsWith('floor_')).map((p) => [p.name, p]));
+interface ProgStat { id: number; name: string; run_cnt: number; run_time_ns: number }
+const allProgs = (): ProgStat[] => JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j']).toString()) as ProgStat[];
+/** The programs this mode loaded (ids new after its attach): other copies of the same programs (other tests,
+ * other agents on a shared machine) have the same names and are left out of the stats. */
+let mine = new Set<number>();
+const progStats = (): Map<string, ProgStat> => new Map(allProgs().filter((p) => mine.has(p.id)).map((p) => [p.name, p]));
 
 const rps = new Map<string, number[]>();
 const serverUs = new Map<string, number[]>();
@@ -69,6 +74,7 @@ try {
     for (const mode of MODES) {
       let stop = async () => {};
       let stats = false;
+      const before = new Set(allProgs().map((p) => p.id));
       if (mode === 'idle' || mode === 'probes' || mode === 'stats') {
         const obj = openObject(bpfObjectPath('kernel_socket'), { rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });
         let records = 0;
@@ -89,13 +95,14 @@ try {
         for (const p of ['floor_recv', 'floor_send']) obj.attach(p);
         stop = async () => { sub.unsubscribe(); obj.close(); };
       } else if (mode === 'agent') {
-        const agent = await AgentProcess.start(dir, opt.target === 'node' ? '19694' : '19693', '127.0.0.1:19695', false);
+        const agent = await AgentProcess.start(dir, String(opt.target === 'node' ? PORT + 1 : PORT), `127.0.0.1:${PORT + 2}`, false);
         await new Promise((r) => setTimeout(r, 1500));
         stop = () => agent.stop();
       }
+      mine = new Set(allProgs().filter((p) => !before.has(p.id) && (p.name?.startsWith('ks_') || p.name?.startsWith('floor_'))).map((p) => p.id));
       await wrk(target.url, { ...LOAD, seconds: 1 });
       if (stats) writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
-      const before = stats ? progStats() : undefined;
+      const statsBefore = stats ? progStats() : undefined;
       const cpu0 = serverCpu();
       const r = await wrk(target.url, LOAD);
       push(serverUs, mode, ((serverCpu() - cpu0) * 1e6) / r.requests);
@@ -104,7 +111,7 @@ try {
         writeFileSync('/proc/sys/kernel/bpf_stats_enabled', statsWas);
         let total = 0;
         for (const [name, a] of after) {
-          const b = before!.get(name);
+          const b = statsBefore!.get(name);
           if (!a.run_cnt) continue; // not attached in this mode
           const ns = (a.run_time_ns - (b?.run_time_ns ?? 0)) / r.requests;
           if (!(ns > 0)) continue;

@@ -336,6 +336,40 @@ static __always_inline int h1_scan_line_start(struct h1_scan *s, __u64 w, __u64 
 	return 0;
 }
 
+/* 0x80 in every byte of w equal to byte b (exact, no false positives from borrows), 0 elsewhere. */
+static __always_inline __u64 h1_eq_mask(__u64 w, __u64 b)
+{
+	__u64 t = w ^ (b * 0x0101010101010101ULL);
+	return ~(((t & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | t | 0x7f7f7f7f7f7f7f7fULL);
+}
+
+/*
+ * One word of the search for a header block's end (see ks_find_head_end): x = the 8 bytes at `off`, y and z the
+ * 8 bytes at off + 1 and off + 2. The first LF followed by LF or CR LF ends the block — where h1_scan_byte would
+ * end it too. Returns 0: not in this word; the block's length; or -1: cannot tell (an LF CR CR first, which the
+ * scanner reads as a blank line too).
+ */
+static __always_inline int h1_head_end_in_word(__u32 off, __u64 x, __u64 y, __u64 z)
+{
+	__u64 lf = h1_eq_mask(x, '\n');
+	if (!lf)
+		return 0;
+	__u64 ycr = h1_eq_mask(y, '\r');
+	__u64 blank = lf & (h1_eq_mask(y, '\n') | (ycr & h1_eq_mask(z, '\n')));
+	__u64 odd = lf & ycr & h1_eq_mask(z, '\r');
+	if (!blank && !odd)
+		return 0;
+	__u64 first = blank & -blank;
+	if (odd && (!blank || (odd & -odd) < first))
+		return -1;
+	__u32 k = 0;
+#pragma unroll
+	for (int j = 1; j < 8; j++)
+		if (first >> (8 * j))
+			k = j;
+	return off + k + (((y >> (8 * k)) & 0xff) == '\n' ? 2 : 3);
+}
+
 /* Pushes up to 8 bytes (b[0..n), oldest first) into a tail window. */
 static __always_inline __u64 h1_tail_push(__u64 tail, const __u8 *b, __u32 n)
 {

@@ -46,6 +46,7 @@
 #define KS_F_SENDFILE 16           /* part of the response body went out with sendfile */
 #define KS_F_INTERIM 32            /* a 1xx interim response preceded the final one */
 #define KS_F_H2_EGRESS 64          /* an HTTP/2 record of bytes this process wrote (else read) */
+#define KS_F_RESP_OPEN 128         /* a lean response (ks_lean_headers): its end is the next request, the close or an idle */
 
 struct ks_record {
 	__u64 start_ns;       /*   0 CLOCK_MONOTONIC ns of the request's first byte */

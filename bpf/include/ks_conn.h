@@ -18,6 +18,7 @@ LUMEN_SETTING(__u32, filter_pids, 1);       /* 1: only processes in ks_pids; 0: 
 LUMEN_SETTING(__u32, self_tgid, 0);         /* never trace this process (the agent) */
 LUMEN_SETTING(__u32, ignore_ports_on, 0);   /* 1: consult ks_ignore_ports */
 LUMEN_SETTING(__u32, max_head_bytes, 16384);/* give up following a header block longer than this */
+LUMEN_SETTING(__u32, lean_responses, 1);   /* 1: a server's response head is not scanned (ks_lean_headers) */
 
 #define KS_SCAN_MAX 1024  /* header bytes scanned per step */
 #define KS_MAX_SEGS 8     /* iovec segments per syscall followed byte-wise (power of two) */
@@ -151,18 +152,21 @@ struct ks_io {
 	__u32 cp_done;
 	__u32 cp_fault;
 	__u32 scan_pos;
-	__u32 _pad2;
+	__u32 find_end; /* ks_find_head_end's result */
+	__u32 find_m;   /* ... and the bytes it searches */
+	__u32 _pad4;
 	__u32 h2_len;   /* bytes of the HTTP/2 record being assembled in ks_out (ks_http2.h) */
 	__u8 h2_open;   /* 1: a record is being assembled */
 	__u8 h2_seen;   /* 1: this call stepped an HTTP/2 connection */
-	__u8 _pad3[2];
+	__u8 proto;     /* the connection's KS_PROTO_* when the call began (set by the hook): ks_step dispatches on it */
+	__u8 _pad3;
 	/* iovecs past io->seg not read yet (an HTTP/2 connection's writev, read in turns by ks_iov_refill) */
 	__u64 iov_ptr;  /* 0: none */
 	__u64 iov_left; /* bytes they hold */
 	__u32 iov_next; /* index of the first unread one */
 	__u32 iov_cnt;
 	__u8 peek[KS_PEEK];
-	__u8 buf[KS_SCAN_MAX + 8]; /* + 8: a word read at any in-range offset stays inside */
+	__u8 buf[KS_SCAN_MAX + 16]; /* + 16: words read at any in-range offset (+ 2) stay inside */
 	struct ks_conn conn_tmp;
 	struct ks_record sink; /* the record a slot-less (lost) message is framed with */
 };

@@ -376,6 +376,69 @@ static __always_inline int ks_msg_headers(struct ks_io *io, struct ks_dir *d, st
 	return 0;
 }
 
+/* The search for a header block's end in io->buf[0..io->find_m), 8 words per callback; its state in map memory. */
+static long ks_find_cb(__u32 i, void *vctx)
+{
+	struct ks_io *io = ((struct ks_at *)vctx)->io;
+	for (int k = 0; k < 8; k++) {
+		__u32 off = io->scan_pos;
+		__u32 m = io->find_m;
+		if (off >= m || off >= KS_SCAN_MAX)
+			return 1;
+		KS_OPAQUE(off);
+		off &= (KS_SCAN_MAX - 1) & ~7;
+		int r = h1_head_end_in_word(off, *(__u64 *)(io->buf + off), *(__u64 *)(io->buf + off + 1),
+					    *(__u64 *)(io->buf + off + 2));
+		if (r) {
+			io->find_end = r < 0 || (__u32)r > m ? 0 : r; /* past m: bytes of an older call */
+			return 1;
+		}
+		io->scan_pos = off + 8;
+	}
+	return 0;
+}
+
+/* The header block's length when it ends inside io->buf[0..m) (m: bytes of a message start read there), else 0.
+ * The step's own ks_at is the loop's context (no more stack: the machine's call chain is near the limit). */
+static __always_inline __u32 ks_find_head_end(struct ks_at *at, __u32 m)
+{
+	struct ks_io *io = at->io;
+	io->scan_pos = 0;
+	io->find_m = m;
+	io->find_end = 0;
+	bpf_loop(KS_SCAN_MAX / 64, ks_find_cb, at, 0);
+	return io->find_end;
+}
+
+/*
+ * Phase 2 the lean way, for a server's response to its only pending request: the header block's end from a
+ * word-wise search for the blank line (ks_find_head_end), no header scan. The response then ends where the next
+ * request, the close or the sweeper's short idle (KS_F_RESP_OPEN) says — what its Content-Length would have
+ * said, at the same write: end_ns and resp_bytes follow every write, and user space needs only the head's
+ * length. Not when other requests wait (pipelined, or lost past the slots): their answers may follow in the same
+ * write. Returns -1 when it does not apply (the exact scan runs), else as ks_msg_headers.
+ */
+static __noinline int ks_lean_headers(struct ks_at *at, struct ks_conn *c, struct ks_record *r, __u32 m, __u64 *used)
+{
+	struct ks_dir *d = &c->resp;
+	if (!lean_responses || c->role != KS_ROLE_SERVER || c->tail - c->head != 1 || c->lost || d->scan.head_len != 0 ||
+	    r->status < 200 || r->status == 101)
+		return -1;
+	__u32 hl = ks_find_head_end(at, m);
+	if (!hl)
+		return -1;
+	d->scan.head_len = hl;
+	r->resp_head_len = hl;
+	if (h1_status_has_no_body(r->status) || r->method == H1_M_HEAD) {
+		*used = hl;
+		return 1;
+	}
+	r->flags |= KS_F_RESP_OPEN;
+	d->phase = KS_P_OPEN;
+	*used = at->n;
+	return 0;
+}
+
 /* Phase 3, in a body: a Content-Length countdown or a chunked body's end. Returns 1 when the response is complete. */
 static __always_inline int ks_msg_body(struct ks_io *io, struct ks_dir *d, int is_req, const __u8 *p, __u64 n, __u64 *used)
 {
@@ -450,10 +513,12 @@ __noinline int ks_step(__u32 seg, __u32 off)
 	const __u8 *p = at.p;
 	__u64 n = at.n;
 	seg = at.seg;
-	if (c->proto == KS_PROTO_HTTP2)
-		return ks_h2_step(seg, off);
-	if (c->proto)
-		return ks_wire_step(seg, off);
+	if (c->proto) {
+		/* adopted (ks_h2_adopt, ks_wire_adopt): the walk re-runs this step there (ks_step_any), as it does
+		 * every later step of the call — not from here, which would deepen the call chain's stack */
+		io->proto = c->proto;
+		return off;
+	}
 	struct ks_conn_key key = { .sk = io->sk };
 	__u64 now = io->ts_end;
 	int is_req = ks_is_request(c, io->egress);
@@ -498,6 +563,9 @@ __noinline int ks_step(__u32 seg, __u32 off)
 			d->lost_method = 0;
 			return ks_step_lost(seg, off, m);
 		}
+		/* an open response the sweeper took (idle): its later bytes are still its own, until the next request */
+		if (!is_req && d->phase == KS_P_OPEN)
+			return -1;
 		d->phase = KS_P_IDLE;
 		return -1;
 	}
@@ -506,8 +574,10 @@ __noinline int ks_step(__u32 seg, __u32 off)
 		s->r.end_ns = now;
 
 	__u64 used = n;
-	int complete = d->phase == KS_P_HEADERS ? ks_msg_headers(io, d, &s->r, is_req, p, m, &used)
-						: ks_msg_body(io, d, is_req, p, n, &used);
+	int complete = is_req || d->phase != KS_P_HEADERS || !p ? -1 : ks_lean_headers(&at, c, &s->r, m, &used);
+	if (complete < 0)
+		complete = d->phase == KS_P_HEADERS ? ks_msg_headers(io, d, &s->r, is_req, p, m, &used)
+						    : ks_msg_body(io, d, is_req, p, n, &used);
 	if (used > n)
 		used = n;
 	if (is_req)
@@ -533,6 +603,17 @@ __noinline int ks_step(__u32 seg, __u32 off)
 	return off + used;
 }
 
+/* A step of the call's connection, by the protocol the hook noted (io->proto): HTTP/2 and wire connections go
+ * to their own steps without passing through ks_step's connection look-up. */
+static __always_inline int ks_step_any(struct ks_io *io, __u32 seg, __u32 off)
+{
+	if (io->proto == KS_PROTO_HTTP2)
+		return ks_h2_step(seg, off);
+	if (io->proto)
+		return ks_wire_step(seg, off);
+	return ks_step(seg, off);
+}
+
 struct ks_walk {
 	__u32 seg;
 	__u32 off;
@@ -549,7 +630,7 @@ static long ks_walk_cb(__u32 i, void *vctx)
 		return 1;
 	__u32 seg = w->seg;
 	__u64 len = io->seg[seg & (KS_MAX_SEGS - 1)].len;
-	int next = ks_step(seg, w->off);
+	int next = ks_step_any(io, seg, w->off);
 	if (next < 0 || (__u64)next >= len) {
 		w->seg = seg + 1;
 		w->off = 0;
@@ -618,7 +699,7 @@ static __always_inline void ks_walk_all(struct ks_io *io)
 	io->h2_open = 0;
 	io->h2_seen = 0;
 	if (nseg == 1) {
-		int next = ks_step(0, 0);
+		int next = ks_step_any(io, 0, 0);
 		if (next < 0 || (__u64)next >= io->seg[0].len) {
 			if (io->h2_open)
 				ks_h2_flush(io);

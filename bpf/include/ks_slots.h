@@ -70,6 +70,21 @@ static __always_inline void ks_record_conn(struct ks_record *r, struct ks_conn *
 	r->role = c->role;
 }
 
+/* A fresh record of connection c: nothing seen yet but its start, no Content-Length. */
+static __always_inline void ks_record_init(struct ks_record *r, struct ks_conn *c, __u32 tgid, __s32 fd, __u32 seq,
+					   __u64 start_ns, __u64 now)
+{
+	__builtin_memset(r, 0, sizeof(*r));
+	r->start_ns = start_ns;
+	r->last_ns = now;
+	r->req_content_length = -1;
+	r->resp_content_length = -1;
+	ks_record_conn(r, c);
+	r->tgid = tgid;
+	r->fd = fd;
+	r->seq = seq;
+}
+
 /* The thread running now (that started the request) into the record, little-endian in 3 bytes. */
 static __always_inline void ks_record_tid(struct ks_record *r)
 {
@@ -88,17 +103,9 @@ static __always_inline void ks_conn_close_record(struct ks_conn *c, __u32 reason
 	struct ks_out *o = ks_out_get();
 	if (!o)
 		return;
-	__builtin_memset(&o->r, 0, sizeof(o->r));
 	__u64 now = bpf_ktime_get_ns();
-	o->r.start_ns = now;
+	ks_record_init(&o->r, c, c->tgid, -1, c->tail, now, now);
 	o->r.end_ns = now;
-	o->r.last_ns = now;
-	o->r.req_content_length = -1;
-	o->r.resp_content_length = -1;
-	ks_record_conn(&o->r, c);
-	o->r.tgid = c->tgid;
-	o->r.fd = -1;
-	o->r.seq = c->tail;
 	o->r.reason = reason;
 	o->r.proto = c->proto;
 	if (lumen_rb_output(&ks_events, o, KS_RECORD_HEADER_SIZE))
@@ -186,15 +193,7 @@ static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_
 			return NULL;
 	}
 	c->had_slots = 1;
-	__builtin_memset(&s->r, 0, sizeof(s->r));
-	s->r.start_ns = start_ns;
-	s->r.last_ns = now;
-	s->r.req_content_length = -1;
-	s->r.resp_content_length = -1;
-	ks_record_conn(&s->r, c);
-	s->r.tgid = io->tgid;
-	s->r.fd = io->fd;
-	s->r.seq = seq;
+	ks_record_init(&s->r, c, io->tgid, io->fd, seq, start_ns, now);
 	s->r.method = method;
 	ks_record_tid(&s->r);
 	if (c->role == KS_ROLE_CLIENT) {

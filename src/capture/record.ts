@@ -18,6 +18,10 @@ export const KS_ROLE_CLIENT = 2;
 
 export const KS_REASON = { complete: 1, nextRequest: 2, nextResponse: 3, close: 4, timeout: 5, chunk: 6 } as const;
 
+/** record.flags KS_F_RESP_OPEN: a lean response (bpf/include/ks_http1.h ks_lean_headers), whose end is the next
+ * request, the close, or an idle. */
+export const KS_F_RESP_OPEN = 128;
+
 /**
  * Decodes the record at `off` (`len` bytes). `respAt` is where the response capture starts: right after the
  * request bytes in ring records (undefined), at KS_HEADER_SIZE + KS_CAPTURE_MAX in a ks_slots value.

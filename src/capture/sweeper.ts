@@ -1,5 +1,5 @@
 import type { BpfMap } from '../bpf/types.js';
-import { KS_HEADER_SIZE, KS_OFF, KS_REASON, decodeRecord, type KsRecord } from './record.js';
+import { KS_F_RESP_OPEN, KS_HEADER_SIZE, KS_OFF, KS_REASON, decodeRecord, type KsRecord } from './record.js';
 
 /**
  * What an expired pending request becomes: dropped, when its request head never ended; otherwise reported as a
@@ -21,6 +21,13 @@ export function expiryOutcome(rec: KsRecord, gone: (pid: number) => boolean): Ex
  */
 export const WIRE_IDLE_NS = 1_000_000_000n;
 
+/**
+ * A lean HTTP/1 response (its head not scanned in the kernel, KS_F_RESP_OPEN) ends at the next request or the
+ * close; on a keep-alive connection that then goes quiet, it is taken after this much silence (its end is its
+ * last write, as with Content-Length). A response stalled longer than this mid-body ends early.
+ */
+export const LEAN_IDLE_NS = 2_000_000_000n;
+
 export interface SweepResult {
   /** Pending requests that timed out (or whose process is gone), to report. */
   expired: KsRecord[];
@@ -41,6 +48,8 @@ export class SlotSweeper {
     private readonly timeoutNs: bigint,
     /** A wire-protocol exchange (a database answer) idle this long after its answer began is over. */
     private readonly wireIdleNs: bigint = WIRE_IDLE_NS,
+    /** A lean HTTP/1 response (KS_F_RESP_OPEN) idle this long after its last write is over. */
+    private readonly leanIdleNs: bigint = LEAN_IDLE_NS,
   ) {}
 
   sweep(nowMono: bigint, gone: (pid: number) => boolean): SweepResult {
@@ -51,8 +60,11 @@ export class SlotSweeper {
       const start = v.readBigUInt64LE(KS_OFF.start);
       const last = v.readBigUInt64LE(KS_OFF.last);
       const tgid = v.readUInt32LE(KS_OFF.tgid);
-      const answered = v[KS_OFF.proto] !== 0 && v.readBigUInt64LE(KS_OFF.respStart) !== 0n;
-      const idle = nowMono - last > (answered ? this.wireIdleNs : this.timeoutNs);
+      const answered = v.readBigUInt64LE(KS_OFF.respStart) !== 0n;
+      const limit = !answered ? this.timeoutNs
+        : v[KS_OFF.proto] !== 0 ? this.wireIdleNs
+        : v[KS_OFF.flags]! & KS_F_RESP_OPEN ? this.leanIdleNs : this.timeoutNs;
+      const idle = nowMono - last > limit;
       if (!idle && !(start !== 0n && gone(tgid))) continue;
       if (!this.slots.delete(key)) continue;
       if (start === 0n) {
