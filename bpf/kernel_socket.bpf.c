@@ -209,6 +209,11 @@ int BPF_PROG(ks_sock_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(ks_send_start, struct sock *sk, struct msghdr *msg, struct sk_buff *skb, int size_goal)
 {
+	/* a server's response (from a port this host accepts on): nothing to stamp, and no hash look-up for it */
+	__u32 port = sk->__sk_common.skc_num;
+	__u8 *server = bpf_map_lookup_elem(&ks_server_ports, &port);
+	if (server && *server)
+		return 0;
 	if (!ks_pid_wanted(lumen_tgid()))
 		return 0;
 	/* only a request's start matters (a response's end is the write's end): servers skip the clock */

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bpfObjectPath, forEachRecord, openObject } from '../../src/bpf/index.js';
 import { RING_WAKEUP_EVERY } from '../../src/capture/machine.js';
+import { PROPAGATION_PROGRAMS } from '../../receivers/kernel_socket/propagation.js';
 import { AgentProcess } from './agent.js';
 import { startNginx, startNode, stopTarget } from './targets.js';
 import { wrk } from './wrk.js';
@@ -83,7 +84,7 @@ try {
           const pids = obj.map('ks_pids');
           for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); }
         }
-        for (const p of obj.programs) obj.attach(p);
+        for (const p of obj.programs) if (!PROPAGATION_PROGRAMS.includes(p)) obj.attach(p); // sk_msg/sock_ops: off by default
         stats = mode === 'stats';
         stop = async () => { sub.unsubscribe(); obj.close(); void records; };
       } else if (mode.startsWith('floor')) {

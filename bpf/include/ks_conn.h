@@ -107,6 +107,17 @@ struct {
 	__type(value, struct ks_slot);
 } ks_slots SEC(".maps");
 
+/* Local ports on which this host accepted a TCP connection (value 1), written at each accept's ESTABLISHED: a
+ * write from such a port is a server's response, whose start no span needs (ks_send_start). An array: its
+ * look-up is a direct load, no helper call. Ports a client connect() picks never hold a listener's bind, so a
+ * client socket has such a port only when it bound one itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} ks_server_ports SEC(".maps");
+
 /* Connections that became ESTABLISHED and have not been used yet: sk -> KS_ROLE_*. Written for every TCP
  * connection of the host (the state change happens in softirq, where the process is unknown), so small
  * values in an LRU map. */

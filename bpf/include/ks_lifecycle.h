@@ -43,6 +43,12 @@ static __always_inline int ks_on_set_state(__u64 skv, struct sock *sk, int oldst
 		if (bpf_map_lookup_elem(&ks_conns, &key))
 			ks_conn_end(skv);
 		bpf_map_update_elem(&ks_fresh, &skv, &role, BPF_ANY);
+		if (role == KS_ROLE_SERVER) {
+			__u32 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+			__u8 *mark = bpf_map_lookup_elem(&ks_server_ports, &port);
+			if (mark && !*mark)
+				*mark = 1;
+		}
 		return 0;
 	}
 	int ends = 0;

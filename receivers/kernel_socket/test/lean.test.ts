@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { bpfObjectPath, forEachRecord, openObject } from '../../../src/bpf/index.js';
 import type { LoadedObject } from '../../../src/bpf/object.js';
@@ -16,6 +17,7 @@ import { KS_F_RESP_OPEN, KS_OFF, decodeRecord } from '../../../src/capture/recor
 import { recordToSpan } from '../../../src/capture/spans.js';
 import type { Span } from '../../../src/model/span.js';
 import { sampleService } from '../../../test/support/sample-spans.js';
+import { PROPAGATION_PROGRAMS } from '../propagation.js';
 import { sleep, startServer, stopAllProcs, type Server } from './support.js';
 
 const NODE_PORT = 20220;
@@ -42,10 +44,11 @@ function load(lean: number, pids: number[]): Copy {
       copy.spans.push(span);
     });
   });
+  copy.stop = () => { sub.unsubscribe(); obj.close(); };
+  copies.push(copy); // stopped by after() whatever happens next
   const key = Buffer.alloc(4);
   for (const p of pids) { key.writeUInt32LE(p); obj.map('ks_pids').update(key, Buffer.from([1])); }
-  for (const p of obj.programs) obj.attach(p);
-  copy.stop = () => { sub.unsubscribe(); obj.close(); };
+  for (const p of obj.programs) if (!PROPAGATION_PROGRAMS.includes(p)) obj.attach(p);
   return copy;
 }
 
@@ -89,8 +92,16 @@ const post = (path: string, body: string) => `POST ${path} HTTP/1.1\r\nHost: x\r
 
 before(async () => {
   servers = [await startServer('node', NODE_PORT), await startServer('nginx', NGINX_PORT)];
+  // nginx's workers (its master's children) may not all be forked when its port answers
+  for (let i = 0; i < 100 && servers[1]!.pids.length < 2; i++) {
+    await sleep(50);
+    const m = servers[1]!.proc.pid;
+    (servers[1]!.pids as number[]).splice(0, Infinity, ...readFileSync(`/proc/${m}/task/${m}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  }
   const pids = servers.flatMap((s) => s.pids);
-  copies = [load(1, pids), load(0, pids)];
+  assert.equal(pids.length, 3, 'the Node server and two nginx workers');
+  load(1, pids);
+  load(0, pids);
 });
 
 after(async () => {
