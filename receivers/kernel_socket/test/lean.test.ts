@@ -106,6 +106,8 @@ before(async () => {
 
 after(async () => {
   for (const c of copies) c.stop();
+  // nginx's master on SIGTERM stops its workers (a SIGKILL would leave them running, holding our pipes)
+  for (const s of servers) await s.proc.kill('SIGTERM');
   await stopAllProcs();
 });
 
