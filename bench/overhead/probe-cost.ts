@@ -6,7 +6,8 @@
  *   idle      kernel_socket.bpf.o attached, allow-list empty: what every process pays for the probes existing
  *   probes    the target's pids allowed, records drained by a counting consumer (no agent): the probes' own cost
  *   stats     as probes, with kernel.bpf_stats_enabled on for the run (restored after); `floorN+stats` likewise
- *   agent     the real `lumen run` (bench config of run.ts): probes + agent
+ *   agent     the real `lumen run` (bench config of run.ts: traces to print_traces + metrics): probes + agent
+ *   agent-metrics  the real `lumen run` with a metrics-only pipeline (kernel_socket → routes → prometheus)
  *   floor0..2 bpf/bench_floor.bpf.c instead of kernel_socket: the least a per-request probe can do on the same
  *             tracepoints — 0: pid check and timestamp; 1: + connection lookup and a 64-byte read of the buffer;
  *             2: + one ring-buffer record per call (drained by a counting consumer). What no design can go below.
@@ -33,7 +34,7 @@ const { values: opt } = parseArgs({
     target: { type: 'string', default: 'nginx' },
     seconds: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '2' },
-    modes: { type: 'string', default: 'none,idle,floor0,floor1,floor2,probes,stats,agent' },
+    modes: { type: 'string', default: 'none,idle,floor0,floor1,floor2,probes,stats,agent,agent-metrics' },
     port: { type: 'string', default: '19693' }, // the target's; the agent's Prometheus port is port + 2
   },
 });
@@ -61,6 +62,18 @@ const allProgs = (): ProgStat[] => JSON.parse(execFileSync('bpftool', ['prog', '
  * other agents on a shared machine) have the same names and are left out of the stats. */
 let mine = new Set<number>();
 const progStats = (): Map<string, ProgStat> => new Map(allProgs().filter((p) => mine.has(p.id)).map((p) => [p.name, p]));
+
+/** A metrics-only pipeline (RED metrics to Prometheus, no traces pipeline). */
+const metricsOnly = (ports: string, endpoint: string) => `
+discovery: { instrument: [ { open_ports: "${ports}" } ] }
+receivers: { kernel_socket: {} }
+processors: { routes: { unmatched: heuristic } }
+exporters: { prometheus: { endpoint: "${endpoint}" } }
+service:
+  telemetry: { logs: { level: info } }
+  pipelines:
+    metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }
+`;
 
 const rps = new Map<string, number[]>();
 const serverUs = new Map<string, number[]>();
@@ -95,8 +108,11 @@ try {
         for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); }
         for (const p of ['floor_recv', 'floor_send']) obj.attach(p);
         stop = async () => { sub.unsubscribe(); obj.close(); };
-      } else if (mode === 'agent') {
-        const agent = await AgentProcess.start(dir, String(opt.target === 'node' ? PORT + 1 : PORT), `127.0.0.1:${PORT + 2}`, false);
+      } else if (mode === 'agent' || mode === 'agent-metrics') {
+        const ports = String(opt.target === 'node' ? PORT + 1 : PORT);
+        const agent = mode === 'agent'
+          ? await AgentProcess.start(dir, ports, `127.0.0.1:${PORT + 2}`, false)
+          : await AgentProcess.startWith(dir, metricsOnly(ports, `127.0.0.1:${PORT + 2}`), `127.0.0.1:${PORT + 2}`, false);
         await new Promise((r) => setTimeout(r, 1500));
         stop = () => agent.stop();
       }
