@@ -18,7 +18,10 @@ LUMEN_SETTING(__u32, filter_pids, 1);       /* 1: only processes in ks_pids; 0: 
 LUMEN_SETTING(__u32, self_tgid, 0);         /* never trace this process (the agent) */
 LUMEN_SETTING(__u32, ignore_ports_on, 0);   /* 1: consult ks_ignore_ports */
 LUMEN_SETTING(__u32, max_head_bytes, 16384);/* give up following a header block longer than this */
-LUMEN_SETTING(__u32, lean_responses, 1);   /* 1: a server's response head is not scanned (ks_lean_headers) */
+/* 1: a server's response head is not scanned (ks_lean_headers). Off: in the quiet window it moved the cost from the
+ * response write to the next request's read with no net gain (bench/README.md, probe-cost), and it trades span end
+ * times (idle keep-alive, stalled bodies) for it. Kept, with its side-by-side test, for the record-emission work. */
+LUMEN_SETTING(__u32, lean_responses, 0);
 
 #define KS_SCAN_MAX 1024  /* header bytes scanned per step */
 #define KS_MAX_SEGS 8     /* iovec segments per syscall followed byte-wise (power of two) */
