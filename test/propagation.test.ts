@@ -14,7 +14,11 @@
  *    no_room — see bpf/include/ks_propagate.h), every 25th request with its own traceparent.
  *    The recorder must receive exactly the bytes sent, plus one "traceparent: 00-<trace>-<span>-01\r\n" right
  *    after each request line — none where the request had one — and the injected ids must be the client spans'.
- * Ports (root namespace) 20630-20632; in the namespaces 20621-20622.
+ *  - the three-language chain of test/trace-chain.test.ts spread over both hosts: curl → Java (host A) → Node
+ *    (host B) → Python (host A), 50 requests at a time: every request one trace of five spans, each server span the
+ *    child of the client span that called it across hosts (header), each client span the child of the request its
+ *    process serves (the kernel's thread context — Node's single loop thread included).
+ * Ports (root namespace) 20630-20632; in the namespaces 20621-20625.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +35,8 @@ const OTLP_HTTP = 20630, OTLP_GRPC = 20631, METRICS = 20632, RECORDER = 20621, F
 const MARKER = 'lumen-propagation-e2e';
 const PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs', 'propagation');
 const REQUESTS = 10_000, CONNS = 8, CHAIN = 20;
+const JAVA = 20623, NODE = 20624, PYTHON = 20625, LANG_REQUESTS = 300, LANG_CONCURRENCY = 50;
+const CHAIN_PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs', 'chain');
 const tag = process.pid % 100_000;
 const NS_A = `lpa${tag}`, NS_B = `lpb${tag}`, IF_A = `lpva${tag}`, IF_B = `lpvb${tag}`;
 const IP_A = '10.199.88.1', IP_B = '10.199.88.2';
@@ -104,6 +110,38 @@ function compareConnection(sent: Buffer, bounds: Array<[number, number]>, receiv
   return { ids, own };
 }
 
+/** The three-language chain of a request, root first: (service, OTLP kind 2 server / 3 client). */
+const LANG_CHAIN = [['java', 2], ['java', 3], ['node', 2], ['node', 3], ['python', 2]] as const;
+
+/** curl → Java (A) → Node (B) → Python (A): at least 99 % of the requests one complete, rightly linked trace, none mixed. */
+function languageChain(t: { diagnostic(m: string): void }, spans: ReceivedSpan[]): void {
+  const byRequest = new Map<string, ReceivedSpan[]>();
+  for (const s of spans) {
+    const id = String(s.attributes['url.path']);
+    byRequest.set(id, [...(byRequest.get(id) ?? []), s]);
+  }
+  const problems = new Map<string, number>();
+  let complete = 0;
+  for (let i = 1; i <= LANG_REQUESTS; i++) {
+    const own = byRequest.get(`/req/${i}`) ?? [];
+    const ordered = LANG_CHAIN.map(([svc, kind]) => own.filter((s) => s.resource['service.name'] === svc && s.kind === kind));
+    const why = ordered.findIndex((l) => l.length !== 1) >= 0 ? 'spans missing or doubled'
+      : ordered[0]![0]!.parentSpanId !== '' ? 'java server is not a root'
+        : ordered.slice(1).findIndex((l, k) => l[0]!.parentSpanId !== ordered[k]![0]!.spanId || l[0]!.traceId !== ordered[0]![0]!.traceId);
+    if (why === -1) complete++;
+    else {
+      const key = typeof why === 'number' ? `${LANG_CHAIN[why + 1]!.join(' ')} wrongly linked` : why;
+      problems.set(key, (problems.get(key) ?? 0) + 1);
+    }
+  }
+  const byTrace = new Map<string, Set<unknown>>();
+  for (const s of spans) byTrace.set(s.traceId, (byTrace.get(s.traceId) ?? new Set()).add(s.attributes['url.path']));
+  const mixed = [...byTrace.values()].filter((paths) => paths.size > 1).length;
+  t.diagnostic(`java (A) → node (B) → python (A): ${complete}/${LANG_REQUESTS} traces complete and rightly linked; ${mixed} mix requests; ${JSON.stringify([...problems])}`);
+  assert.ok(complete >= LANG_REQUESTS * 0.99, `${complete}/${LANG_REQUESTS} three-language traces complete across the hosts`);
+  assert.equal(mixed, 0, 'no trace mixes two requests');
+}
+
 test('context propagation: a trace crosses two network namespaces via the injected traceparent; 10,000 requests arrive byte for byte plus the one header', { timeout: 240_000 }, async (t) => {
   teardown();
   ip('netns', 'add', NS_A);
@@ -121,7 +159,11 @@ test('context propagation: a trace crosses two network namespaces via the inject
   const front = inNs(NS_A, 'python3', [join(PROGRAMS, 'front.py'), IP_A, String(FRONT), IP_B, String(RECORDER), MARKER], { env: { OTEL_SERVICE_NAME: 'front' } });
   const load = inNs(NS_A, process.execPath, [join(PROGRAMS, 'load.mjs'), IP_B, String(RECORDER), dir, String(CONNS), String(REQUESTS), MARKER],
     { env: { OTEL_SERVICE_NAME: 'load' }, stdin: true });
-  await Promise.all([waitOutput(recorder, 'listening'), waitOutput(front, 'listening')]);
+  execFileSync('javac', ['-d', dir, join(CHAIN_PROGRAMS, 'ChainJava.java')]);
+  const java = inNs(NS_A, 'java', ['-cp', dir, 'ChainJava', String(JAVA), String(NODE), MARKER], { env: { OTEL_SERVICE_NAME: 'java', CHAIN_LISTEN: IP_A, CHAIN_NEXT_HOST: IP_B } });
+  const node = inNs(NS_B, process.execPath, [join(CHAIN_PROGRAMS, 'chain-node.mjs'), String(NODE), String(PYTHON), MARKER], { env: { OTEL_SERVICE_NAME: 'node', CHAIN_LISTEN: IP_B, CHAIN_NEXT_HOST: IP_A } });
+  const python = inNs(NS_A, 'python3', [join(CHAIN_PROGRAMS, 'chain_python.py'), String(PYTHON), MARKER], { env: { OTEL_SERVICE_NAME: 'python', CHAIN_LISTEN: IP_A } });
+  await Promise.all([recorder, front, java, node, python].map((p) => waitOutput(p, 'listening')));
 
   collector = await startOtlpCollector({ grpcPort: OTLP_GRPC, httpPort: OTLP_HTTP });
   const file = join(dir, 'pipelines.yaml');
@@ -142,13 +184,16 @@ service:
   lumen = spawnLumen(['run', '-c', file]);
   await lumen.waitFor((r) => r.stderr.includes('lumen started'), 60_000);
   const until = Date.now() + 30_000;
-  while ((await instrumented()) < 3) {
-    if (Date.now() > until) throw new Error(`the three services were not instrumented: ${lumen.stderr.slice(-2000)}`);
+  while ((await instrumented()) < 6) {
+    if (Date.now() > until) throw new Error(`the six services were not instrumented: ${lumen.stderr.slice(-2000)}`);
     await sleep(200);
   }
 
   // The chain: curl (not instrumented) → front (host A) → recorder (host B).
   execFileSync('ip', ['netns', 'exec', NS_A, 'curl', '-sf', '-o', '/dev/null', `http://${IP_A}:${FRONT}/chain/[1-${CHAIN}]`]);
+  // The three-language chain across both hosts (curl not instrumented: Java's server spans are the roots).
+  execFileSync('ip', ['netns', 'exec', NS_A, 'curl', '-sf', '--parallel', '--parallel-max', String(LANG_CONCURRENCY),
+    `http://${IP_A}:${JAVA}/req/[1-${LANG_REQUESTS}]`], { stdio: ['ignore', 'ignore', 'pipe'] });
   // The byte-for-byte load.
   load.child.stdin!.end('go\n');
   assert.equal(await load.exited(), 0, load.stderr());
@@ -172,12 +217,13 @@ service:
   // OTLP: the spans carry the ids that went over the wire.
   const isChain = (s: ReceivedSpan) => String(s.attributes['url.path'] ?? '').includes('/chain/');
   const isLoad = (s: ReceivedSpan) => s.resource['service.name'] === 'load';
-  const wantSpans = CHAIN * 3 + REQUESTS;
+  const isLang = (s: ReceivedSpan) => String(s.attributes['url.path'] ?? '').startsWith('/req/');
+  const wantSpans = CHAIN * 3 + REQUESTS + LANG_REQUESTS * LANG_CHAIN.length;
   let spans: ReceivedSpan[] = [];
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     await collector.decoded();
-    spans = collector.spans().filter((s) => isChain(s) || isLoad(s));
+    spans = collector.spans().filter((s) => isChain(s) || isLoad(s) || isLang(s));
     if (spans.length >= wantSpans) break;
     await sleep(500);
   }
@@ -195,6 +241,7 @@ service:
     assert.equal(remote.parentSpanId, client.spanId, 'host B continues from the injected header');
     assert.deepEqual([client.traceId, remote.traceId], [server.traceId, server.traceId], 'one trace across both hosts');
   }
+  languageChain(t, spans.filter(isLang));
   const clientIds = new Set(spans.filter((s) => isLoad(s) && s.kind === 3).map((s) => `${s.traceId}-${s.spanId}`));
   const matched = [...injected].filter((id) => clientIds.has(id)).length;
   t.diagnostic(`${requests} requests on ${ports.length} connections, ${injected.size} headers injected, ${own} left alone; ${matched} injected ids equal a load client span's (${clientIds.size} client spans)`);

@@ -1,5 +1,6 @@
 """The chain's Python service (http.server, a thread per connection): GET /req/ID answers "python ID".
-Usage: python3 chain_python.py PORT MARKER"""
+Usage: python3 chain_python.py PORT MARKER (CHAIN_LISTEN: the address, 127.0.0.1 by default)"""
+import os
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,6 +20,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 ThreadingHTTPServer.daemon_threads = True
-server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+server = ThreadingHTTPServer((os.environ.get("CHAIN_LISTEN") or "127.0.0.1", int(sys.argv[1])), Handler)
 print("listening", sys.argv[1], flush=True)
 server.serve_forever()
