@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnLumen, type CliRun } from './support/cli-process.js';
 import { startPrometheus, type PrometheusServer } from './support/prometheus-server.js';
-import { sleep, startProc, stopAllProcs, tempDir, waitForPort, type Proc } from '../receivers/kernel_socket/test/support.js';
+import { sleep, startProc, stopAllProcs, tempDir, waitForPort, writeNginxConf, type Proc } from '../receivers/kernel_socket/test/support.js';
 import { DASHBOARD_DIR, MODES, render } from '../deploy/grafana/generate.js';
 
 const NGINX = 20210;
@@ -30,25 +30,15 @@ function startNginx(): Proc {
   const dir = tempDir('dash-nginx');
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'www'));
-  writeFileSync(join(dir, 'nginx.conf'), `
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/b; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
-  server {
-    listen 127.0.0.1:${NGINX};
+  const conf = writeNginxConf(dir, {
+    connections: 256,
+    server: `    listen 127.0.0.1:${NGINX};
     root ${dir}/www;
     location /api/ { proxy_pass http://127.0.0.1:${BACKEND}/; proxy_http_version 1.1; proxy_set_header Connection ""; }
     location /status/500 { return 500 "boom"; }
-    location /users/ { return 200 "user"; }
-  }
-}
-`);
-  return startProc('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+    location /users/ { return 200 "user"; }`,
+  });
+  return startProc('/usr/sbin/nginx', ['-p', dir, '-c', conf]);
 }
 
 function startBackend(): void {

@@ -15,7 +15,7 @@ import { spanBatch } from '../../../src/model/batch.js';
 import { MetricAggregator } from '../../../src/metrics/index.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
 import { grpcGo } from './grpc-go.js';
-import { PROGRAMS, startProc, startTrackedAgent, stopAllProcs, tempDir, waitForPort, type Agent, type Proc } from './support.js';
+import { PROGRAMS, startProc, startTrackedAgent, stopAllProcs, tempDir, waitForPort, writeNginxConf, type Agent, type Proc } from './support.js';
 
 const MARKER = 'lumen-h2-test';
 const GRPC_NODE = 20800, GRPC_GO = 20801, NGINX_H2C = 20802, GRPC_MANY = 20803, GRPC_EARLY = 20804;
@@ -183,25 +183,14 @@ test('nginx h2c (prior knowledge) to curl --http2-prior-knowledge: one server an
   const dir = tempDir('nginx-h2c');
   chmodSync(dir, 0o755); // workers run as nobody
   writeFileSync(join(dir, 'index.html'), 'hello over h2c\n');
-  writeFileSync(join(dir, 'nginx.conf'), `
-worker_processes 1;
-daemon off;
-master_process on;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/b; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
-  server {
-    listen 127.0.0.1:${NGINX_H2C} http2;
+  const conf = writeNginxConf(dir, {
+    connections: 64,
+    server: `    listen 127.0.0.1:${NGINX_H2C} http2;
     root ${dir};
-    location /status/ { return 404; }
-  }
-}
-`);
+    location /status/ { return 404; }`,
+  });
   if (!tracked) await startAgent();
-  const nginx = startProc('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')]);
+  const nginx = startProc('/usr/sbin/nginx', ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')]);
   await waitForPort(NGINX_H2C);
   await agent.waitAdded(nginx.pid, 15_000);
   const workers = () => execFileSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);

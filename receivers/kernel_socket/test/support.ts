@@ -120,6 +120,30 @@ export function buildGo(name: 'goserver' | 'goclient'): string {
 
 // ---------------------------------------------------------------- servers
 
+/**
+ * Writes `dir`/nginx.conf for a small test nginx: one worker, errors only, every temp path inside `dir`; `server`
+ * is the body of its one server block. Returns the file's path.
+ */
+export function writeNginxConf(dir: string, opts: { connections: number; server: string }): string {
+  const file = join(dir, 'nginx.conf');
+  writeFileSync(file, `
+worker_processes 1;
+daemon off;
+master_process on;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections ${opts.connections}; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/b; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
+  server {
+${opts.server}
+  }
+}
+`);
+  return file;
+}
+
 export type ServerKind = 'node' | 'go' | 'java' | 'python' | 'nginx';
 
 export interface Server {
