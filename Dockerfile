@@ -70,6 +70,7 @@ RUN npm_config_nodedir=/usr/local npx --no-install node-gyp configure build >/de
  && test -f build/Release/lumen_bpf.node && ls build/bpf/*.bpf.o >/dev/null
 COPY . .
 RUN npx --no-install tsc -p tsconfig.json \
+ && node scripts/bundle.mjs \
  && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: the agent, its BPF objects, libbpf -----------------------------------------------------------

@@ -12,3 +12,5 @@ if [[ -f binding.gyp ]]; then
   fi
 fi
 npx --no-install tsc -p tsconfig.json
+# The CLI as a bundle for start-up time (scripts/bundle.mjs says why).
+node scripts/bundle.mjs

@@ -3,6 +3,8 @@
  *   node --import tsx bench/agent-cost/run.ts [--seconds 8] [--pipelines default,otlp] [--cpu-prof DIR] [--no-startup]
  *        [--node-args=--max-semi-space-size=4]   (node options for the agent of the CPU-per-span runs)
  *        [--cli OTHER/bin/lumen.js]              (another checkout's built CLI: before/after on one machine)
+ *        [--port 20171]                          (the hello server's port; the sink and the agent's metrics use the next two)
+ *        [--no-cpu]                              (only the start-up measurement)
  * 1. CPU per span: `lumen run` (compiled CLI) while wrk (-t2 -c50, saturating) drives the Node hello server of
  *    bench/compare-sdk, once per pipeline set — `default` (kernel_socket → routes → print_traces to /dev/null, and
  *    → prometheus: the default pipelines.yaml) and `otlp` (kernel_socket → otlp http/protobuf to the benchmark's
@@ -34,12 +36,14 @@ const { values: opt } = parseArgs({
     'no-startup': { type: 'boolean', default: false },
     'node-args': { type: 'string', default: '' },
     cli: { type: 'string' },
+    port: { type: 'string', default: '20171' },
+    'no-cpu': { type: 'boolean', default: false },
   },
 });
 const ROOT = new URL('../..', import.meta.url).pathname;
-const SERVER_PORT = 20171;
-const SINK_PORT = 20172;
-const METRICS = '127.0.0.1:20173';
+const SERVER_PORT = Number(opt.port);
+const SINK_PORT = SERVER_PORT + 1;
+const METRICS = `127.0.0.1:${SERVER_PORT + 2}`;
 const URL_ = `http://127.0.0.1:${SERVER_PORT}/hello`;
 
 const PIPELINES: Record<string, string> = {
@@ -62,10 +66,12 @@ const sink = await Sink.start(SINK_PORT);
 const rows: string[] = [];
 try {
   await waitFor(async () => (await get()) === 200, 'the hello server');
-  for (const name of opt.pipelines.split(',')) rows.push(await cpuPerSpan(name));
-  console.log(`\nagent CPU per span, wrk -t2 -c50 -d${opt.seconds}s saturating on the Node hello server, compiled CLI\n`);
-  console.log('| pipelines | requests | spans | agent CPU-s | **µs per span** | peak RSS | load average |\n|---|---|---|---|---|---|---|');
-  console.log(rows.join('\n'));
+  if (!opt['no-cpu']) {
+    for (const name of opt.pipelines.split(',')) rows.push(await cpuPerSpan(name));
+    console.log(`\nagent CPU per span, wrk -t2 -c50 -d${opt.seconds}s saturating on the Node hello server, compiled CLI\n`);
+    console.log('| pipelines | requests | spans | agent CPU-s | **µs per span** | peak RSS | load average |\n|---|---|---|---|---|---|---|');
+    console.log(rows.join('\n'));
+  }
   if (!opt['no-startup']) await startup();
 } finally {
   await sink.stop();

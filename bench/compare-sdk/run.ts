@@ -1,6 +1,9 @@
 /**
  * Lumen against the OpenTelemetry Node SDK on the same server, side by side in one run:
  *   node --import tsx bench/compare-sdk/run.ts [--seconds 8] [--rounds 1] [--pace-ms 5] [--write-docs]
+ *        [--port 20181]  (the server's port; the sink listens on the next one)
+ *        [--modes bare,Lumen]  (a subset of the modes; bare is always run: ratios are to it)
+ *        [--agent-wrap "nice -n 0"]  (a command the agent is started under, e.g. to compare its CPU priority)
  * The same Node http hello server (hello-server.cjs) in three modes: bare; with the OTel Node SDK preloaded
  * (otel-sdk.cjs: NodeSDK, every auto-instrumentation, BatchSpanProcessor, OTLP http/protobuf); and bare again
  * under `lumen run` (the compiled CLI, kernel_socket → otlp http/protobuf). Both export every span to the same
@@ -32,15 +35,21 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '1' },
     'pace-ms': { type: 'string', default: '5' },
     'write-docs': { type: 'boolean', default: false },
+    port: { type: 'string', default: '20181' },
+    modes: { type: 'string', default: 'bare,OTel Node SDK,Lumen' },
+    'agent-wrap': { type: 'string', default: '' },
   },
 });
 const ROOT = new URL('../..', import.meta.url).pathname;
 const HERE = join(ROOT, 'bench/compare-sdk');
-const SERVER_PORT = 20181;
-const SINK_PORT = 20182;
+const SERVER_PORT = Number(opt.port);
+const SINK_PORT = SERVER_PORT + 1;
 const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
-const MODES = ['bare', 'OTel Node SDK', 'Lumen'] as const;
-type Mode = (typeof MODES)[number];
+const ALL_MODES = ['bare', 'OTel Node SDK', 'Lumen'] as const;
+type Mode = (typeof ALL_MODES)[number];
+const chosen = new Set(['bare', ...opt.modes.split(',')]);
+for (const m of chosen) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown ${m}, allowed: ${ALL_MODES.join(', ')}`);
+const MODES = ALL_MODES.filter((m) => chosen.has(m));
 
 interface Sample extends WrkResult { serverUs: number; agentUs: number; serverMiB: number; agentMiB: number; spansPerReq: number }
 const samples = new Map<string, Sample[]>();
@@ -76,7 +85,7 @@ async function runMode(mode: Mode, round: number): Promise<void> {
       agent = await AgentProcess.startWith(dir, `
 discovery: { instrument: [ { open_ports: "${SERVER_PORT}" } ] }
 receivers: { kernel_socket: {} }
-${otlpToSink(SINK_PORT)}`, '', true);
+${otlpToSink(SINK_PORT)}`, '', true, [], undefined, opt['agent-wrap'].split(' ').filter(Boolean));
       await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the server is probed
     }
     const url = `http://127.0.0.1:${SERVER_PORT}/hello`;

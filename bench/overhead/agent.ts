@@ -43,12 +43,16 @@ service:
 `, metricsEndpoint, dist, nodeArgs);
   }
 
-  /** Starts the CLI (`cli`: a script in place of bin/lumen.js) on the given pipelines.yaml text (written into `dir`) and waits for "lumen started". */
-  static async startWith(dir: string, yaml: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = [], cli?: string): Promise<AgentProcess> {
+  /**
+   * Starts the CLI (`cli`: a script in place of bin/lumen.js) on the given pipelines.yaml text (written into `dir`) and waits for "lumen started".
+   * `wrap`: a command that execs its arguments (nice, chrt, taskset), so the child's pid is still the agent's.
+   */
+  static async startWith(dir: string, yaml: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = [], cli?: string, wrap: string[] = []): Promise<AgentProcess> {
     const cfg = join(dir, 'pipelines.yaml');
     writeFileSync(cfg, yaml);
     const args = [...nodeArgs, ...(dist ? [cli ?? join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg] : ['--import', 'tsx', join(ROOT, 'test/support/lumen-cli.ts'), 'run', '-c', cfg])];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = wrap.length ? spawn(wrap[0]!, [...wrap.slice(1), process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (d) => { err += String(d); });
     const agent = new AgentProcess(child, metricsEndpoint, () => err);

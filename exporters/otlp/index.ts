@@ -8,8 +8,8 @@ import { ExportQueue } from './export-queue.js';
 import { redactUrl } from './redact-url.js';
 import { OtlpSettingsError, resolveSettings, type OtlpSettings } from './settings.js';
 import { TraceBatcher } from './trace-batcher.js';
-import { grpcTransport } from './transport-grpc.js';
 import { httpTransport } from './transport-http.js';
+import { lazyTransport } from './transport-lazy.js';
 
 /** Milliseconds left until a stop's deadline (epoch ms; none outside a stop). */
 const remainingMs = (deadline: number | undefined) => (deadline === undefined ? Infinity : Math.max(0, deadline - Date.now()));
@@ -42,7 +42,9 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
   },
   create(config, ctx): OtlpExporter {
     const settings = resolveSettings(config);
-    const transport = settings.protocol === 'grpc' ? grpcTransport(settings) : httpTransport(settings);
+    const transport = settings.protocol === 'grpc'
+      ? lazyTransport(async () => (await import('./transport-grpc.js')).grpcTransport(settings))
+      : httpTransport(settings);
     const resources = new ResourceCache(ctx.hostName);
     const retry = {
       enabled: config.retry.enabled, initialMs: config.retry.initial_interval, maxMs: config.retry.max_interval,

@@ -3,8 +3,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
-/** What `bin/lumen.js` and the package entry run: the compiled TypeScript. */
+/** What the package entry runs: the compiled TypeScript. */
 export const DIST_ENTRY = join(ROOT, 'dist/distribution/index.js');
+/** What `bin/lumen.js` runs: the CLI bundled from it (scripts/bundle.mjs). */
+export const CLI_BUNDLE = join(ROOT, 'dist/bundle/lumen.mjs');
 
 /** Newest mtime of the TypeScript dist/ is compiled from (src/, distribution/, receivers/, processors/, exporters/). */
 function newestSource(): number {
@@ -29,4 +31,8 @@ export function ensureBuilt(): void {
     spawnSync('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
   }
   if (!existsSync(DIST_ENTRY)) throw new Error(`${DIST_ENTRY} is missing and tsc did not produce it (npm run build)`);
+  if (!existsSync(CLI_BUNDLE) || statSync(CLI_BUNDLE).mtimeMs < statSync(DIST_ENTRY).mtimeMs) {
+    spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, stdio: 'ignore' });
+  }
+  if (!existsSync(CLI_BUNDLE)) throw new Error(`${CLI_BUNDLE} is missing and scripts/bundle.mjs did not produce it (npm run build)`);
 }
