@@ -146,8 +146,9 @@ static __noinline void ks_segs_from_regs(struct ks_io *io, int ret, int lazy)
 	io->nseg = 1;
 }
 
-/* A socket read (egress 0) or write (egress 1) of `ret` bytes has just completed on sk. */
-static __always_inline int ks_sock_io_step(struct sock *sk, int ret, int flags, int egress)
+/* A socket read (egress 0) or write (egress 1) of `ret` bytes has just completed on sk. Returns 1 when the call
+ * is in the per-CPU ks_io, ready for the machine's walk. */
+static __always_inline int ks_sock_io_prepare(struct sock *sk, int ret, int flags, int egress)
 {
 	__u32 tgid = lumen_tgid();
 	if (!ks_pid_wanted(tgid))
@@ -181,13 +182,41 @@ static __always_inline int ks_sock_io_step(struct sock *sk, int ret, int flags, 
 	io->egress = egress;
 	io->proto = c->proto;
 	ks_count(KS_C_SYSCALLS);
+	return 1;
+}
+
+/*
+ * The machine's walk over the call prepared in ks_io, in a program of its own that both socket hooks enter by tail
+ * call: the verifier then explores the machine once for the object instead of once per hook (it verifies every
+ * program separately, global functions included) — half of kernel_socket's load time. Never attached itself
+ * (receivers/kernel_socket/programs.ts); tail calls between tp_btf programs need the same tracepoint prototype,
+ * which sock_recv_length and sock_send_length share.
+ */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ks_sock_walk, struct sock *sk, int ret, int flags)
+{
+	struct ks_io *io = ks_io_get();
+	if (!io)
+		return 0;
 	ks_walk_all(io);
+	if (io->egress)
+		ks_tctx_write_done();
 	return 0;
 }
 
-static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int egress)
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int (void *));
+} ks_walk_prog SEC(".maps") = {
+	.values = { [0] = (void *)&ks_sock_walk },
+};
+
+static __always_inline int ks_sock_io(void *ctx, struct sock *sk, int ret, int flags, int egress)
 {
-	ks_sock_io_step(sk, ret, flags, egress);
+	if (ks_sock_io_prepare(sk, ret, flags, egress))
+		bpf_tail_call(ctx, &ks_walk_prog, 0); /* does not return when it succeeds */
 	if (egress)
 		ks_tctx_write_done();
 	return 0;
@@ -196,13 +225,13 @@ static __always_inline int ks_sock_io(struct sock *sk, int ret, int flags, int e
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ks_sock_recv, struct sock *sk, int ret, int flags)
 {
-	return ks_sock_io(sk, ret, flags, 0);
+	return ks_sock_io(ctx, sk, ret, flags, 0);
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(ks_sock_send, struct sock *sk, int ret, int flags)
 {
-	return ks_sock_io(sk, ret, flags, 1);
+	return ks_sock_io(ctx, sk, ret, flags, 1);
 }
 
 /* Before a TCP write copies its first byte: when the write (a client's request) started. */

@@ -93,7 +93,9 @@ static __always_inline void tls_feed(__u32 tgid, __u64 sk, __u8 dir, __u64 start
 	ks_walk_all(io);
 }
 
-static __always_inline int tls_return(long rc, int ex)
+/* One return probe for every variant: the entry noted which one (c.fn). The connection machine behind it is
+ * verified once per program, so a second return program would double the object's verification time. */
+static __always_inline int tls_return(long rc)
 {
 	__u32 tgid = lumen_tgid();
 	struct tls_call *cp = tls_call_of_thread(0);
@@ -126,7 +128,7 @@ static __always_inline int tls_return(long rc, int ex)
 	}
 
 	__u64 len = 0;
-	if (ex) {
+	if (c.fn == TLS_FN_READ_EX || c.fn == TLS_FN_WRITE_EX) {
 		if ((int)rc != 1 || !c.len_ptr)
 			return 0;
 		if (bpf_probe_read_user(&len, sizeof(len), (void *)c.len_ptr)) {
@@ -177,13 +179,7 @@ int BPF_KPROBE(tls_write_ex_enter, void *ssl, const void *buf, __u64 num, __u64 
 SEC("uretprobe")
 int BPF_KRETPROBE(tls_ret, long rc)
 {
-	return tls_return(rc, 0);
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(tls_ret_ex, long rc)
-{
-	return tls_return(rc, 1);
+	return tls_return(rc);
 }
 
 SEC("uprobe")
@@ -200,7 +196,7 @@ int BPF_KPROBE(tls_free, void *ssl)
 static __always_inline int tls_sock(__u64 skv, struct sock *sk, __u8 dir)
 {
 	__u32 tgid = lumen_tgid();
-	if (!bpf_map_lookup_elem(&ks_pids, &tgid))
+	if (!ks_pid_wanted(tgid))
 		return 0;
 	if (!ks_sk_is_tcp(sk)) {
 		tls_count(TLS_STAT_NOT_SOCKET);

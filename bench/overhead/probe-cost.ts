@@ -5,7 +5,9 @@
  *   none      no BPF at all (the baseline)
  *   idle      kernel_socket.bpf.o attached, allow-list empty: what every process pays for the probes existing
  *   probes    the target's pids allowed, records drained by a counting consumer (no agent): the probes' own cost
- *   stats     as probes, with kernel.bpf_stats_enabled on for the run (restored after); `floorN+stats` likewise
+ *   stats     as probes, with kernel.bpf_stats_enabled on for the run (restored after); `floorN+stats`, `idle+stats` likewise
+ *   X-b       (stats-b, idle-b+stats, probes-b) as X with the kernel_socket object of --object-b: an A/B of two
+ *             builds in one run, alternating within each round
  *   agent     the real `lumen run` (bench config of run.ts: traces to print_traces + metrics): probes + agent
  *   agent-metrics  the real `lumen run` with a metrics-only pipeline (kernel_socket → routes → prometheus)
  *   floor0..2 bpf/bench_floor.bpf.c instead of kernel_socket: the least a per-request probe can do on the same
@@ -24,7 +26,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bpfObjectPath, forEachRecord, openObject } from '../../src/bpf/index.js';
 import { RING_WAKEUP_EVERY } from '../../src/capture/machine.js';
-import { PROPAGATION_PROGRAMS } from '../../receivers/kernel_socket/propagation.js';
+import { captureHooks } from '../../receivers/kernel_socket/programs.js';
+import { PidBitmap } from '../../src/discovery/pid-bitmap.js';
 import { AgentProcess } from './agent.js';
 import { startNginx, startNode, stopTarget } from './targets.js';
 import { wrk } from './wrk.js';
@@ -36,6 +39,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '2' },
     modes: { type: 'string', default: 'none,idle,floor0,floor1,floor2,probes,stats,agent,agent-metrics' },
     port: { type: 'string', default: '19693' }, // the target's; the agent's Prometheus port is port + 2
+    'object-b': { type: 'string' }, // another kernel_socket.bpf.o: modes ending in `-b` (stats-b, idle-b, idle-b+stats) load it (A/B in one run)
   },
 });
 const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
@@ -89,16 +93,19 @@ try {
       let stop = async () => {};
       let stats = false;
       const before = new Set(allProgs().map((p) => p.id));
-      if (mode === 'idle' || mode === 'probes' || mode === 'stats') {
-        const obj = openObject(bpfObjectPath('kernel_socket'), { rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });
+      const ks = mode.replace(/\+stats$/, '').replace(/-b$/, '');
+      if (ks === 'idle' || ks === 'probes' || ks === 'stats') {
+        const objPath = /-b(\+stats)?$/.test(mode) ? opt['object-b']! : bpfObjectPath('kernel_socket');
+        const obj = openObject(objPath, { rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });
         let records = 0;
         const sub = obj.ringBuffer('ks_events', { pollTimeoutMs: 50 }).subscribe((b) => { forEachRecord(b, () => { records++; }); });
-        if (mode !== 'idle') {
+        if (ks !== 'idle') {
           const pids = obj.map('ks_pids');
-          for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); }
+          if (pids.info.type === 'array') for (const p of workerPids()) new PidBitmap(pids).set(p, true);
+          else for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); } // an older object (--object-b)
         }
-        for (const p of obj.programs) if (!PROPAGATION_PROGRAMS.includes(p)) obj.attach(p); // sk_msg/sock_ops: off by default
-        stats = mode === 'stats';
+        for (const p of captureHooks(obj.programs)) obj.attach(p); // sk_msg/sock_ops: off by default
+        stats = ks === 'stats' || mode.endsWith('+stats');
         stop = async () => { sub.unsubscribe(); obj.close(); void records; };
       } else if (mode.startsWith('floor')) {
         const obj = openObject(bpfObjectPath('bench_floor'), { rodata: { level: parseInt(mode.slice(5), 10), lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });

@@ -32,11 +32,15 @@ LUMEN_SETTING(__u32, lean_responses, 0);
 #define KS_OPAQUE(x) asm volatile("" : "+r"(x))
 
 /* ---- maps ---- */
+/* The processes followed, as a bitmap: word tgid / 64, bit tgid % 64 (src/discovery/pid-bitmap.ts writes it).
+ * An array look-up is inlined by the verifier: every socket call of every process on the host pays one load
+ * here, not a hash look-up, before it leaves. 65,536 words cover PID_MAX_LIMIT. */
+#define KS_PID_WORDS 65536
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KS_PID_WORDS);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } ks_pids SEC(".maps");
 
 /* Ports whose connections are not followed: index = port, value 1 = ignore (used when ignore_ports_on). */
@@ -239,7 +243,9 @@ static __always_inline int ks_pid_wanted(__u32 tgid)
 		return 0;
 	if (!filter_pids)
 		return 1;
-	return bpf_map_lookup_elem(&ks_pids, &tgid) != NULL;
+	__u32 w = tgid >> 6;
+	__u64 *bits = bpf_map_lookup_elem(&ks_pids, &w);
+	return bits && ((*bits >> (tgid & 63)) & 1);
 }
 
 /* ---- the connection behind a socket ---- */

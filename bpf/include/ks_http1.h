@@ -14,7 +14,6 @@
 #include "ks_http2.h"
 
 struct ks_scan_ctx {
-	struct ks_io *io;
 	__u32 n;
 	__u32 used; /* bytes up to and including the end of the header block, 0 if not reached */
 };
@@ -39,17 +38,18 @@ static __always_inline int ks_scan_line_start(struct ks_io *io, struct h1_scan *
  * line), whole 8-byte words go at once up to the word holding the line's LF; the LF itself goes through
  * h1_scan_byte, and the next line's start is decided from whole words in the same step — so a typical header
  * line costs one callback. Header names that may be Content-Length/Transfer-Encoding, and their values, go
- * byte by byte. The position lives in map memory.
+ * byte by byte. The position lives in map memory. Returns 0 to go on, -1 to stop (end of the bytes), or the bytes
+ * used up to and including the header block's end.
  */
-static long ks_scan_cb(__u32 i, void *vctx)
+__noinline int ks_scan_step(__u32 n)
 {
-	struct ks_scan_ctx *x = vctx;
-	struct ks_io *io = x->io;
+	struct ks_io *io = ks_io_get();
+	if (!io)
+		return -1;
 	struct h1_scan *s = &io->scan;
-	__u32 n = x->n;
 	__u32 pos = io->scan_pos;
 	if (pos >= n || pos >= KS_SCAN_MAX)
-		return 1;
+		return -1;
 	if (s->mode == H1S_SKIP || s->mode == H1S_LINE_FIRST) {
 		for (int k = 0; k < KS_SKIP_WORDS; k++) { /* a bounded loop: the verifier walks it */
 			if (pos + 8 > n)
@@ -71,7 +71,7 @@ static long ks_scan_cb(__u32 i, void *vctx)
 		}
 		if (pos >= n || pos >= KS_SCAN_MAX) {
 			io->scan_pos = pos;
-			return 1;
+			return -1;
 		}
 	} else if (s->mode == H1S_NAME && s->idx == 0 && s->line_len == 0 && pos + 8 <= n) {
 		int r = ks_scan_line_start(io, s, pos, n);
@@ -85,10 +85,8 @@ static long ks_scan_cb(__u32 i, void *vctx)
 	__u8 c = io->buf[pos];
 	pos++;
 	io->scan_pos = pos;
-	if (h1_scan_byte(s, c)) {
-		x->used = pos;
-		return 1;
-	}
+	if (h1_scan_byte(s, c))
+		return pos; /* >= 1 */
 	if (c == '\n' && pos + 8 <= n) {
 		/* the next line starts here: decide it now rather than in another callback */
 		int r = ks_scan_line_start(io, s, pos, n);
@@ -96,6 +94,18 @@ static long ks_scan_cb(__u32 i, void *vctx)
 			io->scan_pos = pos + r;
 	}
 	return 0;
+}
+
+/* A global function, verified once on its own rather than inside every step that scans a header block. */
+static long ks_scan_cb(__u32 i, void *vctx)
+{
+	struct ks_scan_ctx *x = vctx;
+	int r = ks_scan_step(x->n);
+	if (r == 0)
+		return 0;
+	if (r > 0)
+		x->used = r;
+	return 1;
 }
 
 /* Reads the last min(n, 8) bytes of p[0..n) into the direction's tail window. */
@@ -324,7 +334,7 @@ static __always_inline int ks_msg_headers(struct ks_io *io, struct ks_dir *d, st
 	}
 	if (m > KS_SCAN_MAX)
 		m = KS_SCAN_MAX;
-	struct ks_scan_ctx x = { .io = io, .n = m, .used = 0 };
+	struct ks_scan_ctx x = { .n = m, .used = 0 };
 	__builtin_memcpy(&io->scan, &d->scan, sizeof(io->scan));
 	io->scan_pos = 0;
 	bpf_loop(m, ks_scan_cb, &x, 0);
@@ -640,9 +650,13 @@ static long ks_walk_cb(__u32 i, void *vctx)
 	return 0;
 }
 
-/* Reads the next unread iovecs (io->iov_ptr) into io->seg; returns how many segments it filled. */
-static __always_inline __u32 ks_iov_refill(struct ks_io *io)
+/* Reads the next unread iovecs (io->iov_ptr) into io->seg; returns how many segments it filled. A global
+ * function: its loop is verified once, not once per state of the HTTP/2 walk around it. */
+__noinline int ks_iov_refill(void)
 {
+	struct ks_io *io = ks_io_get();
+	if (!io)
+		return 0;
 	__u32 n = 0;
 	__u64 left = io->iov_left;
 	__u32 next = io->iov_next;
@@ -679,7 +693,7 @@ static long ks_h2_walk_cb(__u32 i, void *vctx)
 	if (w->seg >= w->nseg) {
 		if (!io->iov_ptr)
 			return 1;
-		w->nseg = ks_iov_refill(io);
+		w->nseg = ks_iov_refill();
 		io->nseg = w->nseg;
 		w->seg = 0;
 		w->off = 0;

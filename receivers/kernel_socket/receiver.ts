@@ -4,12 +4,13 @@ import type { BpfObject } from '../../src/bpf/types.js';
 import {
   CaptureLoop, machineProtocols, KernelCounters, LARGE_CAPTURE_MAX, RING_WAKEUP_EVERY, SMALL_CAPTURE_MAX, machineMapSizes, wireRodata,
 } from '../../src/capture/index.js';
-import { syncPidAllowlist } from '../../src/discovery/pid-allowlist.js';
+import { syncPidBitmap } from '../../src/discovery/pid-allowlist.js';
 import type { Batch } from '../../src/model/batch.js';
 import type { ComponentContext, Receiver } from '../../src/component/index.js';
 import type { KernelSocketConfig } from './config.js';
 import { DISCARDED_HELP, KS_COUNTER_SLOTS, KS_PROP_COUNTER_SLOTS } from './counters.js';
 import { PROPAGATION_PROGRAMS, startPropagation } from './propagation.js';
+import { captureHooks } from './programs.js';
 
 /**
  * The kernel_socket receiver: loads bpf/kernel_socket.bpf.c (the connection machine fed by socket-layer
@@ -91,11 +92,11 @@ export class KernelSocketReceiver implements Receiver {
         const key = Buffer.alloc(4);
         for (const r of ignored) for (let p = r.from; p <= r.to; p++) { key.writeUInt32LE(p); ports.update(key, one); }
       }
-      this.subs.push(syncPidAllowlist(discovery, obj.map('ks_pids'), () => 1, { logger: this.ctx.logger, telemetry: this.ctx.telemetry }));
+      this.subs.push(syncPidBitmap(discovery, obj.map('ks_pids'), { logger: this.ctx.logger, telemetry: this.ctx.telemetry }));
       const bpfCounters = new KernelCounters(obj.map('ks_counters'), KS_COUNTER_SLOTS, this.ctx.telemetry, 'entry');
       const propCounters = propagate ? new KernelCounters(obj.map('ks_prop_counters'), KS_PROP_COUNTER_SLOTS, this.ctx.telemetry, 'array') : undefined;
       this.loop.start(obj, discovery, { poll: () => { bpfCounters.poll(); propCounters?.poll(); } });
-      for (const p of obj.programs) if (!PROPAGATION_PROGRAMS.includes(p)) obj.attach(p);
+      for (const p of captureHooks(obj.programs)) obj.attach(p);
       if (propagate) startPropagation(obj);
     } catch (e) {
       this.state = 'stopped';

@@ -5,6 +5,7 @@ import { tlsCandidates, type Candidate } from './candidates.js';
 import { findTlsFunctions, type TlsFunctions } from './functions.js';
 import { hostPath, readMaps } from './maps.js';
 import { probePlan } from './plan.js';
+import { PidBitmap } from '../../src/discovery/pid-bitmap.js';
 
 export interface AttachOptions {
   readonly libraryGlobs: readonly string[];
@@ -40,11 +41,12 @@ export class TlsAttacher {
   private readonly procs = new Map<number, ProcState>();
   private readonly functions = new Map<string, Promise<TlsFunctions>>();
   private readonly reported = new Set<string>();
-  private readonly pidKey = Buffer.alloc(4);
-  private readonly one = Buffer.from([1]);
+  private readonly pids: PidBitmap;
 
   constructor(private readonly obj: BpfObject, private readonly log: Logger, private readonly opts: AttachOptions,
-    private readonly counters: AttachCounters = NO_COUNTERS) {}
+    private readonly counters: AttachCounters = NO_COUNTERS) {
+    this.pids = new PidBitmap(obj.map(PID_MAP));
+  }
 
   /** Pids with at least one TLS binary probed. */
   probedPids(): number[] {
@@ -163,17 +165,15 @@ export class TlsAttacher {
 
   /** Adds pid to the allow-list of the socket tracepoints (ks_pids). */
   private allowPid(pid: number): void {
-    this.pidKey.writeUInt32LE(pid);
     try {
-      this.obj.map(PID_MAP).update(this.pidKey, this.one);
+      this.pids.set(pid, true);
     } catch (e) {
-      this.log.warn('cannot add pid to ks_pids (map full?); its TLS calls stay unbound and its spans will lack addresses', { pid, error: (e as Error).message });
+      this.log.warn('cannot add pid to ks_pids; its TLS calls stay unbound and its spans will lack addresses', { pid, error: (e as Error).message });
     }
   }
 
   private disallowPid(pid: number): void {
-    this.pidKey.writeUInt32LE(pid);
-    try { this.obj.map(PID_MAP).delete(this.pidKey); } catch { /* not there, or closed */ }
+    try { this.pids.set(pid, false); } catch { /* closed */ }
   }
 
   private once(key: string, fn: () => void): void {

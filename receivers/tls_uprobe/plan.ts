@@ -17,9 +17,10 @@ export interface ProbePlan {
   readonly missing: string[];
 }
 
-const pair = (enter: string, ret: string, offset: number, fn: string): ProbePoint[] => [
+/** The entry probe notes which variant was called; one return program (tls_ret) serves them all. */
+const pair = (enter: string, offset: number, fn: string): ProbePoint[] => [
   { program: enter, offset, retprobe: false, fn },
-  { program: ret, offset, retprobe: true, fn },
+  { program: 'tls_ret', offset, retprobe: true, fn },
 ];
 
 /**
@@ -33,13 +34,13 @@ export function probePlan(f: TlsFunctions): ProbePlan {
   const missing = ['SSL_read', 'SSL_read_ex', 'SSL_write', 'SSL_write_ex'].filter((n) => !f.exports.has(n));
   const side = (internal: number | undefined, internalName: string, plain: string, ex: string, enter: string, enterEx: string) => {
     if (internal !== undefined) {
-      points.push(...pair(enterEx, 'tls_ret_ex', internal, internalName));
+      points.push(...pair(enterEx, internal, internalName));
       probed.push(internalName);
       return;
     }
     const p = f.exports.get(plain), e = f.exports.get(ex);
-    if (p !== undefined) { points.push(...pair(enter, 'tls_ret', p, plain)); probed.push(plain); }
-    if (e !== undefined) { points.push(...pair(enterEx, 'tls_ret_ex', e, ex)); probed.push(ex); }
+    if (p !== undefined) { points.push(...pair(enter, p, plain)); probed.push(plain); }
+    if (e !== undefined) { points.push(...pair(enterEx, e, ex)); probed.push(ex); }
   };
   side(f.readInternal, 'ssl_read_internal', 'SSL_read', 'SSL_read_ex', 'tls_read_enter', 'tls_read_ex_enter');
   side(f.writeInternal, 'ssl_write_internal', 'SSL_write', 'SSL_write_ex', 'tls_write_enter', 'tls_write_ex_enter');

@@ -18,7 +18,8 @@ export function createDiscovery(config: Partial<DiscoveryConfig>, deps: Discover
   return new ProcessDiscovery(config, deps);
 }
 
-export { syncPidAllowlist, pidKey, type PidAllowlistOptions } from './pid-allowlist.js';
+export { syncPidAllowlist, syncPidBitmap, pidKey, type PidAllowlistOptions } from './pid-allowlist.js';
+export { PidBitmap } from './pid-bitmap.js';
 
 /** The `discovery:` section is the discovery service's: validation checks it against the service's own schema. */
 export function registerDiscoverySection(registry: FactoryRegistry): FactoryRegistry {

@@ -4,6 +4,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { SelfTelemetry } from '../telemetry/self-telemetry.js';
 import type { Discovery, InstrumentedProcess } from './types.js';
 import { LumenError } from '../errors/lumen-error.js';
+import { PidBitmap } from './pid-bitmap.js';
 
 export interface PidAllowlistOptions {
   /** Where update failures (e.g. the map is full) are logged. */
@@ -26,6 +27,26 @@ export function syncPidAllowlist(discovery: Discovery, map: BpfMap,
   if (![1, 2, 4, 8].includes(valueSize)) {
     throw new LumenError('LUMEN_BPF_MAP_LAYOUT', `syncPidAllowlist: map ${name} has ${valueSize}-byte values; allowed are 1, 2, 4 or 8 bytes`);
   }
+  return syncPids(discovery, name, {
+    add: (p) => map.update(pidKey(p.info.pid), encodeValue(valueFor(p), valueSize)),
+    remove: (pid) => { map.delete(pidKey(pid)); },
+  }, options);
+}
+
+/** As syncPidAllowlist, for a PID bitmap (an array of u64 words, see PidBitmap): the kernel's test is one load. */
+export function syncPidBitmap(discovery: Discovery, map: BpfMap, options: PidAllowlistOptions = {}): Subscription {
+  const bits = new PidBitmap(map);
+  return syncPids(discovery, map.info.name, { add: (p) => bits.set(p.info.pid, true), remove: (pid) => bits.set(pid, false) }, options);
+}
+
+interface PidWriter {
+  add(p: InstrumentedProcess): void;
+  remove(pid: number): void;
+}
+
+/** Current processes are written at once (the events replay them), then kept in sync; unsubscribing removes what
+ * was written. Failures are logged and counted, never thrown into the event stream. */
+function syncPids(discovery: Discovery, name: string, w: PidWriter, options: PidAllowlistOptions): Subscription {
   const errors = options.telemetry?.counter('lumen_discovery_allowlist_errors_total', 'PID allow-list map updates that failed.', { map: name });
   const written = new Set<number>();
   const fail = (pid: number, e: unknown) => {
@@ -38,14 +59,14 @@ export function syncPidAllowlist(discovery: Discovery, map: BpfMap,
     if (ev.type === 'added') {
       const pid = ev.process.info.pid;
       try {
-        map.update(pidKey(pid), encodeValue(valueFor(ev.process), valueSize));
+        w.add(ev.process);
         written.add(pid);
       } catch (e) {
         fail(pid, e);
       }
     } else if (written.delete(ev.pid)) {
       try {
-        map.delete(pidKey(ev.pid));
+        w.remove(ev.pid);
       } catch (e) {
         fail(ev.pid, e);
       }
@@ -53,7 +74,7 @@ export function syncPidAllowlist(discovery: Discovery, map: BpfMap,
   });
   sub.add(() => {
     for (const pid of written) {
-      try { map.delete(pidKey(pid)); } catch { /* the map may already be closed with its object */ }
+      try { w.remove(pid); } catch { /* the map may already be closed with its object */ }
     }
     written.clear();
   });

@@ -17,7 +17,8 @@ import { KS_F_RESP_OPEN, KS_OFF, decodeRecord } from '../../../src/capture/recor
 import { recordToSpan } from '../../../src/capture/spans.js';
 import type { Span } from '../../../src/model/span.js';
 import { sampleService } from '../../../test/support/sample-spans.js';
-import { PROPAGATION_PROGRAMS } from '../propagation.js';
+import { PidBitmap } from '../../../src/discovery/pid-bitmap.js';
+import { captureHooks } from '../programs.js';
 import { sleep, startServer, stopAllProcs, type Server } from './support.js';
 
 const NODE_PORT = 20220;
@@ -46,9 +47,9 @@ function load(lean: number, pids: number[]): Copy {
   });
   copy.stop = () => { sub.unsubscribe(); obj.close(); };
   copies.push(copy); // stopped by after() whatever happens next
-  const key = Buffer.alloc(4);
-  for (const p of pids) { key.writeUInt32LE(p); obj.map('ks_pids').update(key, Buffer.from([1])); }
-  for (const p of obj.programs) if (!PROPAGATION_PROGRAMS.includes(p)) obj.attach(p);
+  const allow = new PidBitmap(obj.map('ks_pids'));
+  for (const p of pids) allow.set(p, true);
+  for (const p of captureHooks(obj.programs)) obj.attach(p);
   return copy;
 }
 

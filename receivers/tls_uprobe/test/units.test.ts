@@ -69,7 +69,7 @@ test('libssl.so.3: exports found; internals are the common first callee of the w
   const plan = probePlan(f);
   assert.deepEqual(plan.probed, ['ssl_read_internal', 'ssl_write_internal', 'SSL_free']);
   assert.deepEqual(plan.points.map((p) => `${p.program}${p.retprobe ? '(ret)' : ''}`),
-    ['tls_read_ex_enter', 'tls_ret_ex(ret)', 'tls_write_ex_enter', 'tls_ret_ex(ret)', 'tls_free']);
+    ['tls_read_ex_enter', 'tls_ret(ret)', 'tls_write_ex_enter', 'tls_ret(ret)', 'tls_free']);
 });
 
 test('node: its SSL_read inlines ssl_read_internal, so the exported functions are probed', async () => {
