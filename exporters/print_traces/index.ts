@@ -3,7 +3,8 @@ import { flowToJson } from '../../src/model/flow-json.js';
 import { spanToJsonLine } from '../../src/model/span-json.js';
 import type { ComponentContext, Exporter, ExporterFactory } from '../../src/component/index.js';
 import { defaultPrintTracesConfig, printTracesSchema, type PrintTracesConfig } from './config.js';
-import { flowText, spanLinesUtf8, spanText } from './text.js';
+import { flowText, spanText } from './text.js';
+import { spanLinesUtf8 } from './text-bytes.js';
 import { stdoutClosed, stdoutSink, type ByteLineSink, type LineSink } from '../common/stdout-sink.js';
 
 export type { ByteLineSink, LineSink } from '../common/stdout-sink.js';

@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { flowBatch, spanBatch, measurementBatch } from '../../src/model/batch.js';
 import type { Flow } from '../../src/model/flow.js';
 import { testContext } from '../../test/support/context.js';
 import { testService, testSpan } from '../../test/support/spans.js';
 import { parseSpanLines } from '../../src/model/span-json-lines.js';
 import { createPrintTraces, printTracesExporterFactory, render, type ByteLineSink } from './index.js';
-import { formatTime, goDuration, spanLinesUtf8, spanText } from './text.js';
+import { formatTime, goDuration, spanText } from './text.js';
+import { spanLinesUtf8 } from './text-bytes.js';
 
 test('goDuration matches Go time.Duration.String()', () => {
   const cases: [bigint, string][] = [
@@ -186,4 +188,33 @@ test('exporter: a sink taking bytes gets text span lines as UTF-8, flows and JSO
   assert.equal(got[1], render(flowBatch([flow]), false));
   assert.equal(got[2], render(spanBatch(spans), true));
   assert.equal(ctx.metrics.value('lumen_print_traces_printed_items_total'), 5);
+});
+
+test('spanLinesUtf8 = UTF-8 of spanText() lines for any span (property: kinds, protocols, times, numbers, strings)', () => {
+  const text = fc.string({ maxLength: 40, unit: 'binary' });
+  const arbSpan = fc.record({
+    kind: fc.constantFrom('server', 'client', 'producer', 'consumer', 'internal'),
+    protocol: fc.constantFrom('http', 'grpc', 'sql', 'redis', 'kafka', 'tcp'),
+    http: fc.boolean(),
+    start: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 63n }), fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n })),
+    duration: fc.oneof(fc.bigInt({ min: -(10n ** 10n), max: 10n ** 13n }), fc.bigInt({ min: 0n, max: 2_000_000n })),
+    status: fc.oneof(fc.integer({ min: 0, max: 999 }), fc.constantFrom(-1, 2 ** 53, 1.5)),
+    size: fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }), fc.constantFrom(-5, 0.25)),
+    port: fc.integer({ min: 0, max: 65535 }),
+    method: text, path: text, address: fc.oneof(fc.ipV4(), fc.ipV6(), text), svc: text,
+    attr: fc.oneof(text, fc.integer()),
+    flags: fc.integer({ min: 0, max: 1023 }),
+    parent: fc.boolean(),
+  });
+  fc.assert(fc.property(fc.array(arbSpan, { minLength: 1, maxLength: 5 }), (specs) => {
+    const spans = specs.map((g, i) => testSpan(i, {
+      kind: g.kind, protocol: g.protocol, startUnixNano: g.start, endUnixNano: g.start + g.duration,
+      service: testService(g.svc, 7, 'go'),
+      connection: { peerAddress: g.address, peerPort: g.port, hostAddress: '10.0.0.1', hostPort: g.port ^ 1 },
+      trace: { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), parentSpanId: g.parent ? 'ef'.repeat(8) : '', flags: g.flags },
+      http: g.http ? { method: g.method, path: g.path, query: '', route: '', status: g.status, scheme: 'http', requestBodySize: g.size, responseBodySize: 1, host: '' } : undefined,
+      attributes: g.http ? {} : { 'rpc.method': g.attr, 'db.response.status_code': g.attr, 'db.collection.name': g.path },
+    }));
+    assert.deepEqual(spanLinesUtf8(spans), Buffer.from(render(spanBatch(spans), false), 'utf8'));
+  }), { numRuns: 500 });
 });

@@ -7,25 +7,9 @@ const KIND_SUFFIX: Record<Span['kind'], string> = { server: '', client: 'Client'
 
 const MICROSECONDS = 'µs';
 
-/**
- * The text lines of spans ("\n"-terminated) as UTF-8 bytes, each line encoded straight into one buffer. Joining the
- * lines into one string first costs ~4× more: V8 walks the joined string's tree of small parts to measure and to
- * encode it, while a single line (~200 characters, "µ" included) encodes in ~0.3 µs.
- */
-export function spanLinesUtf8(spans: readonly Span[]): Buffer {
-  let buf = Buffer.allocUnsafe(spans.length * 256);
-  let pos = 0;
-  for (let i = 0; i < spans.length; i++) {
-    const line = `${spanText(spans[i]!)}\n`;
-    const max = line.length * 3;
-    if (pos + max > buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + max));
-      buf.copy(next, 0, 0, pos);
-      buf = next;
-    }
-    pos += buf.write(line, pos, 'utf8');
-  }
-  return buf.subarray(0, pos);
+/** "HTTP", "HTTPClient", … by protocol and kind (the line's <Type>). */
+export function spanType(s: Span): string {
+  return TYPE[s.protocol] + KIND_SUFFIX[s.kind];
 }
 
 /**
@@ -40,13 +24,13 @@ export function spanText(s: Span): string {
   const to = server ? `${c.hostAddress}:${c.hostPort}` : `${c.peerAddress}:${c.peerPort}`;
   const duration = goDuration(s.endUnixNano - s.startUnixNano);
   const t = s.trace;
-  return `${formatTime(s.startUnixNano)} (${duration}[${duration}]) ${TYPE[s.protocol]}${KIND_SUFFIX[s.kind]} ${status(s)} ${token(method(s))} ${token(path(s))} ` +
+  return `${formatTime(s.startUnixNano)} (${duration}[${duration}]) ${spanType(s)} ${status(s)} ${token(method(s))} ${token(path(s))} ` +
     `[${from}]->[${to}] size:${s.http?.requestBodySize ?? 0}B svc=[${svc(s.service)}] ` +
     `traceparent=[00-${t.traceId}-${t.spanId}[${t.parentSpanId || '0000000000000000'}]-${HEX2[t.flags & 0xff]}]`;
 }
 
 /** "00".."ff" */
-const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+export const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** One flow: `<start> (<window>) <direction> <transport> [<src>:<port>]->[<dst>:<port>] if=<iface> bytes:<n>B packets:<n> src_svc=[..] dst_svc=[..]`. */
 export function flowText(f: Flow): string {
@@ -58,7 +42,7 @@ export function flowText(f: Flow): string {
 /** "<name> <language>", remembered per Service object (interned, read-only; checked anyway). */
 const svcText = new WeakMap<Service, { name: string; language: string; text: string }>();
 
-function svc(s: Service): string {
+export function svc(s: Service): string {
   const c = svcText.get(s);
   if (c !== undefined && c.name === s.name && c.language === s.process.language) return c.text;
   const text = `${s.name} ${s.process.language}`;
@@ -66,19 +50,19 @@ function svc(s: Service): string {
   return text;
 }
 
-function status(s: Span): string {
+export function status(s: Span): string {
   if (s.http) return s.http.status === 200 ? '200' : String(s.http.status);
   const a = s.attributes;
   return String(a['rpc.response.status_code'] ?? a['rpc.grpc.status_code'] ?? a['db.response.status_code'] ?? 0);
 }
 
-function method(s: Span): string {
+export function method(s: Span): string {
   if (s.http) return s.http.method;
   const a = s.attributes;
   return String(a['rpc.method'] ?? a['db.operation.name'] ?? a['messaging.operation.name'] ?? '-');
 }
 
-function path(s: Span): string {
+export function path(s: Span): string {
   if (s.http) return s.http.path;
   const a = s.attributes;
   const service = a['rpc.service'];
@@ -87,7 +71,7 @@ function path(s: Span): string {
 }
 
 /** Keeps the line splittable on spaces: empty becomes "-", whitespace is escaped. */
-function token(v: string): string {
+export function token(v: string): string {
   if (v === '') return '-';
   // Only control characters, space and non-ASCII characters can be whitespace (\s): scan, then the regex if needed.
   for (let i = 0; i < v.length; i++) {
@@ -99,24 +83,34 @@ function token(v: string): string {
 
 /** "2006-01-02 15:04:05.123456789" in UTC from Unix nanoseconds. */
 export function formatTime(ns: bigint): string {
-  if (ns < 0n) return formatTimeSlow(ns);
+  const nanos = secondOf(ns);
+  if (nanos < 0) return formatTimeSlow(ns);
+  return secondPrefix + (nanos >= 100_000_000 ? String(nanos) : String(nanos).padStart(9, '0'));
+}
+
+/**
+ * For ns ≥ 0: makes `secondPrefix` the date and time of ns's second ("2006-01-02 15:04:05.") and returns the
+ * nanoseconds within it; -1 for a negative ns (formatTime's slow path).
+ */
+export function secondOf(ns: bigint): number {
+  if (ns < 0n) return -1;
   let nanos = Number(ns - lastSecondNs);
   if (!(nanos >= 0 && nanos < 1e9)) {
     nanos = Number(ns % 1_000_000_000n);
     // Number(ns) is within ~1 µs of ns (below 2^63): rounding recovers the exact second.
     const second = Math.round((Number(ns) - nanos) / 1e9);
     const iso = new Date(second * 1000).toISOString(); // 2006-01-02T15:04:05.000Z
-    lastPrefix = `${iso.slice(0, 10)} ${iso.slice(11, 19)}.`;
+    secondPrefix = `${iso.slice(0, 10)} ${iso.slice(11, 19)}.`;
     lastSecondNs = ns - BigInt(nanos);
   }
-  return lastPrefix + (nanos >= 100_000_000 ? String(nanos) : String(nanos).padStart(9, '0'));
+  return nanos;
 }
 
 /** The last second formatted, as Unix ns, and its date and time (spans of a batch mostly start within one second). */
 let lastSecondNs = -1_000_000_000n;
-let lastPrefix = '';
+export let secondPrefix = '';
 
-function formatTimeSlow(ns: bigint): string {
+export function formatTimeSlow(ns: bigint): string {
   const ms = Number(ns / 1_000_000n);
   const iso = new Date(ms).toISOString(); // 2006-01-02T15:04:05.123Z
   const frac = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).toString().padStart(9, '0');
