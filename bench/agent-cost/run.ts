@@ -8,10 +8,11 @@
  * 1. CPU per span: `lumen run` (compiled CLI) while wrk (-t2 -c50, saturating) drives the Node hello server of
  *    bench/compare-sdk, once per pipeline set — `default` (kernel_socket → routes → print_traces to /dev/null, and
  *    → prometheus: the default pipelines.yaml) and `otlp` (kernel_socket → otlp http/protobuf to the benchmark's
- *    sink). The figure is the agent's utime+stime over the load divided by the spans it made
+ *    sink), and `metrics` (the default pipelines without print_traces: kernel_socket → routes → prometheus). The figure is the agent's utime+stime over the load divided by the spans it made
  *    (lumen_kernel_socket_spans_total; for otlp, the spans the sink decoded), in µs; with its peak RSS (VmHWM) and the load average (CPU per span moves
  *    less with other processes' load than throughput does). `--cpu-prof DIR` writes a V8 profile of the agent during the measured load
- *    (profiled-cli.mjs; node --cpu-prof would break the BPF program loads).
+ *    (profiled-cli.mjs; node --cpu-prof would break the BPF program loads), and prints the main thread's samples by
+ *    component (profile-summary.ts) as shares and as µs per span of the main thread's CPU.
  * 2. Start-up: `lumen run` with every host receiver on (kernel_socket, tls_uprobe, network_flow) while a client
  *    opens a new connection to the hello server every 20 ms; time from spawn to "lumen started" and to the first
  *    span line on print_traces' stdout, and the agent's RSS then.
@@ -27,6 +28,7 @@ import { stopProcess } from '../overhead/targets.js';
 import { AgentProcess } from '../overhead/agent.js';
 import { loadAverage, log } from '../overhead/stats.js';
 import { wrk } from '../overhead/wrk.js';
+import { summaryTable } from './profile-summary.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -58,6 +60,15 @@ service:
     metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }
 `,
   otlp: otlpToSink(SINK_PORT),
+  // The default pipelines without print_traces: what the rest of the agent costs per span.
+  metrics: `
+exporters:
+  prometheus: { endpoint: "${METRICS}" }
+service:
+  telemetry: { logs: { level: info } }
+  pipelines:
+    metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }
+`,
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-agent-cost-'));
@@ -85,7 +96,10 @@ receivers: { kernel_socket: {} }
 processors: { routes: { unmatched: heuristic } }
 ${PIPELINES[name] ?? (() => { throw new Error(`--pipelines: unknown ${name}, allowed: ${Object.keys(PIPELINES).join(', ')}`); })()}`;
   const profile = opt['cpu-prof'] && join(opt['cpu-prof'], `agent-${name}.cpuprofile`);
-  if (profile) process.env.LUMEN_CPU_PROFILE = profile;
+  if (profile) {
+    process.env.LUMEN_CPU_PROFILE = profile;
+    rmSync(profile, { force: true }); // a previous run's
+  }
   const agent = await AgentProcess.startWith(dir, yaml, METRICS, true, opt['node-args'].split(' ').filter(Boolean), profile ? join(ROOT, 'bench/agent-cost/profiled-cli.mjs') : opt.cli);
   try {
     await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the server is probed
@@ -107,6 +121,11 @@ ${PIPELINES[name] ?? (() => { throw new Error(`--pipelines: unknown ${name}, all
     const peak = agent.memory().peakMiB;
     log(`${name}: agent threads, CPU-s: ${threads.map(([t, c]) => `${t} ${c.toFixed(2)}`).join(', ')}`);
     log(`${name}: ${r.requests} requests, ${spans} spans, ${cpu.toFixed(2)} CPU-s, ${((cpu * 1e6) / spans).toFixed(2)} µs/span, peak RSS ${peak.toFixed(0)} MiB (load ${load})${profile ? `, profile ${profile}` : ''}`);
+    if (profile) {
+      await waitFor(async () => Boolean(JSON.parse(readFileSync(profile, 'utf8'))), `the profile ${profile}`); // written whole
+      const main = threads.find(([t]) => t === 'main')?.[1];
+      log(`${name}: the main thread's busy samples by component (${profile}):\n${summaryTable(profile, main, spans)}`);
+    }
     return `| ${name} | ${r.requests} | ${spans} | ${cpu.toFixed(2)} | **${((cpu * 1e6) / spans).toFixed(2)}** | ${peak.toFixed(0)} MiB | ${load} |`;
   } finally {
     await agent.stop();
