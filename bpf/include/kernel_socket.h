@@ -97,6 +97,11 @@ struct ks_slot {
 	struct ks_record r;
 	__u8 req[KS_CAPTURE_MAX];
 	__u8 resp[KS_CAPTURE_MAX];
+	/* head sampling (ks_sample.h), not part of the record: */
+	__u8 sample;          /* the decision, KS_SD_* */
+	__u8 tp_count;        /* the traceparent scan's state: in map memory, not on the stack, so that the */
+	__u16 tp_at;          /*   verifier's bpf_loop convergence does not track it */
+	__u8 _spad[4];
 };
 
 /* Connections are keyed by their socket (struct sock *): the same whichever thread, process or fd number
@@ -130,6 +135,8 @@ enum ks_counter {
 	KS_C_WIRE_CONNS,           /* connections recognised as a database/broker protocol (ks_wire.h) */
 	KS_C_H2_CONNS,             /* connections recognised as HTTP/2 (ks_http2.h) */
 	KS_C_H2_LOST,              /* HTTP/2 connections given up: frame boundaries lost */
+	KS_C_SAMPLE_KEPT,          /* head sampling in the kernel (ks_sample.h): requests kept */
+	KS_C_SAMPLE_DROPPED,       /* ... requests not sampled: no record */
 	KS_C__MAX,
 };
 

@@ -200,6 +200,7 @@ struct {
 struct ks_out {
 	struct ks_record r;
 	__u8 data[2 * KS_CAPTURE_MAX];
+	__u8 _tail[8]; /* a slot's trailer (ks_slot.sample) */
 };
 
 struct {

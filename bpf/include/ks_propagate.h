@@ -90,11 +90,11 @@ struct ks_pscratch {
 	__u32 head_end;  /* after the blank line; 0: not seen */
 	__u32 has_tp;
 	__u32 chunked;
-	__u32 tp_at;     /* where a traceparent value starts (server request parse); 0: none */
+	__u32 _pad3;
 	__u32 size;      /* the message's size, injected headers included */
 	__s32 room;      /* free send buffer when the message arrived */
 	__u32 seq;       /* the TCP sequence number of the message's first byte */
-	__u32 _pad2;
+	__u32 sampled;   /* x->t's head-sampling decision (ks_sample.h; 1 when sampling is off) */
 	__u64 cl;
 	struct ks_tctx t;        /* the ids of the request being handled */
 	struct ks_inject_q q;    /* a new queue's initial value */
@@ -181,63 +181,6 @@ static long ks_phead_step(__u64 i, struct ks_pscan *sc)
 	return 0;
 }
 
-/* In a server request's capture: where the traceparent value starts (after the name and spaces). */
-static long ks_ptp_step(__u64 i, struct ks_pscan *sc)
-{
-	struct ks_pscratch *x = sc->x;
-	if (!x || i + 1 >= x->len)
-		return 1;
-	if (KS_PB(x, i) != '\n')
-		return 0;
-	__u32 at = i + 1;
-	if (KS_PB(x, at) == '\r')
-		return 1; /* the blank line */
-	if (ks_lower(KS_PB(x, at)) == 't' && ks_pname(x, at, "traceparent:", 12)) {
-		at += 12;
-		if (KS_PB(x, at) == ' ')
-			at++;
-		x->tp_at = at;
-		return 1;
-	}
-	return 0;
-}
-
-static __always_inline int ks_hexval(__u8 c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* n bytes from 2n lower-case hex digits at buf[at]; 0 when a digit is not hex. */
-static __always_inline int ks_unhex(struct ks_pscratch *x, __u32 at, __u8 *out, int n)
-{
-#pragma unroll
-	for (int k = 0; k < 16; k++) {
-		if (k >= n)
-			break;
-		int hi = ks_hexval(KS_PB(x, at + 2 * k)), lo = ks_hexval(KS_PB(x, at + 2 * k + 1));
-		if (hi < 0 || lo < 0)
-			return 0;
-		out[k] = (hi << 4) | lo;
-	}
-	return 1;
-}
-
-static __always_inline void ks_rand(__u8 *p, int n)
-{
-#pragma unroll
-	for (int k = 0; k < 16; k += 4) {
-		if (k >= n)
-			break;
-		__u32 r = bpf_get_prandom_u32();
-		__builtin_memcpy(p + k, &r, 4);
-	}
-	p[0] |= 1; /* never all zero */
-}
-
 static __always_inline int ks_is_zero8(const __u8 *p)
 {
 	__u64 v;
@@ -255,33 +198,11 @@ __noinline int ks_server_ids(__u64 sock, __u32 seq)
 	struct ks_slot *s = ks_slot_pending(sock, seq);
 	if (!x || !s || s->r.role != KS_ROLE_SERVER || s->r.resp_start_ns != 0)
 		return 0;
-	if (!ks_is_zero8(s->r.span_id))
-		goto out;
-	__u32 n = s->r.req_len;
-	if (n > KS_CAPTURE_MAX)
-		n = KS_CAPTURE_MAX;
-	if (n > KS_PHEAD_MAX)
-		n = KS_PHEAD_MAX;
-	x->len = n;
-	x->tp_at = 0;
-	int ok = 0;
-	if (n > 0 && !bpf_probe_read_kernel(x->buf, n & (KS_PHEAD_MAX - 1) ? n & (KS_PHEAD_MAX - 1) : KS_PHEAD_MAX, s->req)) {
-		struct ks_pscan c = { .x = x };
-		bpf_loop(KS_PHEAD_MAX, ks_ptp_step, &c, 0);
-		__u32 at = x->tp_at;
-		/* "00-" trace "-" parent "-" flags; version 00 only, like src/protocols/http1/traceparent.ts */
-		if (at && at + 55 <= n && KS_PB(x, at) == '0' && KS_PB(x, at + 1) == '0' && KS_PB(x, at + 2) == '-' &&
-		    KS_PB(x, at + 35) == '-' && KS_PB(x, at + 52) == '-')
-			ok = ks_unhex(x, at + 3, s->r.trace_id, 16) && ks_unhex(x, at + 36, s->r.parent_id, 8);
-	}
-	if (!ok) {
-		__builtin_memset(s->r.parent_id, 0, 8);
-		ks_rand(s->r.trace_id, 16);
-	}
-	ks_rand(s->r.span_id, 8);
-out:
+	if (ks_is_zero8(s->r.span_id))
+		ks_sample_ids(s, 1);
 	__builtin_memcpy(x->t.trace_id, s->r.trace_id, 16);
 	__builtin_memcpy(x->t.parent_id, s->r.span_id, 8);
+	x->sampled = s->sample != KS_SD_DROP;
 	return 1;
 }
 
@@ -306,6 +227,7 @@ static __always_inline void ks_client_ids(struct ks_pscratch *x, struct ks_pstat
 	if (!t || !ks_server_ids(t->sk, t->seq)) {
 		ks_rand(x->t.trace_id, 16);
 		__builtin_memset(x->t.parent_id, 0, 8);
+		x->sampled = ks_sample_decide(x->t.trace_id, 0, 0); /* a new trace: its own root */
 	}
 	ks_rand(x->t.span_id, 8);
 }
@@ -315,7 +237,7 @@ static __always_inline __u8 ks_hexdigit(__u32 v)
 	return v + '0' + (((9 - (int)v) >> 8) & 39); /* branch-free: '0'..'9', then 'a'..'f' */
 }
 
-/* x->hdr = "traceparent: 00-<trace>-<span>-01\r\n" of x->t */
+/* x->hdr = "traceparent: 00-<trace>-<span>-<flags>\r\n" of x->t: 01, or 00 when head sampling dropped it */
 static __always_inline void ks_tp_header(struct ks_pscratch *x)
 {
 	struct ks_tctx *t = &x->t;
@@ -331,7 +253,7 @@ static __always_inline void ks_tp_header(struct ks_pscratch *x)
 		x->hdr[49 + 2 * k] = ks_hexdigit(t->span_id[k] >> 4);
 		x->hdr[50 + 2 * k] = ks_hexdigit(t->span_id[k] & 15);
 	}
-	__builtin_memcpy(x->hdr + 65, "-01\r\n", 5);
+	__builtin_memcpy(x->hdr + 65, x->sampled ? "-01\r\n" : "-00\r\n", 5);
 }
 
 /* Queues x->t, a request's ids (zero: not injected), for the machine's slot of it (ks_tctx_slot_open). */
@@ -355,11 +277,16 @@ static __always_inline void ks_queue_ids(struct sk_msg_md *msg, struct ks_pscrat
 		q->rport = rport;
 		q->n = 0;
 		q->used = 0;
+		q->drop = 0;
 	}
 	__u32 i = q->n;
 	if (i >= KS_INJECT_Q)
 		return;
 	__builtin_memcpy(&q->ctx[i], t, sizeof(*t));
+	if (x->sampled)
+		q->drop &= ~(1 << i);
+	else
+		q->drop |= 1 << i;
 	q->n = i + 1;
 }
 
@@ -407,6 +334,7 @@ __noinline int ks_prop_request(struct sk_msg_md *msg, __u32 pos)
 		return 0;
 	}
 	__builtin_memset(&x->t, 0, sizeof(x->t));
+	x->sampled = 1;
 	if (x->has_tp) {
 		ks_pcount(KS_PC_PRESENT);
 	} else if ((__s64)pos + he + KS_TP_LEN + KS_ROOM_SLACK > x->room) {

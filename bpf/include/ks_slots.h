@@ -8,6 +8,7 @@
 
 #include "ks_conn.h"
 #include "ks_tctx.h"
+#include "ks_sample.h"
 
 /* The slot of pending request `seq` on connection sock, or NULL when it is free or holds another request. */
 static __always_inline struct ks_slot *ks_slot_pending(__u64 sock, __u32 seq)
@@ -36,6 +37,10 @@ __noinline int ks_emit(__u64 sock, __u32 seq, __u32 reason)
 	struct ks_out *o = ks_out_get();
 	if (!s || !o)
 		return 0;
+	if (ks_sample && s->r.proto == KS_PROTO_HTTP1 && !ks_sample_keep(s)) {
+		s->r.start_ns = 0; /* not sampled: no record */
+		return 1;
+	}
 	__builtin_memcpy(&o->r, &s->r, sizeof(o->r));
 	o->r.reason = reason;
 	__u32 rl = s->r.req_len, ql = s->r.resp_len;
@@ -203,7 +208,8 @@ static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_
 			bpf_map_delete_elem(&ks_connect_at, &io->sk);
 		}
 	}
-	ks_tctx_slot_open(&s->r, c, io->sk, seq);
+	s->sample = KS_SD_UNDECIDED;
+	ks_tctx_slot_open(s, c, io->sk, seq);
 	return s;
 }
 

@@ -16,6 +16,7 @@
 #define LUMEN_KS_TCTX_H
 
 #include "ks_conn.h"
+#include "ks_sample.h"
 
 LUMEN_SETTING(__u32, ks_propagate, 0); /* 1: context_propagation on */
 
@@ -46,7 +47,8 @@ struct ks_inject_q {
 	__u16 rport;
 	__u8 n;
 	__u8 used;
-	__u8 _pad[2];
+	__u8 drop; /* bit i: request i is not sampled (its injected flags say 00) */
+	__u8 _pad;
 	struct ks_tctx ctx[KS_INJECT_Q];
 };
 
@@ -81,7 +83,7 @@ static __always_inline struct ks_tctx_scratch *ks_tctx_scr(void)
 }
 
 /* A request slot was just opened on connection c by the current thread. */
-static __always_inline void ks_tctx_slot_open(struct ks_record *r, struct ks_conn *c, __u64 sk, __u32 seq)
+static __always_inline void ks_tctx_slot_open(struct ks_slot *s, struct ks_conn *c, __u64 sk, __u32 seq)
 {
 	if (!ks_propagate || c->proto != KS_PROTO_HTTP1)
 		return;
@@ -100,7 +102,9 @@ static __always_inline void ks_tctx_slot_open(struct ks_record *r, struct ks_con
 	__u32 i = q->used;
 	if (i >= q->n || i >= KS_INJECT_Q)
 		return;
-	__builtin_memcpy(r->trace_id, q->ctx[i].trace_id, sizeof(struct ks_tctx));
+	__builtin_memcpy(s->r.trace_id, q->ctx[i].trace_id, sizeof(struct ks_tctx));
+	if (s->r.span_id[0]) /* ids given (ks_rand makes byte 0 odd), with their decision */
+		s->sample = (q->drop >> i) & 1 ? KS_SD_DROP : KS_SD_KEEP;
 	q->used = i + 1;
 }
 

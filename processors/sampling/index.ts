@@ -16,6 +16,11 @@ export const samplingProcessorFactory: ProcessorFactory<SamplingConfig> = {
   signals: ['traces', 'metrics'],
   schema: samplingSchema,
   defaultConfig: defaultSamplingConfig,
+  headSampling(config) {
+    const { sampler, ratio } = resolveSampling(config);
+    const rootRatio = sampler.endsWith('always_on') ? 1 : sampler.endsWith('always_off') ? 0 : ratio;
+    return { parentBased: sampler.startsWith('parentbased_'), rootRatio };
+  },
   create(config, ctx) {
     const resolved = resolveSampling(config);
     for (const w of resolved.warnings) ctx.logger.warn(w);

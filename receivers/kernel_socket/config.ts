@@ -1,7 +1,7 @@
 import { componentConfig } from '../../src/config/component-config.js';
 import { connectionTracking } from '../../src/capture/config.js';
 import { databaseOptions } from '../../src/capture/wire-config.js';
-import { array, enumOf, integer, object, portRanges, type Infer } from '../../src/config/typed-schema.js';
+import { array, boolean, enumOf, integer, object, portRanges, type Infer } from '../../src/config/typed-schema.js';
 
 
 /** The `kernel_socket` receiver's configuration, as written in pipelines.yaml. */
@@ -22,6 +22,11 @@ export const kernelSocketConfig = object({
   context_propagation: enumOf(['disabled', 'headers'], {
     default: 'disabled',
     description: 'headers: insert "traceparent: 00-<trace id>-<client span id>-01" after the request line of every outgoing HTTP/1 request of an instrumented process that has none (cgroup sock_ops + sk_msg), so other hosts continue the trace; disabled (default): requests are never modified.',
+  }),
+  /** Head sampling in the kernel when the pipelines allow it (receivers/kernel_socket/sampling.ts); false: in user space. */
+  kernel_sampling: boolean({
+    default: true,
+    description: 'true (default): when every pipeline this receiver feeds is a traces pipeline whose first sampling step is a `sampling` processor (only processors like routes before it), the kernel takes that sampler\'s decision per HTTP/1 request and unsampled requests never leave it; false: every request goes to user space and the processor samples there.',
   }),
   ...databaseOptions(),
   ...connectionTracking('TCP connections'),

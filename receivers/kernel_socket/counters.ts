@@ -1,6 +1,7 @@
 import type { CounterSlot } from '../../src/capture/index.js';
 
 export const DISCARDED_HELP = 'Data or requests not turned into spans, by reason.';
+const SAMPLING_HELP = 'HTTP/1 requests head-sampled in the kernel (kernel_sampling), by decision: dropped ones never reach the ring buffer.';
 
 /** enum ks_counter in bpf/include/kernel_socket.h → where kernel_socket publishes it. */
 export const KS_COUNTER_SLOTS: readonly CounterSlot[] = [
@@ -21,6 +22,8 @@ export const KS_COUNTER_SLOTS: readonly CounterSlot[] = [
   [14, 'lumen_kernel_socket_database_connections_total', 'Client connections recognised as a database or broker protocol (PostgreSQL, MySQL, Redis, memcached, Kafka).'],
   [15, 'lumen_kernel_socket_http2_connections_total', 'Connections recognised as HTTP/2 (preface, or frames of a connection older than the agent).'],
   [16, 'lumen_kernel_socket_discarded_total', DISCARDED_HELP, { reason: 'http2_frames_lost' }],
+  [17, 'lumen_kernel_socket_sampling_total', SAMPLING_HELP, { result: 'kept' }],
+  [18, 'lumen_kernel_socket_sampling_total', SAMPLING_HELP, { result: 'dropped' }],
 ];
 
 const PROPAGATION_HELP = 'Context propagation (context_propagation: headers): outgoing HTTP/1 requests, by what was done.';

@@ -11,6 +11,7 @@ import type { KernelSocketConfig } from './config.js';
 import { DISCARDED_HELP, KS_COUNTER_SLOTS, KS_PROP_COUNTER_SLOTS } from './counters.js';
 import { PROPAGATION_PROGRAMS, startPropagation } from './propagation.js';
 import { captureHooks } from './programs.js';
+import { kernelSampling } from './sampling.js';
 
 /**
  * The kernel_socket receiver: loads bpf/kernel_socket.bpf.c (the connection machine fed by socket-layer
@@ -68,6 +69,7 @@ export class KernelSocketReceiver implements Receiver {
     const ignored = cfg.ignore_ports ?? [];
     const object = this.captureMax === SMALL_CAPTURE_MAX ? 'kernel_socket' : 'kernel_socket_large';
     const propagate = cfg.context_propagation === 'headers';
+    const sampling = kernelSampling(cfg.kernel_sampling, this.ctx.consumers);
     const obj = await openObjectAsync(bpfObjectPath(object), {
       disabledPrograms: propagate ? [] : [...PROPAGATION_PROGRAMS],
       rodata: {
@@ -76,6 +78,7 @@ export class KernelSocketReceiver implements Receiver {
         self_tgid: process.pid,
         ignore_ports_on: ignored.length > 0 ? 1 : 0,
         ks_propagate: propagate ? 1 : 0,
+        ...sampling.rodata,
         ...wireRodata(cfg.protocols, cfg.databases, this.captureMax),
       },
       mapSizes: machineMapSizes(cfg),
@@ -107,6 +110,7 @@ export class KernelSocketReceiver implements Receiver {
     this.ctx.logger.info('kernel_socket receiver started', {
       object, capture_bytes: cfg.capture_bytes, programs: obj.programs.length, request_timeout: cfg.request_timeout,
       context_propagation: cfg.context_propagation,
+      sampling: sampling.rodata.ks_sample ? `in the kernel: ${sampling.why}` : `in user space (${sampling.why})`,
     });
   }
 

@@ -28,6 +28,30 @@ export interface ComponentContext {
   readonly hostName: string;
   /** The shared process discovery (the `discovery:` config section); only for factories declaring `usesDiscovery`. */
   discovery(): Discovery;
+  /** A receiver's: the pipelines it feeds, so it can leave out work none of them needs (e.g. sample in the kernel). */
+  readonly consumers?: readonly ConsumerPipeline[];
+}
+
+/**
+ * Head sampling as a rule a receiver can reproduce at the source: roots (and, unless parentBased, every span) are
+ * kept when their trace id's position (the last 8 bytes as a fraction of 2^64) is below rootRatio; with
+ * parentBased, a span with a parent follows its sampled flag.
+ */
+export interface HeadSamplingRule {
+  readonly parentBased: boolean;
+  readonly rootRatio: number;
+}
+
+/** A pipeline as one of its receivers sees it. */
+export interface ConsumerPipeline {
+  readonly name: string;
+  readonly signal: Signal;
+  /**
+   * The pipeline's first processor that samples (ProcessorFactory.headSampling), when every processor before it
+   * leaves trace ids and flags alone (declares spanWrites): a receiver may then drop what it would drop, earlier.
+   * Undefined: no such step, or one a receiver cannot reproduce.
+   */
+  readonly headSampling?: HeadSamplingRule;
 }
 
 export interface ProcessorContext extends ComponentContext {
@@ -88,6 +112,11 @@ export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
    * anything in a span it receives.
    */
   readonly spanWrites?: readonly SpanWritableField[];
+  /**
+   * A head sampler: the rule it applies in traces pipelines, which a receiver may apply earlier (the processor then
+   * keeps everything the receiver kept: same ids, same rule). Undefined for a config it cannot state as such a rule.
+   */
+  headSampling?(config: C): HeadSamplingRule | undefined;
   /** A processor is a pure operator; state (e.g. a route trie) lives in the closure. */
   create(config: C, ctx: ProcessorContext): OperatorFunction<Batch, Batch>;
 }

@@ -5,7 +5,7 @@
  * Components import the core through this face and `src/model`, `src/bpf`, `src/protocols`, never the engine.
  */
 export type {
-  AnyFactory, ComponentContext, ComponentKind, ConfigProblem, Exporter, ExporterFactory, JsonSchema, ProcessorContext,
+  AnyFactory, ComponentContext, ConsumerPipeline, HeadSamplingRule, ComponentKind, ConfigProblem, Exporter, ExporterFactory, JsonSchema, ProcessorContext,
   ProcessorFactory, Receiver, ReceiverFactory, Signal, SpanWritableField,
 } from './contract.js';
 export type { Discovery, DiscoveryEvent, InstrumentedProcess } from './discovery.js';

@@ -7,6 +7,7 @@ import type { FactoryRegistry } from '../component/registry.js';
 import type { InternalMetrics } from '../telemetry/internal-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Route } from './fanout.js';
+import { consumersOf } from './consumers.js';
 import { AGGREGATED_SIGNALS, groupMetricsExporters } from './metrics-stage.js';
 import { Pipeline, type PipelineOptions, type PipelineProcessor } from './pipeline.js';
 
@@ -82,7 +83,8 @@ export function buildGraph(config: LumenConfig, opts: BuildOptions): Graph {
   const receivers: ReceiverNode[] = [];
   for (const id of new Set(pipelineEntries.flatMap(([, p]) => p.receivers))) {
     const factory = registry.get('receiver', componentType(id))!;
-    const receiver = attempt(['receivers', id], () => factory.create(config.receivers[id], componentContext(id, deps)));
+    const ctx = Object.freeze({ ...componentContext(id, deps), consumers: consumersOf(id, config, registry) });
+    const receiver = attempt(['receivers', id], () => factory.create(config.receivers[id], ctx));
     if (!receiver) continue;
     const targets = pipelines.filter((pl) => config.service.pipelines[pl.name]!.receivers.includes(id));
     for (const t of targets) t.addSource(id);
