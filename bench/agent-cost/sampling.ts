@@ -76,7 +76,7 @@ try {
   console.log('| mode | requests/s | spans | agent µs CPU / request | probe ns / request (bpf_stats) | load averages |\n|---|---|---|---|---|---|');
   for (const mode of MODES) {
     const rs = results.get(mode)!;
-    console.log(`| ${mode} | ${median(rs.map((r) => r.requests / Number(opt.seconds))).toFixed(0)} | ${median(rs.map((r) => r.spans))} | **${median(rs.map((r) => r.cpuUs)).toFixed(2)}** | ${median(rs.map((r) => r.probeNs)).toFixed(0)} | ${rs.map((r) => r.load).join(' / ')} |`);
+    console.log(`| ${mode} | ${median(rs.map((r) => r.requests / Number(opt.seconds))).toFixed(0)} | ${median(rs.map((r) => r.spans)).toFixed(0)} | **${median(rs.map((r) => r.cpuUs)).toFixed(2)}** | ${median(rs.map((r) => r.probeNs)).toFixed(0)} | ${rs.map((r) => r.load).join(' / ')} |`);
   }
 } finally {
   writeFileSync('/proc/sys/kernel/bpf_stats_enabled', statsWas);
