@@ -45,8 +45,9 @@ test('in the kernel only when every consumer is a traces pipeline sampling the s
   assert.deepEqual(parent.rodata, { ks_sample: 2, ks_sample_below: 2 ** 53 });
   const cases: Array<[string, RegExp]> = [
     ['    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [print_traces] }\n    metrics: { receivers: [kernel_socket], exporters: [prometheus] }', /metrics needs every request/],
-    ['    traces: { receivers: [kernel_socket], processors: [routes], exporters: [print_traces] }', /no sampling step/],
-    ['    traces: { receivers: [kernel_socket], processors: [attributes, sampling], exporters: [print_traces] }', /no sampling step/],
+    ['    traces: { receivers: [kernel_socket], processors: [routes], exporters: [print_traces] }', /no pipeline samples/],
+    ['    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [print_traces] }\n    traces/b: { receivers: [kernel_socket], exporters: [print_traces] }', /traces\/b has no sampling step/],
+    ['    traces: { receivers: [kernel_socket], processors: [attributes, sampling], exporters: [print_traces] }', /not first after routes-like/],
     ['    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [print_traces] }\n    traces/b: { receivers: [kernel_socket], processors: [sampling/other], exporters: [print_traces] }', /sample differently/],
   ];
   for (const [pipelines, why] of cases) {

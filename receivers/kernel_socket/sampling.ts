@@ -23,6 +23,7 @@ const OFF = (why: string): KernelSampling => ({ rodata: { ks_sample: KS_SAMPLE_O
 export function kernelSampling(enabled: boolean, consumers: readonly ConsumerPipeline[] | undefined): KernelSampling {
   if (!enabled) return OFF('kernel_sampling: false');
   if (!consumers?.length) return OFF('no pipeline information');
+  if (!consumers.some((c) => c.headSampling)) return OFF('no pipeline samples, or not first after routes-like processors');
   const notTraces = consumers.find((c) => c.signal !== 'traces');
   if (notTraces) return OFF(`pipeline ${notTraces.name} needs every request`);
   const unsampled = consumers.find((c) => !c.headSampling);
