@@ -6,7 +6,8 @@
  *
  *  - traceidratio in the kernel: the requests with chosen ids whose spans arrive are exactly those the processor's
  *    own rule (processors/sampling createSampler) keeps, whatever their flags; every root that arrives is one the
- *    rule keeps; lumen_kernel_socket_sampling_total kept + dropped = N, and the ring buffer saw only the kept ones
+ *    rule keeps; traceparents user space reads but the kernel does not (trailing spaces, version 01, the header
+ *    twice) reach user space and the processor decides them on their ids; lumen_kernel_socket_sampling_total kept + dropped = N, and the ring buffer saw only the kept ones
  *    (lumen_kernel_socket_bpf_records_total = kept = spans delivered);
  *  - parentbased_traceidratio in the kernel with context propagation, in front of a Node front that calls a recorder
  *    for every request: flags 01 → kept, 00 → dropped, roots by ratio; the front's client calls are kept exactly
@@ -49,14 +50,23 @@ before(async () => {
 });
 after(() => cleanUp(async () => { lumen?.child.kill('SIGKILL'); }, stopAllProcs, () => collector?.stop()));
 
-interface Sent { path: string; traceId?: string; flags?: number }
+/** odd: a traceparent user space reads but the kernel leaves to it (trailing spaces, version 01 with a fifth
+ *  field, the header twice — user space takes the last) */
+interface Sent { path: string; traceId?: string; flags?: number; odd?: 'spaces' | 'v01' | 'twice' }
+const ODD = 10;
+const ODD_IDS = Array.from({ length: 3 * ODD }, () => randomBytes(16).toString('hex'));
 
 /** Chosen trace ids, the same in every run: flags 01 for the first PER_KIND, 00 for the others. */
 const CHOSEN = Array.from({ length: 2 * PER_KIND }, () => randomBytes(16).toString('hex'));
 
 /** The requests of one run: the chosen trace ids and PER_KIND roots, each with a path naming the run. */
-function requests(run: string): Sent[] {
+function requests(run: string, odd: boolean): Sent[] {
   const out: Sent[] = [];
+  if (odd) {
+    for (const kind of ['spaces', 'v01', 'twice'] as const) {
+      for (let i = 0; i < ODD; i++) out.push({ path: `/${run}/${kind}${i}`, traceId: ODD_IDS[i * 3 + (kind === 'v01' ? 1 : kind === 'twice' ? 2 : 0)], flags: 1, odd: kind });
+    }
+  }
   for (let i = 0; i < PER_KIND; i++) {
     out.push({ path: `/${run}/s${i}`, traceId: CHOSEN[i], flags: 1 });
     out.push({ path: `/${run}/u${i}`, traceId: CHOSEN[PER_KIND + i], flags: 0 });
@@ -70,8 +80,12 @@ function requests(run: string): Sent[] {
 async function send(all: Sent[], port: number, sockets: number): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   await Promise.all(all.map((r) => new Promise<void>((resolve, reject) => {
-    const headers: Record<string, string> = {};
-    if (r.traceId) headers.traceparent = `00-${r.traceId}-${randomBytes(8).toString('hex')}-0${r.flags}`;
+    const tp = (v: string) => `${v}-${r.traceId}-${randomBytes(8).toString('hex')}-0${r.flags}`;
+    const headers: Record<string, string | string[]> = {};
+    if (r.odd === 'spaces') headers.traceparent = `${tp('00')}  `;
+    else if (r.odd === 'v01') headers.traceparent = `${tp('01')}-what-comes-next`;
+    else if (r.odd === 'twice') headers.traceparent = [`00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`, tp('00')];
+    else if (r.traceId) headers.traceparent = tp('00');
     http.get({ host: '127.0.0.1', port, path: r.path, agent, headers }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode! < 500 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
@@ -86,7 +100,7 @@ async function metric(name: string, labels = ''): Promise<number> {
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
-async function runAgent(name: string, sampler: SamplerName, kernel: boolean, propagate = false): Promise<{ sent: Sent[]; spans: ReceivedSpan[]; kept: number; dropped: number; records: number }> {
+async function runAgent(name: string, sampler: SamplerName, kernel: boolean, propagate = false, odd = false): Promise<{ sent: Sent[]; spans: ReceivedSpan[]; kept: number; dropped: number; records: number }> {
   const port = propagate ? FRONT : SERVER;
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `
@@ -115,26 +129,25 @@ service:
       if (Date.now() > until) throw new Error(`the server was not instrumented: ${lumen.stderr.slice(-2000)}`);
       await sleep(100);
     }
-    const sent = requests(name);
+    const sent = requests(name, odd);
+    const n = sent.length;
     await send(sent, port, propagate ? 1 : 6);
     const mine = (s: ReceivedSpan) => String(s.attributes['url.path'] ?? '').startsWith(`/${name}/`);
-    // Wait until the counters and the delivered spans are settled.
-    let kept = 0, dropped = 0, records = 0, spans: ReceivedSpan[] = [];
+    // Wait until the counters say every request was seen, then until the delivered spans stop changing.
+    let kept = 0, dropped = 0, records = 0, spans: ReceivedSpan[] = [], last = -1, stable = 0;
     const deadline = Date.now() + 30_000;
     for (;;) {
-      await sleep(300);
+      await sleep(400);
       kept = await metric('lumen_kernel_socket_sampling_total', 'result="kept"');
       dropped = await metric('lumen_kernel_socket_sampling_total', 'result="dropped"');
       records = await metric('lumen_kernel_socket_bpf_records_total');
       await collector.decoded();
       spans = collector.spans().filter(mine);
       const total = (kernel ? kept + dropped : records) / (propagate ? 2 : 1);
-      const delivered = kernel ? spans.length >= kept : spans.length > 0;
-      if ((total >= N && delivered) || Date.now() > deadline) break;
+      stable = spans.length === last ? stable + 1 : 0;
+      if ((total >= n && spans.length > 0 && stable >= 2) || Date.now() > deadline) break;
+      last = spans.length;
     }
-    await sleep(kernel ? 0 : 1000); // the user-space run: let the last batch arrive
-    await collector.decoded();
-    spans = collector.spans().filter(mine);
     return { sent, spans, kept, dropped, records };
   } finally {
     lumen.child.kill('SIGTERM');
@@ -162,10 +175,12 @@ function chosenKept(r: { sent: Sent[]; spans: ReceivedSpan[] }): Set<string> {
 let ratioInKernel: Set<string> | undefined;
 
 test('traceidratio in the kernel: exactly the spans the processor keeps; counters add up; the ring saw only them', async () => {
-  const r = await runAgent('kratio', 'traceidratio', true);
-  assert.equal(r.kept + r.dropped, N, `kept ${r.kept} + dropped ${r.dropped}`);
+  const r = await runAgent('kratio', 'traceidratio', true, false, true);
+  assert.equal(r.kept + r.dropped, N + 3 * ODD, `kept ${r.kept} + dropped ${r.dropped}`);
   assert.equal(r.records, r.kept, 'only the sampled requests went through the ring buffer');
-  assert.equal(r.spans.length, r.kept, 'every kept record became a delivered span (the processor kept them all)');
+  const oddDropped = r.sent.filter((x) => x.odd && !processorKeeps('traceidratio', x.traceId!, 1)).length;
+  assert.equal(r.spans.length, r.kept - oddDropped, 'every record the kernel decided became a delivered span; the odd ones the processor decided');
+  assert.ok(!r.spans.some((s) => s.traceId === '1'.repeat(32)), 'of two traceparent headers, the last one (as user space reads them)');
   const want = new Set(r.sent.filter((x) => x.traceId && processorKeeps('traceidratio', x.traceId, x.flags!)).map((x) => x.traceId!));
   assert.deepEqual([...chosenKept(r)].sort(), [...want].sort(), 'the chosen ids delivered = those the processor rule keeps');
   const roots = r.spans.filter((s) => s.parentSpanId === '');
@@ -205,9 +220,9 @@ test('parentbased_traceidratio in the kernel with propagation: parent flags hono
 
 test('kernel_sampling: false samples in user space: every request through the ring, the same spans kept', async () => {
   assert.ok(ratioInKernel, 'runs after the kernel traceidratio test');
-  const r = await runAgent('uratio', 'traceidratio', false);
+  const r = await runAgent('uratio', 'traceidratio', false, false, true);
   assert.equal(r.kept + r.dropped, 0, 'the kernel does not sample');
-  assert.ok(r.records >= N, `${r.records} records for ${N} requests`);
+  assert.ok(r.records >= N + 3 * ODD, `${r.records} records for ${N + 3 * ODD} requests`);
   assert.deepEqual([...chosenKept(r)].sort(), [...ratioInKernel].sort(), 'the same chosen ids kept in user space as in the kernel');
   assert.ok(ratioInKernel.size > 0 && ratioInKernel.size < 2 * PER_KIND, 'some kept, some not');
 });
