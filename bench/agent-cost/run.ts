@@ -5,6 +5,8 @@
  *        [--cli OTHER/bin/lumen.js]              (another checkout's built CLI: before/after on one machine)
  *        [--port 20171]                          (the hello server's port; the sink and the agent's metrics use the next two)
  *        [--no-cpu]                              (only the start-up measurement)
+ *        [--agent-wrap "env MALLOC_ARENA_MAX=2"]   (a command the agent of the CPU-per-span runs is started under)
+ *        [--ring-buffer-size BYTES]              (kernel_socket's ring for the CPU-per-span runs; default: the receiver's)
  * 1. CPU per span: `lumen run` (compiled CLI) while wrk (-t2 -c50, saturating) drives the Node hello server of
  *    bench/compare-sdk, once per pipeline set — `default` (kernel_socket → routes → print_traces to /dev/null, and
  *    → prometheus: the default pipelines.yaml) and `otlp` (kernel_socket → otlp http/protobuf to the benchmark's
@@ -40,6 +42,8 @@ const { values: opt } = parseArgs({
     cli: { type: 'string' },
     port: { type: 'string', default: '20171' },
     'no-cpu': { type: 'boolean', default: false },
+    'ring-buffer-size': { type: 'string' },
+    'agent-wrap': { type: 'string', default: '' },
   },
 });
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -92,7 +96,7 @@ try {
 
 async function cpuPerSpan(name: string): Promise<string> {
   const yaml = `discovery: { instrument: [ { open_ports: "${SERVER_PORT}" } ] }
-receivers: { kernel_socket: {} }
+receivers: { kernel_socket: { ${opt['ring-buffer-size'] ? `ring_buffer_size: ${opt['ring-buffer-size']}` : ''} } }
 processors: { routes: { unmatched: heuristic } }
 ${PIPELINES[name] ?? (() => { throw new Error(`--pipelines: unknown ${name}, allowed: ${Object.keys(PIPELINES).join(', ')}`); })()}`;
   const profile = opt['cpu-prof'] && join(opt['cpu-prof'], `agent-${name}.cpuprofile`);
@@ -100,7 +104,8 @@ ${PIPELINES[name] ?? (() => { throw new Error(`--pipelines: unknown ${name}, all
     process.env.LUMEN_CPU_PROFILE = profile;
     rmSync(profile, { force: true }); // a previous run's
   }
-  const agent = await AgentProcess.startWith(dir, yaml, METRICS, true, opt['node-args'].split(' ').filter(Boolean), profile ? join(ROOT, 'bench/agent-cost/profiled-cli.mjs') : opt.cli);
+  const agent = await AgentProcess.startWith(dir, yaml, METRICS, true, opt['node-args'].split(' ').filter(Boolean), profile ? join(ROOT, 'bench/agent-cost/profiled-cli.mjs') : opt.cli,
+    opt['agent-wrap'].split(' ').filter(Boolean));
   try {
     await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the server is probed
     await wrk(URL_, { threads: 2, connections: 50, seconds: 2 }); // warm-up; connections seen from their accept

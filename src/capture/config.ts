@@ -5,9 +5,14 @@ export const RING_BUFFER_SIZES: readonly number[] = Array.from({ length: 15 }, (
 /** Options of every receiver built on the connection machine (kernel_socket, tls_uprobe): sizes and timings. */
 export function connectionTracking(connections: string) {
   return {
-    /** Kernel ring buffer between the probes and the agent, in bytes (a power of two). */
+    /**
+     * Kernel ring buffer between the probes and the agent, in bytes (a power of two). 2 MiB: the agent maps the
+     * ring's pages twice (libbpf's wrap-around view), so every MiB here is 2 MiB of its RSS once the ring has
+     * wrapped; the poll thread empties it into up to 4 MiB of batches waiting for JS (src/bpf ring options), and
+     * a quarter-full ring wakes it (bpf/include/lumen_ringbuf.h).
+     */
     ring_buffer_size: integer({
-      enum: RING_BUFFER_SIZES, default: 2 ** 23,
+      enum: RING_BUFFER_SIZES, default: 2 ** 21,
       description: 'Kernel ring buffer size in bytes, a power of two from 65536 (64 KiB) to 1073741824 (1 GiB).',
     }),
     /** Connections followed at once; beyond it the least recently used is forgotten. */
