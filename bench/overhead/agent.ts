@@ -13,9 +13,6 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /** A `lumen run` process (the real CLI) whose CPU and memory are read from /proc/PID. */
-/** The node options `npm start` and the container run the agent with (scripts/start.sh); --node-args=--max-semi-space-size=N overrides. */
-export const AGENT_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=8'];
-
 export class AgentProcess {
   private constructor(readonly child: ChildProcess, readonly metricsEndpoint: string, private stderr: () => string) {}
 
@@ -53,8 +50,7 @@ service:
   static async startWith(dir: string, yaml: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = [], cli?: string, wrap: string[] = []): Promise<AgentProcess> {
     const cfg = join(dir, 'pipelines.yaml');
     writeFileSync(cfg, yaml);
-    const node = nodeArgs.some((a) => a.startsWith('--max-semi-space-size')) ? nodeArgs : [...AGENT_NODE_OPTIONS, ...nodeArgs];
-    const args = [...node, ...(dist ? [cli ?? join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg] : ['--import', 'tsx', join(ROOT, 'test/support/lumen-cli.ts'), 'run', '-c', cfg])];
+    const args = [...nodeArgs, ...(dist ? [cli ?? join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg] : ['--import', 'tsx', join(ROOT, 'test/support/lumen-cli.ts'), 'run', '-c', cfg])];
     const child = wrap.length ? spawn(wrap[0]!, [...wrap.slice(1), process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';

@@ -137,6 +137,9 @@ enum ks_counter {
 	KS_C_H2_LOST,              /* HTTP/2 connections given up: frame boundaries lost */
 	KS_C_SAMPLE_KEPT,          /* head sampling in the kernel (ks_sample.h): requests kept */
 	KS_C_SAMPLE_DROPPED,       /* ... requests not sampled: no record */
+	KS_C_AGGREGATED,           /* requests added to a kernel series (ks_agg.h), no ring record */
+	KS_C_AGG_UNFIT,            /* requests aggregation does not cover (status, heads, Host, protocol): ring record */
+	KS_C_AGG_FULL,             /* requests of a new series or template past the budget: ring record */
 	KS_C__MAX,
 };
 

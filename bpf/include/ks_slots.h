@@ -9,6 +9,7 @@
 #include "ks_conn.h"
 #include "ks_tctx.h"
 #include "ks_sample.h"
+#include "ks_agg.h"
 
 /* The slot of pending request `seq` on connection sock, or NULL when it is free or holds another request. */
 static __always_inline struct ks_slot *ks_slot_pending(__u64 sock, __u32 seq)
@@ -34,8 +35,15 @@ static __always_inline struct ks_out *ks_out_get(void)
 __noinline int ks_emit(__u64 sock, __u32 seq, __u32 reason)
 {
 	struct ks_slot *s = ks_slot_pending(sock, seq);
+	if (!s)
+		return 0;
+	/* metrics-only consumers: a request that fits a kernel series is counted there, not sent (ks_agg.h) */
+	if (ks_aggregate && ks_agg_take(s)) {
+		s->r.start_ns = 0;
+		return 1;
+	}
 	struct ks_out *o = ks_out_get();
-	if (!s || !o)
+	if (!o)
 		return 0;
 	if (ks_sample && s->r.proto == KS_PROTO_HTTP1 && !ks_sample_keep(s)) {
 		s->r.start_ns = 0; /* not sampled: no record */

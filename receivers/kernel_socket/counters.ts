@@ -2,6 +2,7 @@ import type { CounterSlot } from '../../src/capture/index.js';
 
 export const DISCARDED_HELP = 'Data or requests not turned into spans, by reason.';
 const SAMPLING_HELP = 'HTTP/1 requests head-sampled in the kernel (kernel_sampling), by decision: dropped ones never reach the ring buffer.';
+const AGG_FALLBACK_HELP = 'Requests kernel aggregation left to a ring record (exact path), by why: unfit = no response, 1xx/101, a head not followed, no Host or request line in the first 512 captured bytes; budget_full = a new series or template past kernel_aggregation_series.';
 
 /** enum ks_counter in bpf/include/kernel_socket.h → where kernel_socket publishes it. */
 export const KS_COUNTER_SLOTS: readonly CounterSlot[] = [
@@ -24,6 +25,9 @@ export const KS_COUNTER_SLOTS: readonly CounterSlot[] = [
   [16, 'lumen_kernel_socket_discarded_total', DISCARDED_HELP, { reason: 'http2_frames_lost' }],
   [17, 'lumen_kernel_socket_sampling_total', SAMPLING_HELP, { result: 'kept' }],
   [18, 'lumen_kernel_socket_sampling_total', SAMPLING_HELP, { result: 'dropped' }],
+  [19, 'lumen_kernel_socket_aggregated_requests_total', 'Requests added to a kernel series (kernel_aggregation): no ring record, no span of their own.'],
+  [20, 'lumen_kernel_socket_aggregation_fallback_total', AGG_FALLBACK_HELP, { reason: 'unfit' }],
+  [21, 'lumen_kernel_socket_aggregation_fallback_total', AGG_FALLBACK_HELP, { reason: 'budget_full' }],
 ];
 
 const PROPAGATION_HELP = 'Context propagation (context_propagation: headers): outgoing HTTP/1 requests, by what was done.';

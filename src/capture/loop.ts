@@ -11,6 +11,8 @@ import type { CaptureProtocol } from './protocol.js';
 import { decodeRecord, type KsRecord } from './record.js';
 import { ServiceDirectory } from './services.js';
 import { SlotSweeper, expiryOutcome, type ExpiryOutcome } from './sweeper.js';
+import { aggregateSpan, type AggregateBounds } from './aggregate-spans.js';
+import type { KernelAggregate } from './kernel-aggregates.js';
 
 /** What the loop counts; each receiver names them (its metric names predate this module). */
 export interface CaptureCounters {
@@ -50,6 +52,8 @@ export interface CaptureHooks {
   forget?(pids: ReadonlySet<number>): void;
   /** Publishes the kernel counters. */
   poll?(): void;
+  /** Kernel aggregation (bpf/include/ks_agg.h): its series' new requests, read each maintenance round as spans. */
+  aggregates?: { read(): KernelAggregate[]; readonly bounds: AggregateBounds };
 }
 
 /**
@@ -108,7 +112,12 @@ export class CaptureLoop {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (this.obj) {
-      try { this.hooks.poll?.(); } catch { /* the object may be gone */ }
+      try {
+        const spans: Span[] = [];
+        this.aggregated(spans); // the kernel series' last requests
+        this.emit(spans);
+        this.hooks.poll?.();
+      } catch { /* the object may be gone */ }
     }
     this.obj = undefined;
     closeKernel();
@@ -170,6 +179,23 @@ export class CaptureLoop {
     this.subject.next(spanBatch(spans));
   }
 
+  /** The kernel series' requests since the last round, one aggregate span per series (aggregate-spans.ts). */
+  private aggregated(out: Span[]): void {
+    const source = this.hooks.aggregates;
+    if (!source || !this.services) return;
+    const now = this.clock.toUnixNano(this.clock.nowMono());
+    for (const a of source.read()) {
+      const service = this.services.get(a.tgid);
+      if (!service) {
+        this.c.unknownProcess.add(a.count);
+        continue;
+      }
+      const span = aggregateSpan(a, service, source.bounds, now);
+      if (span) out.push(span);
+      else this.c.parse.add(a.count);
+    }
+  }
+
   /** Periodic: expired requests, kernel state of exited processes, counters. */
   private maintain(): void {
     const obj = this.obj, services = this.services, sweeper = this.sweeper;
@@ -189,6 +215,7 @@ export class CaptureLoop {
         this.c.expiry[outcome].add();
         if (outcome !== 'head_incomplete') this.toSpan(rec, spans);
       }
+      this.aggregated(spans);
       this.emit(spans);
       this.hooks.poll?.();
     } catch (e) {

@@ -52,6 +52,10 @@ export interface ConsumerPipeline {
    * Undefined: no such step, or one a receiver cannot reproduce.
    */
   readonly headSampling?: HeadSamplingRule;
+  /** In order: each processor's id, type and decoded config (kernel aggregation checks it can reproduce them). */
+  readonly processors?: readonly { readonly id: string; readonly type: string; readonly config: unknown }[];
+  /** Each exporter's id, and the metrics stage's aggregator that renders it (absent: it consumes batches itself). */
+  readonly exporters?: readonly { readonly id: string; readonly aggregator?: MetricAggregator }[];
 }
 
 export interface ProcessorContext extends ComponentContext {

@@ -83,7 +83,7 @@ export function buildGraph(config: LumenConfig, opts: BuildOptions): Graph {
   const receivers: ReceiverNode[] = [];
   for (const id of new Set(pipelineEntries.flatMap(([, p]) => p.receivers))) {
     const factory = registry.get('receiver', componentType(id))!;
-    const ctx = Object.freeze({ ...componentContext(id, deps), consumers: consumersOf(id, config, registry) });
+    const ctx = Object.freeze({ ...componentContext(id, deps), consumers: consumersOf(id, config, registry, metricsGroups) });
     const receiver = attempt(['receivers', id], () => factory.create(config.receivers[id], ctx));
     if (!receiver) continue;
     const targets = pipelines.filter((pl) => config.service.pipelines[pl.name]!.receivers.includes(id));

@@ -159,6 +159,19 @@ export class MetricAggregator {
     return this.budget.held;
   }
 
+  /**
+   * The histogram bounds of a metric (defaults or this aggregator's override): what kernel aggregation must
+   * bucket by for the series to be the ones the exact path makes.
+   */
+  boundsOf(def: MetricDefinition): readonly number[] {
+    return Array.from(this.state(def).bounds ?? []);
+  }
+
+  /** The naming mode's default attributes of a metric (legacy names add url.path to some). */
+  defaultAttributesOf(def: MetricDefinition): readonly string[] {
+    return this.state(def).def.defaultAttributes;
+  }
+
   /** Drops series not updated since `cutoff` to make room in a full budget. */
   private evictIdle(cutoff: number): number {
     let n = 0;
@@ -248,7 +261,10 @@ export class MetricAggregator {
           }
         }
         const s = st.seriesForValues(key, span.service, vals, now);
-        if (s !== undefined) st.record(s, sm.value(span), now);
+        if (s === undefined) continue;
+        const agg = span.aggregate;
+        if (agg === undefined) st.record(s, sm.value(span), now);
+        else if (sm.aggregated) st.recordDelta(s, agg.count, sm.aggregated(agg), now);
       }
     }
   }

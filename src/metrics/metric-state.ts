@@ -5,6 +5,13 @@ import type { SeriesBudget } from './budget.js';
 import type { ExportedDefinition } from './naming.js';
 import { bucketIndex } from './histogram.js';
 import { newSeries, type Series } from './series.js';
+import type { HistogramDelta } from '../model/span.js';
+
+function sameBounds(a: Float64Array, b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** The bound that refused a new series (the `reason` label of lumen_metrics_series_dropped_total). */
 export type SeriesLimit = 'max_series' | 'max_series_per_metric';
@@ -107,6 +114,22 @@ export class MetricState {
         s.count++;
         break;
     }
+  }
+
+  /**
+   * Adds `count` pre-aggregated observations (kernel aggregation). Their buckets must be this histogram's: a delta
+   * bucketed otherwise cannot be redistributed, so it is refused loudly rather than exported wrong.
+   */
+  recordDelta(s: Series, count: number, delta: HistogramDelta, now: number): void {
+    if (count <= 0) return;
+    const bounds = this.bounds;
+    if (this.def.instrument !== 'histogram' || !bounds || !sameBounds(bounds, delta.bounds)) {
+      throw new Error(`${this.def.name}: pre-aggregated observations bucketed by [${delta.bounds.join(',')}], not by this histogram's [${bounds ? Array.from(bounds).join(',') : ''}]`);
+    }
+    s.lastMs = now;
+    for (let i = 0; i < s.counts.length; i++) s.counts[i]! += delta.counts[i] ?? 0;
+    s.sum += delta.sum;
+    s.count += count;
   }
 
   /** Drops series not updated since `cutoff` (ms); returns how many. */

@@ -1,27 +1,33 @@
 import { METRICS, type MetricDefinition } from '../model/metrics.js';
 import type { Flow } from '../model/flow.js';
 import type { Measurement } from '../model/measurement.js';
-import type { AttributeValue, Span } from '../model/span.js';
+import type { AttributeValue, HistogramDelta, Span, SpanAggregate } from '../model/span.js';
 
 /** Which metrics a span feeds, and the value each takes from it (DESIGN.md §4). */
 export interface SpanMetric {
   readonly def: MetricDefinition;
   readonly value: (span: Span) => number;
+  /** The same metric's pre-aggregated observations in an aggregate span (kernel aggregation covers HTTP only). */
+  readonly aggregated?: (a: SpanAggregate) => HistogramDelta;
 }
 
 const duration = (s: Span) => (s.endUnixNano > s.startUnixNano ? Number(s.endUnixNano - s.startUnixNano) / 1e9 : 0);
 const requestSize = (s: Span) => s.http?.requestBodySize ?? 0;
 const responseSize = (s: Span) => s.http?.responseBodySize ?? 0;
 
+const aggDuration = (a: SpanAggregate) => a.duration;
+const aggRequestSize = (a: SpanAggregate) => a.requestBodySize;
+const aggResponseSize = (a: SpanAggregate) => a.responseBodySize;
+
 const HTTP_SERVER: readonly SpanMetric[] = [
-  { def: METRICS.httpServerDuration, value: duration },
-  { def: METRICS.httpServerRequestSize, value: requestSize },
-  { def: METRICS.httpServerResponseSize, value: responseSize },
+  { def: METRICS.httpServerDuration, value: duration, aggregated: aggDuration },
+  { def: METRICS.httpServerRequestSize, value: requestSize, aggregated: aggRequestSize },
+  { def: METRICS.httpServerResponseSize, value: responseSize, aggregated: aggResponseSize },
 ];
 const HTTP_CLIENT: readonly SpanMetric[] = [
-  { def: METRICS.httpClientDuration, value: duration },
-  { def: METRICS.httpClientRequestSize, value: requestSize },
-  { def: METRICS.httpClientResponseSize, value: responseSize },
+  { def: METRICS.httpClientDuration, value: duration, aggregated: aggDuration },
+  { def: METRICS.httpClientRequestSize, value: requestSize, aggregated: aggRequestSize },
+  { def: METRICS.httpClientResponseSize, value: responseSize, aggregated: aggResponseSize },
 ];
 const RPC_SERVER: readonly SpanMetric[] = [{ def: METRICS.rpcServerDuration, value: duration }];
 const RPC_CLIENT: readonly SpanMetric[] = [{ def: METRICS.rpcClientDuration, value: duration }];

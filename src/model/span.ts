@@ -72,6 +72,27 @@ export interface Span {
   connectUnixNano?: bigint;
   /** Protocol and user attributes beyond the typed fields (db.*, rpc.*, attributes-processor actions). */
   attributes: Attributes;
+  /**
+   * Set only on a span standing for many requests the kernel aggregated (kernel_socket's kernel aggregation): the
+   * span carries their shared attributes, this their pre-aggregated values. Metrics record these instead of the
+   * span's own duration and sizes; only metrics pipelines ever receive such spans.
+   */
+  aggregate?: SpanAggregate;
+}
+
+/** Pre-aggregated observations of an aggregate span: a count and one histogram per HTTP metric it feeds. */
+export interface SpanAggregate {
+  count: number;
+  duration: HistogramDelta;
+  requestBodySize: HistogramDelta;
+  responseBodySize: HistogramDelta;
+}
+
+/** Observations since the last delta: their sum and per-bucket counts (length bounds + 1) for `bounds`. */
+export interface HistogramDelta {
+  sum: number;
+  counts: Float64Array;
+  bounds: readonly number[];
 }
 
 export function spanDurationSeconds(span: Span): number {
