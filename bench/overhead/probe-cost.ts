@@ -9,7 +9,10 @@
  *   X-b       (stats-b, idle-b+stats, probes-b) as X with the kernel_socket object of --object-b: an A/B of two
  *             builds in one run, alternating within each round
  *   agent     the real `lumen run` (bench config of run.ts: traces to print_traces + metrics): probes + agent
- *   agent-metrics  the real `lumen run` with a metrics-only pipeline (kernel_socket → routes → prometheus)
+ *   agent-metrics  the real `lumen run` with a metrics-only pipeline (kernel_socket → routes → prometheus): the
+ *             kernel aggregates (kernel_aggregation: auto), no ring record per request; the run says how many
+ *             requests the kernel aggregated and how many ring records were written
+ *   agent+stats, agent-metrics+stats  the same with bpf_stats on (the agent's own probes' time per request)
  *   floor0..2 bpf/bench_floor.bpf.c instead of kernel_socket: the least a per-request probe can do on the same
  *             tracepoints — 0: pid check and timestamp; 1: + connection lookup and a 64-byte read of the buffer;
  *             2: + one ring-buffer record per call (drained by a counting consumer). What no design can go below.
@@ -115,13 +118,19 @@ try {
         for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); }
         for (const p of ['floor_recv', 'floor_send']) obj.attach(p);
         stop = async () => { sub.unsubscribe(); obj.close(); };
-      } else if (mode === 'agent' || mode === 'agent-metrics') {
+      } else if (mode.startsWith('agent')) {
         const ports = String(opt.target === 'node' ? PORT + 1 : PORT);
-        const agent = mode === 'agent'
-          ? await AgentProcess.start(dir, ports, `127.0.0.1:${PORT + 2}`, false)
-          : await AgentProcess.startWith(dir, metricsOnly(ports, `127.0.0.1:${PORT + 2}`), `127.0.0.1:${PORT + 2}`, false);
+        const agent = mode.startsWith('agent-metrics')
+          ? await AgentProcess.startWith(dir, metricsOnly(ports, `127.0.0.1:${PORT + 2}`), `127.0.0.1:${PORT + 2}`, false)
+          : await AgentProcess.start(dir, ports, `127.0.0.1:${PORT + 2}`, false);
+        stats = mode.endsWith('+stats');
         await new Promise((r) => setTimeout(r, 1500));
-        stop = () => agent.stop();
+        stop = async () => {
+          // which path the requests took: kernel series (kernel_aggregation) or one ring record each
+          const [aggregated, records] = await Promise.all(['lumen_kernel_socket_aggregated_requests_total', 'lumen_kernel_socket_bpf_records_total'].map((n) => agent.counter(n)));
+          console.error(`  ${mode}: ${aggregated} requests aggregated in the kernel, ${records} ring records`);
+          await agent.stop();
+        };
       }
       mine = new Set(allProgs().filter((p) => !before.has(p.id) && (p.name?.startsWith('ks_') || p.name?.startsWith('floor_'))).map((p) => p.id));
       await wrk(target.url, { ...LOAD, seconds: 1 });
