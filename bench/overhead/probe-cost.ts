@@ -85,6 +85,7 @@ service:
 const rps = new Map<string, number[]>();
 const serverUs = new Map<string, number[]>();
 const perRequest = new Map<string, number[]>();
+const runsPerRequest = new Map<string, number[]>(); // bpf_stats run_cnt per request: how often each program fires
 const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const i = s.length >> 1; return s.length % 2 ? s[i]! : (s[i - 1]! + s[i]!) / 2; };
 const statsWas = readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim();
@@ -150,6 +151,7 @@ try {
           if (!(ns > 0)) continue;
           total += ns;
           push(perRequest, `${mode}: ${name}`, ns);
+          push(runsPerRequest, `${mode}: ${name}`, (a.run_cnt - (b?.run_cnt ?? 0)) / r.requests);
         }
         push(perRequest, `${mode}: total`, total);
       }
@@ -172,6 +174,8 @@ console.table(MODES.map((m) => ({
 })));
 if (perRequest.size) {
   console.log('probe time per request (bpf_stats; programs\' own run time, not the tracepoint dispatch around them):');
-  console.table([...perRequest].map(([name, v]) => ({ program: name, 'ns / request': median(v).toFixed(0) })));
+  console.table([...perRequest].map(([name, v]) => ({
+    program: name, 'ns / request': median(v).toFixed(0), 'runs / request': runsPerRequest.has(name) ? median(runsPerRequest.get(name)!).toFixed(2) : '',
+  })));
 }
 process.exit(0);

@@ -22,6 +22,9 @@ LUMEN_SETTING(__u32, max_head_bytes, 16384);/* give up following a header block 
  * response write to the next request's read with no net gain (bench/README.md, probe-cost), and it trades span end
  * times (idle keep-alive, stalled bodies) for it. Kept, with its side-by-side test, for the record-emission work. */
 LUMEN_SETTING(__u32, lean_responses, 0);
+/* 1: a call of one or two segments is walked by direct steps with one connection look-up (ks_walk_all); 0: by the
+ * bpf_loop walk alone, the reference lean.test.ts compares the direct walk with. */
+LUMEN_SETTING(__u32, walk_direct, 1);
 
 #define KS_SCAN_MAX 1024  /* header bytes scanned per step */
 #define KS_MAX_SEGS 8     /* iovec segments per syscall followed byte-wise (power of two) */
@@ -343,9 +346,18 @@ struct ks_at {
 	__u32 seg;     /* the segment, bounded for the verifier */
 };
 
-/* The start of a step over segment `seg` from byte `off`; 0 when there is nothing to do (no such segment or
- * byte, a connection no longer followed). Every step of the machine (HTTP/1, lost messages, wire) begins here. */
-static __always_inline int ks_step_at(__u32 seg, __u32 off, struct ks_at *a)
+/* The connection of the call in io, or NULL when it is no longer followed. */
+static __always_inline struct ks_conn *ks_io_conn(struct ks_io *io)
+{
+	struct ks_conn_key key = { .sk = io->sk };
+	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
+	return c && c->state == KS_CS_TCP ? c : NULL;
+}
+
+/* The start of a step of connection c (the caller looked it up: once per call on the walk's direct path) over
+ * segment `seg` from byte `off`; 0 when there is nothing to do (no such segment or byte, a connection no longer
+ * followed). */
+static __always_inline int ks_step_at_conn(struct ks_conn *c, __u32 seg, __u32 off, struct ks_at *a)
 {
 	struct ks_io *io = ks_io_get();
 	if (!io || seg >= KS_MAX_SEGS)
@@ -353,11 +365,7 @@ static __always_inline int ks_step_at(__u32 seg, __u32 off, struct ks_at *a)
 	KS_OPAQUE(seg);
 	seg &= KS_MAX_SEGS - 1;
 	__u64 seglen = io->seg[seg].len;
-	if (off >= seglen)
-		return 0;
-	struct ks_conn_key key = { .sk = io->sk };
-	struct ks_conn *c = bpf_map_lookup_elem(&ks_conns, &key);
-	if (!c || c->state != KS_CS_TCP)
+	if (off >= seglen || c->state != KS_CS_TCP)
 		return 0;
 	const __u8 *base = (const __u8 *)io->seg[seg].base;
 	a->io = io;
@@ -366,6 +374,17 @@ static __always_inline int ks_step_at(__u32 seg, __u32 off, struct ks_at *a)
 	a->n = seglen - off;
 	a->seg = seg;
 	return 1;
+}
+
+/* ks_step_at_conn with the connection looked up: every step of the machine but HTTP/1's (lost messages, wire,
+ * HTTP/2) begins here. */
+static __always_inline int ks_step_at(__u32 seg, __u32 off, struct ks_at *a)
+{
+	struct ks_io *io = ks_io_get();
+	if (!io)
+		return 0;
+	struct ks_conn *c = ks_io_conn(io);
+	return c ? ks_step_at_conn(c, seg, off, a) : 0;
 }
 
 #endif /* LUMEN_KS_CONN_H */

@@ -511,12 +511,14 @@ __noinline int ks_step_lost(__u32 seg, __u32 off, __u32 m)
 /*
  * One step over segment `seg` from byte `off`: recognises a message start, scans a header block window,
  * or accounts body bytes. Returns the new offset; >= the segment length ends the segment.
- * Global (verified once): scalars in, scalar out.
+ * Global (verified once): the call's connection (looked up by the walk: once per call on its direct path) and
+ * scalars in, scalar out. Nothing in a call deletes or replaces its connection's entry (only the lifecycle hooks
+ * do, once the socket is gone), so the walk's pointer stays the connection's for the whole call.
  */
-__noinline int ks_step(__u32 seg, __u32 off)
+__noinline int ks_step(struct ks_conn *conn, __u32 seg, __u32 off)
 {
 	struct ks_at at;
-	if (!ks_step_at(seg, off, &at))
+	if (!conn || !ks_step_at_conn(conn, seg, off, &at))
 		return -1;
 	struct ks_io *io = at.io;
 	struct ks_conn *c = at.c;
@@ -614,14 +616,17 @@ __noinline int ks_step(__u32 seg, __u32 off)
 }
 
 /* A step of the call's connection, by the protocol the hook noted (io->proto): HTTP/2 and wire connections go
- * to their own steps without passing through ks_step's connection look-up. */
-static __always_inline int ks_step_any(struct ks_io *io, __u32 seg, __u32 off)
+ * to their own steps (which look the connection up themselves); HTTP/1 steps take c, the caller's look-up (NULL:
+ * not followed). */
+static __always_inline int ks_step_any(struct ks_io *io, struct ks_conn *c, __u32 seg, __u32 off)
 {
 	if (io->proto == KS_PROTO_HTTP2)
 		return ks_h2_step(seg, off);
 	if (io->proto)
 		return ks_wire_step(seg, off);
-	return ks_step(seg, off);
+	if (!c)
+		return -1;
+	return ks_step(c, seg, off);
 }
 
 struct ks_walk {
@@ -640,7 +645,7 @@ static long ks_walk_cb(__u32 i, void *vctx)
 		return 1;
 	__u32 seg = w->seg;
 	__u64 len = io->seg[seg & (KS_MAX_SEGS - 1)].len;
-	int next = ks_step_any(io, seg, w->off);
+	int next = ks_step_any(io, io->proto ? NULL : ks_io_conn(io), seg, w->off);
 	if (next < 0 || (__u64)next >= len) {
 		w->seg = seg + 1;
 		w->off = 0;
@@ -703,25 +708,36 @@ static long ks_h2_walk_cb(__u32 i, void *vctx)
 	return ks_walk_cb(i, vctx);
 }
 
-/* Runs the message machine over every segment of io. A one-segment call whose first step consumes it (the
- * common case: a request read, a response write) makes that step directly, without bpf_loop. */
+/* Runs the message machine over every segment of io. A call of one or two segments whose steps each consume their
+ * segment (the common cases: a request read, a response write, nginx's headers + body writev) makes those steps
+ * directly, with one connection look-up for the call and without bpf_loop. */
 static __always_inline void ks_walk_all(struct ks_io *io)
 {
 	io->wire_counted = 0;
 	__u32 nseg = io->nseg;
-	__u32 off = 0;
+	__u32 seg = 0, off = 0;
 	io->h2_open = 0;
 	io->h2_seen = 0;
-	if (nseg == 1) {
-		int next = ks_step_any(io, 0, 0);
+	if (walk_direct && nseg && nseg <= 2) {
+		struct ks_conn *c = io->proto ? NULL : ks_io_conn(io);
+		int next = ks_step_any(io, c, 0, 0);
 		if (next < 0 || (__u64)next >= io->seg[0].len) {
+			seg = 1;
+			if (nseg == 2) {
+				/* an adoption in the first step (io->proto) sends this one to the new protocol's step */
+				next = ks_step_any(io, c, 1, 0);
+				if (next < 0 || (__u64)next >= io->seg[1].len)
+					seg = 2;
+			}
+		}
+		if (seg == nseg) {
 			if (io->h2_open)
 				ks_h2_flush(io);
 			return;
 		}
 		off = next;
 	}
-	struct ks_walk w = { .seg = 0, .off = off, .nseg = nseg };
+	struct ks_walk w = { .seg = seg, .off = off, .nseg = nseg };
 	bpf_loop(KS_MAX_STEPS, ks_walk_cb, &w, 0);
 	if (io->h2_seen && (w.seg < nseg || io->iov_ptr)) {
 		/* HTTP/2 frames are small and many per call (1000 streams' HEADERS in one write, an iovec each) */

@@ -3,7 +3,9 @@
  * end is the next request or the close) against the exact path, on the same traffic at the same time: two copies
  * of kernel_socket.bpf.o, one with lean_responses 1 and one with 0, attached side by side to a Node server and
  * nginx. Every request must give the same span from both (method, path, status, body sizes, times within the
- * two programs' own clock reads), and the lean copy must really have taken its fast path. Ports 20220-20221.
+ * two programs' own clock reads), and the lean copy must really have taken its fast path. A third copy walks every
+ * call with bpf_loop alone (walk_direct 0): the exact copy's direct walk of one- and two-segment calls (nginx's
+ * headers + body writev) must give the same spans. Ports 20220-20221.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -30,9 +32,9 @@ const service = sampleService('lean-test', 1);
 let servers: Server[] = [];
 let copies: Copy[] = [];
 
-function load(lean: number, pids: number[]): Copy {
+function load(lean: number, pids: number[], walkDirect = 1): Copy {
   const obj = openObject(bpfObjectPath('kernel_socket'), {
-    rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY, capture_bytes: 256, lean_responses: lean },
+    rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY, capture_bytes: 256, lean_responses: lean, walk_direct: walkDirect },
   });
   const copy: Copy = { obj, spans: [], lean: 0, stop: () => {} };
   const sub = obj.ringBuffer('ks_events', { pollTimeoutMs: 20 }).subscribe((batch) => {
@@ -103,6 +105,7 @@ before(async () => {
   assert.equal(pids.length, 3, 'the Node server and two nginx workers');
   load(1, pids);
   load(0, pids);
+  load(0, pids, 0); // the bpf_loop walk alone: the reference of the direct walk (one or two segments per call)
 });
 
 after(async () => {
@@ -126,15 +129,22 @@ test('lean responses give the exact path\'s spans, request by request', async ()
   for (let i = 0; i < 20; i++) await exchange(NGINX_PORT, [get(`/hello.txt?i=${i}`)], 1);
   await sleep(400);
 
-  const [lean, exact] = copies as [Copy, Copy];
+  const [lean, exact, looped] = copies as [Copy, Copy, Copy];
   assert.ok(exact.spans.length >= 40, `the exact copy saw ${exact.spans.length} requests`);
   assert.ok(lean.lean >= 30, `the lean copy took its fast path ${lean.lean} times`);
-  const leanSpans = byRequest(lean.spans);
-  const exactSpans = byRequest(exact.spans);
-  assert.deepEqual([...leanSpans.keys()].sort(), [...exactSpans.keys()].sort(), 'the same requests');
-  for (const [k, e] of exactSpans) {
-    const l = leanSpans.get(k)!;
-    const what = `${e.http!.method} ${e.http!.path} (${k})`;
+  assertSameSpans(lean.spans, exact.spans, 'lean');
+  // the direct walk (nginx's headers + body writev, every one-segment read and write) against the bpf_loop walk
+  assertSameSpans(exact.spans, looped.spans, 'direct walk');
+});
+
+/** The same requests, each with the same fields and times within the copies' own clock reads. */
+function assertSameSpans(fast: Span[], reference: Span[], name: string): void {
+  const fastSpans = byRequest(fast);
+  const refSpans = byRequest(reference);
+  assert.deepEqual([...fastSpans.keys()].sort(), [...refSpans.keys()].sort(), `${name}: the same requests`);
+  for (const [k, e] of refSpans) {
+    const l = fastSpans.get(k)!;
+    const what = `${name}: ${e.http!.method} ${e.http!.path} (${k})`;
     assert.deepEqual(
       { method: l.http!.method, path: l.http!.path, status: l.http!.status, req: l.http!.requestBodySize, resp: l.http!.responseBodySize, kind: l.kind },
       { method: e.http!.method, path: e.http!.path, status: e.http!.status, req: e.http!.requestBodySize, resp: e.http!.responseBodySize, kind: e.kind },
@@ -145,7 +155,7 @@ test('lean responses give the exact path\'s spans, request by request', async ()
       assert.ok(Math.abs(d) < 1_000_000, `${what}: ${t} differs by ${d} ns`);
     }
   }
-});
+}
 
 /** Spans keyed by their connection (the client's port) and their order on it. */
 function byRequest(spans: Span[]): Map<string, Span> {
