@@ -11,7 +11,8 @@
  *    bench/compare-sdk, once per pipeline set — `default` (kernel_socket → routes → print_traces to /dev/null, and
  *    → prometheus: the default pipelines.yaml) and `otlp` (kernel_socket → otlp http/protobuf to the benchmark's
  *    sink), and `metrics` (the default pipelines without print_traces: kernel_socket → routes → prometheus). The figure is the agent's utime+stime over the load divided by the spans it made
- *    (lumen_kernel_socket_spans_total; for otlp, the spans the sink decoded), in µs; with its peak RSS (VmHWM) and the load average (CPU per span moves
+ *    (lumen_kernel_socket_spans_total + the requests the kernel aggregated, lumen_kernel_socket_aggregated_requests_total,
+ *    for `metrics`; for otlp, the spans the sink decoded), in µs; with its peak RSS (VmHWM) and the load average (CPU per span moves
  *    less with other processes' load than throughput does). `--cpu-prof DIR` writes a V8 profile of the agent during the measured load
  *    (profiled-cli.mjs; node --cpu-prof would break the BPF program loads), and prints the main thread's samples by
  *    component (profile-summary.ts) as shares and as µs per span of the main thread's CPU.
@@ -111,7 +112,10 @@ ${PIPELINES[name] ?? (() => { throw new Error(`--pipelines: unknown ${name}, all
     await wrk(URL_, { threads: 2, connections: 50, seconds: 2 }); // warm-up; connections seen from their accept
     await new Promise((r) => setTimeout(r, 1500));
     // Spans: the agent's own counter where it serves Prometheus, else what the sink decoded.
-    const spanCount = name === 'otlp' ? async () => (await sink.settled()).spans : () => agent.counter('lumen_kernel_socket_spans_total');
+    // A metrics-only pipeline has the kernel aggregate (kernel_aggregation: auto): its requests are counted by the
+    // kernel instead of becoming spans (plus one aggregate span per series per second, a handful: left in).
+    const spanCount = name === 'otlp' ? async () => (await sink.settled()).spans
+      : async () => (await agent.counter('lumen_kernel_socket_spans_total')) + (await agent.counter('lumen_kernel_socket_aggregated_requests_total'));
     const spans0 = await spanCount();
     const cpu0 = agent.cpuSeconds();
     const threads0 = threadCpu(agent.child.pid!);
