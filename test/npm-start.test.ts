@@ -26,7 +26,7 @@ async function agentOf(npm: CliRun): Promise<number> {
   await npm.waitFor((r) => /lumen started/.test(r.stderr), 60_000);
   const kids = children(npm.child.pid!);
   assert.equal(kids.length, 1, `npm has one child: ${kids.map(cmdline).join(' | ')}`);
-  assert.equal(cmdline(kids[0]!), 'node bin/lumen.js run', 'the start script exec()s the agent');
+  assert.equal(cmdline(kids[0]!), 'node --max-semi-space-size=8 bin/lumen.js run', 'the start script exec()s the agent, with its V8 heap setting');
   return kids[0]!;
 }
 

@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { otlpToSink, Sink } from '../compare-sdk/sink-process.js';
 import { stopProcess } from '../overhead/targets.js';
-import { AgentProcess } from '../overhead/agent.js';
+import { AGENT_NODE_OPTIONS, AgentProcess } from '../overhead/agent.js';
 import { loadAverage, log } from '../overhead/stats.js';
 import { wrk } from '../overhead/wrk.js';
 import { summaryTable } from './profile-summary.js';
@@ -155,7 +155,7 @@ service:
   let stop = false;
   const client = (async () => { while (!stop) { await get().catch(() => 0); await new Promise((r) => setTimeout(r, 20)); } })();
   const t0 = performance.now();
-  const agent = spawn(process.execPath, [opt.cli ?? join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const agent = spawn(process.execPath, [...AGENT_NODE_OPTIONS, opt.cli ?? join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let started = NaN, firstSpan = NaN, err = '';
   agent.stderr!.on('data', (d) => { err += String(d); if (Number.isNaN(started) && err.includes('lumen started')) started = performance.now() - t0; });
   agent.stdout!.on('data', (d) => { if (Number.isNaN(firstSpan) && String(d).includes('/hello')) firstSpan = performance.now() - t0; });

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopProcess } from '../overhead/targets.js';
-import { AgentProcess, processCpuSeconds } from '../overhead/agent.js';
+import { AgentProcess, processCpuSeconds, processRunqueueSeconds } from '../overhead/agent.js';
 import { loadAverage, log, median } from '../overhead/stats.js';
 import { paceScript, wrk, type WrkResult } from '../overhead/wrk.js';
 import { barChart } from './chart.js';
@@ -51,7 +51,7 @@ const chosen = new Set(['bare', ...opt.modes.split(',')]);
 for (const m of chosen) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown ${m}, allowed: ${ALL_MODES.join(', ')}`);
 const MODES = ALL_MODES.filter((m) => chosen.has(m));
 
-interface Sample extends WrkResult { serverUs: number; agentUs: number; serverMiB: number; agentMiB: number; spansPerReq: number }
+interface Sample extends WrkResult { serverWaitUs: number; serverUs: number; agentUs: number; serverMiB: number; agentMiB: number; spansPerReq: number }
 const samples = new Map<string, Sample[]>();
 const key = (m: Mode, load: string) => `${m} / ${load}`;
 
@@ -94,19 +94,21 @@ ${otlpToSink(SINK_PORT)}`, '', true, [], undefined, opt['agent-wrap'].split(' ')
     for (const l of LOADS) {
       const spans0 = (await sink.settled()).spans;
       const s0 = processCpuSeconds(server.pid!);
+      const w0 = processRunqueueSeconds(server.pid!);
       const a0 = agent ? agent.cpuSeconds() : 0;
       const r = await wrk(url, { ...LOAD, script: l.script });
       const spans = (await sink.settled()).spans - spans0;
       const sample: Sample = {
         ...r,
         serverUs: ((processCpuSeconds(server.pid!) - s0) * 1e6) / r.requests,
+        serverWaitUs: ((processRunqueueSeconds(server.pid!) - w0) * 1e6) / r.requests,
         agentUs: agent ? ((agent.cpuSeconds() - a0) * 1e6) / r.requests : 0,
         serverMiB: peakMiB(server.pid!),
         agentMiB: agent ? agent.memory().peakMiB : 0,
         spansPerReq: spans / r.requests,
       };
       samples.set(key(mode, l.name), [...(samples.get(key(mode, l.name)) ?? []), sample]);
-      log(`round ${round} ${key(mode, l.name)}: ${r.rps.toFixed(0)} req/s p50 ${r.p50ms.toFixed(2)} p99 ${r.p99ms.toFixed(2)} ms, server ${sample.serverUs.toFixed(1)} µs/req, ` +
+      log(`round ${round} ${key(mode, l.name)}: ${r.rps.toFixed(0)} req/s p50 ${r.p50ms.toFixed(2)} p99 ${r.p99ms.toFixed(2)} ms, server ${sample.serverUs.toFixed(1)} µs/req (waited for a CPU ${sample.serverWaitUs.toFixed(1)} µs/req), ` +
         `agent ${sample.agentUs.toFixed(1)} µs/req, ${spans} spans for ${r.requests} requests (load ${loadAverage()})`);
     }
   } finally {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -12,7 +12,25 @@ export function processCpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 (utime, stime)
 }
 
+/**
+ * Seconds the threads of a process spent runnable but waiting for a CPU (the second field of
+ * /proc/PID/task/TID/schedstat): how much other work — another process, the agent — delayed it.
+ */
+export function processRunqueueSeconds(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    } catch { /* the thread ended */ }
+  }
+  return ns / 1e9;
+}
+
+/** The node options `npm start` and the container run the agent with (scripts/start.sh); --node-args=--max-semi-space-size=N overrides. */
+export const AGENT_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=8'];
+
 /** A `lumen run` process (the real CLI) whose CPU and memory are read from /proc/PID. */
+
 export class AgentProcess {
   private constructor(readonly child: ChildProcess, readonly metricsEndpoint: string, private stderr: () => string) {}
 
@@ -50,7 +68,8 @@ service:
   static async startWith(dir: string, yaml: string, metricsEndpoint: string, dist: boolean, nodeArgs: string[] = [], cli?: string, wrap: string[] = []): Promise<AgentProcess> {
     const cfg = join(dir, 'pipelines.yaml');
     writeFileSync(cfg, yaml);
-    const args = [...nodeArgs, ...(dist ? [cli ?? join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg] : ['--import', 'tsx', join(ROOT, 'test/support/lumen-cli.ts'), 'run', '-c', cfg])];
+    const node = nodeArgs.some((a) => a.startsWith('--max-semi-space-size')) ? nodeArgs : [...AGENT_NODE_OPTIONS, ...nodeArgs];
+    const args = [...node, ...(dist ? [cli ?? join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg] : ['--import', 'tsx', join(ROOT, 'test/support/lumen-cli.ts'), 'run', '-c', cfg])];
     const child = wrap.length ? spawn(wrap[0]!, [...wrap.slice(1), process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
