@@ -4,8 +4,9 @@
  * kernel_aggregation: off (every request a ring record, a span), one with auto (the kernel's series), watch the
  * same real Node servers; the test scrapes both Prometheus endpoints.
  *  1. equivalence: a mix of methods, statuses, body sizes, durations in several buckets, query strings, a HEAD,
- *     and requests aggregation leaves to the ring (HTTP/1.0 without Host) → the same series, the same counts and
- *     bucket counts, sums within clock tolerance (each object reads the clock itself);
+ *     client calls the server makes, and requests aggregation leaves to the ring (HTTP/1.0 without Host) → the
+ *     same server and client series, the same counts and bucket counts, sums within clock tolerance (each object
+ *     reads the clock itself);
  *  2. 10,000 requests to /users/<n>/orders/<m> → one route series whose count is 10,000, all of them aggregated
  *     in the kernel (no ring record);
  *  3. overflow: more templates than kernel_aggregation_series → the extras come as ring records, counted, and
@@ -23,17 +24,27 @@ import { sleep, startProc, stopAllProcs, tempDir, waitForPort } from './support.
 const MIX = 20220; // equivalence
 const IDS = 20224; // 10,000 requests with ids
 const MANY = 20226; // overflow
+const INNER = 20228; // called by the MIX server: client series
 const PROM_EXACT = 20221;
 const PROM_AGG = 20222;
 const BUDGET = 48;
 
 const SERVER = `
 const http = require('http');
+const agent = new http.Agent({ keepAlive: true });
 for (const port of process.argv.slice(1).map(Number)) {
   http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       const u = new URL(req.url, 'http://x');
+      if (u.pathname.startsWith('/call/')) {
+        // a client call of this (instrumented) server: its client spans and series
+        http.get({ host: '127.0.0.1', port: ${INNER}, path: '/inner/' + u.pathname.slice(6) + u.search, agent }, (r) => {
+          r.resume();
+          r.on('end', () => res.end('called ' + r.statusCode));
+        });
+        return;
+      }
       const reply = () => {
         res.statusCode = Number(u.searchParams.get('status') ?? 200);
         res.end(req.method === 'HEAD' ? undefined : 'y'.repeat(Number(u.searchParams.get('size') ?? 3)));
@@ -51,7 +62,7 @@ function agentYaml(mode: 'auto' | 'off', prom: number): string {
   return `
 discovery:
   instrument:
-    - open_ports: "${MIX},${IDS},${MANY}"
+    - open_ports: "${MIX},${IDS},${MANY},${INNER}"
 receivers:
   kernel_socket:
     kernel_aggregation: ${mode}
@@ -74,8 +85,8 @@ service:
 }
 
 before(async () => {
-  startProc(process.execPath, ['-e', SERVER, String(MIX), String(IDS), String(MANY)]);
-  await Promise.all([MIX, IDS, MANY].map((p) => waitForPort(p)));
+  startProc(process.execPath, ['-e', SERVER, String(MIX), String(IDS), String(MANY), String(INNER)]);
+  await Promise.all([MIX, IDS, MANY, INNER].map((p) => waitForPort(p)));
   const dir = tempDir('agg');
   const files = (['off', 'auto'] as const).map((mode, i) => {
     const f = join(dir, `${mode}.yaml`);
@@ -125,12 +136,12 @@ async function inParallel(n: number, width: number, one: (i: number) => Promise<
   }));
 }
 
-/** The HTTP server series lines of one port (name{labels} → value), without instance/job. */
-async function scrape(prom: number, port: number): Promise<Map<string, number>> {
+/** The HTTP server (or client) series lines of one server.port (name{labels} → value), without instance/job. */
+async function scrape(prom: number, port: number, kind = 'server'): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${prom}/metrics`)).text();
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
-    if (!line.startsWith('http_server_') || !line.includes(`server_port="${port}"`)) continue;
+    if (!line.startsWith(`http_${kind}_`) || !line.includes(`server_port="${port}"`)) continue;
     const sp = line.lastIndexOf(' ');
     out.set(line.slice(0, sp).replace(/,?instance="[^"]*"|,?job="[^"]*"/g, ''), Number(line.slice(sp + 1)));
   }
@@ -143,13 +154,13 @@ async function counter(prom: number, name: string, reason?: string): Promise<num
     .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
-const total = (m: Map<string, number>) => [...m].filter(([k]) => k.startsWith('http_server_request_duration_seconds_count')).reduce((a, [, v]) => a + v, 0);
+const total = (m: Map<string, number>) => [...m].filter(([k]) => /^http_(server|client)_request_duration_seconds_count/.test(k)).reduce((a, [, v]) => a + v, 0);
 
 /** Scrapes until the duration counts of `port` add up to `n` (the kernel series are read once a second). */
-async function settled(prom: number, port: number, n: number): Promise<Map<string, number>> {
+async function settled(prom: number, port: number, n: number, kind = 'server'): Promise<Map<string, number>> {
   let m = new Map<string, number>();
   for (let i = 0; i < 60; i++) {
-    m = await scrape(prom, port);
+    m = await scrape(prom, port, kind);
     if (total(m) >= n) return m;
     await sleep(250);
   }
@@ -166,18 +177,22 @@ test('equivalence: the same series and values through the kernel aggregation and
   for (let i = 0; i < 3; i++) calls.push(() => send(MIX, 'DELETE', `/items/${i}?status=500`));
   for (let i = 0; i < 3; i++) calls.push(() => send(MIX, 'HEAD', `/items/${i}?size=900`));
   for (let i = 0; i < 5; i++) calls.push(() => sendNoHost(MIX, `/old/${i}`));
+  const CALLS = 12;
+  for (let i = 0; i < CALLS; i++) calls.push(() => send(MIX, 'GET', `/call/${i}?status=${i % 3 ? 200 : 503}&size=${i * 300}`));
   await inParallel(calls.length, 8, (i) => calls[i]!());
   const n = calls.length;
-  const [e, a] = await Promise.all([settled(PROM_EXACT, MIX, n), settled(PROM_AGG, MIX, n)]);
+  const [e, a] = await Promise.all([settled(PROM_EXACT, MIX, n), settled(PROM_AGG, MIX, n), settled(PROM_EXACT, INNER, CALLS, 'client'), settled(PROM_AGG, INNER, CALLS, 'client')]);
   await sleep(1200); // one more kernel read: nothing late may change the picture
-  const [e2, a2] = await Promise.all([scrape(PROM_EXACT, MIX), scrape(PROM_AGG, MIX)]);
+  const both = async (prom: number) => new Map([...await scrape(prom, MIX), ...await scrape(prom, INNER, 'client')]);
+  const [e2, a2] = await Promise.all([both(PROM_EXACT), both(PROM_AGG)]);
   assert.deepEqual([total(e), total(a)], [n, n]);
-  assert.deepEqual([total(e2), total(a2)], [n, n]);
+  assert.deepEqual([total(e2), total(a2)], [n + CALLS, n + CALLS]);
+  assert.ok([...e2.keys()].some((k) => k.startsWith('http_client_request_duration_seconds_count{') && k.includes('http_response_status_code="503"')));
   assert.deepEqual([...a2.keys()].sort(), [...e2.keys()].sort(), 'the same series');
   for (const [k, v] of e2) {
     const w = a2.get(k)!;
     if (k.includes('_sum{')) {
-      const tolerance = k.startsWith('http_server_request_duration') ? 2e-4 * (e2.get(k.replace('_sum{', '_count{')) ?? 1) : 0;
+      const tolerance = /^http_(server|client)_request_duration/.test(k) ? 2e-4 * (e2.get(k.replace('_sum{', '_count{')) ?? 1) : 0;
       assert.ok(Math.abs(v - w) <= tolerance, `${k}: exact ${v}, kernel ${w}`);
     } else {
       assert.equal(w, v, k);
@@ -185,7 +200,8 @@ test('equivalence: the same series and values through the kernel aggregation and
   }
   assert.ok([...e2.keys()].some((k) => k.includes('http_route="/users/*/orders/*"')));
   const aggregated = (await counter(PROM_AGG, 'lumen_kernel_socket_aggregated_requests_total')) - before;
-  assert.equal(aggregated, n - 5, 'all but the five HTTP/1.0 requests without Host went through the kernel series');
+  // the inner server's own server spans count too: aggregated = MIX's n − 5, the client calls, their server ends
+  assert.equal(aggregated, n - 5 + 2 * CALLS, 'all but the five HTTP/1.0 requests without Host went through the kernel series');
 });
 
 test('10,000 requests with ids in their paths: one route series, its count the requests sent, all aggregated in the kernel', async () => {
