@@ -11,6 +11,7 @@
  *     in the kernel (no ring record);
  *  3. overflow: more templates than kernel_aggregation_series → the extras come as ring records, counted, and
  *     every request is in the series.
+ * Ports 20300-20308 (20210-20229 are the dashboards' and the lean test's).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,12 +22,12 @@ import { join } from 'node:path';
 import { spawnLumen, type CliRun } from '../../../test/support/cli-process.js';
 import { sleep, startProc, stopAllProcs, tempDir, waitForPort } from './support.js';
 
-const MIX = 20220; // equivalence
-const IDS = 20224; // 10,000 requests with ids
-const MANY = 20226; // overflow
-const INNER = 20228; // called by the MIX server: client series
-const PROM_EXACT = 20221;
-const PROM_AGG = 20222;
+const MIX = 20300; // equivalence
+const IDS = 20304; // 10,000 requests with ids
+const MANY = 20306; // overflow
+const INNER = 20308; // called by the MIX server: client series
+const PROM_EXACT = 20301;
+const PROM_AGG = 20302;
 const BUDGET = 48;
 
 const SERVER = `
