@@ -146,13 +146,11 @@ static __noinline void ks_segs_from_regs(struct ks_io *io, int ret, int lazy)
 	io->nseg = 1;
 }
 
-/* A socket read (egress 0) or write (egress 1) of `ret` bytes has just completed on sk. Returns 1 when the call
- * is in the per-CPU ks_io, ready for the machine's walk. */
-static __always_inline int ks_sock_io_prepare(struct sock *sk, int ret, int flags, int egress)
+/* A socket read (egress 0) or write (egress 1) of `ret` bytes by wanted process tgid has just completed on sk.
+ * Returns the connection when it is followed and the call is in the per-CPU ks_io, ready for the machine's walk. */
+static __always_inline struct ks_conn *ks_sock_io_prepare(struct ks_io *io, struct sock *sk, int ret, int flags,
+							  int egress, __u32 tgid)
 {
-	__u32 tgid = lumen_tgid();
-	if (!ks_pid_wanted(tgid))
-		return 0;
 	__u64 start = 0;
 	if (egress) {
 		/* taken whatever the outcome, so a failed write leaves no stale start behind */
@@ -163,16 +161,13 @@ static __always_inline int ks_sock_io_prepare(struct sock *sk, int ret, int flag
 			w->sk = 0;
 	}
 	if (ret <= 0 || (flags & KS_MSG_PEEK))
-		return 0;
+		return NULL;
 	if (!ks_sk_is_tcp(sk))
-		return 0;
+		return NULL;
 	/* the clock and the user-memory reads only for connections that are followed */
 	struct ks_conn *c = ks_conn_get(sk, tgid);
 	if (!c || c->state != KS_CS_TCP)
-		return 0;
-	struct ks_io *io = ks_io_get();
-	if (!io)
-		return 0;
+		return NULL;
 	__u64 now = bpf_ktime_get_ns();
 	ks_segs_from_regs(io, ret, c->proto == KS_PROTO_HTTP2);
 	io->ts_start = start ? start : now;
@@ -182,15 +177,16 @@ static __always_inline int ks_sock_io_prepare(struct sock *sk, int ret, int flag
 	io->egress = egress;
 	io->proto = c->proto;
 	ks_count(KS_C_SYSCALLS);
-	return 1;
+	return c;
 }
 
 /*
- * The machine's walk over the call prepared in ks_io, in a program of its own that both socket hooks enter by tail
- * call: the verifier then explores the machine once for the object instead of once per hook (it verifies every
- * program separately, global functions included) — half of kernel_socket's load time. Never attached itself
- * (receivers/kernel_socket/programs.ts); tail calls between tp_btf programs need the same tracepoint prototype,
- * which sock_recv_length and sock_send_length share.
+ * A wanted process's socket call (the hook noted io->tgid and io->egress): prepared and walked by the machine, in
+ * a program of its own that both socket hooks enter by tail call: the verifier then explores the machine once for
+ * the object instead of once per hook (it verifies every program separately, global functions included) — half of
+ * kernel_socket's load time — and the connection is looked up once for the call (the walk takes the preparation's
+ * pointer). Never attached itself (receivers/kernel_socket/programs.ts); tail calls between tp_btf programs need
+ * the same tracepoint prototype, which sock_recv_length and sock_send_length share (sk, ret, flags are this call's).
  */
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ks_sock_walk, struct sock *sk, int ret, int flags)
@@ -198,8 +194,11 @@ int BPF_PROG(ks_sock_walk, struct sock *sk, int ret, int flags)
 	struct ks_io *io = ks_io_get();
 	if (!io)
 		return 0;
-	ks_walk_all(io);
-	if (io->egress)
+	int egress = io->egress;
+	struct ks_conn *c = ks_sock_io_prepare(io, sk, ret, flags, egress, io->tgid);
+	if (c)
+		ks_walk_all(io, c);
+	if (egress)
 		ks_tctx_write_done();
 	return 0;
 }
@@ -215,8 +214,14 @@ struct {
 
 static __always_inline int ks_sock_io(void *ctx, struct sock *sk, int ret, int flags, int egress)
 {
-	if (ks_sock_io_prepare(sk, ret, flags, egress))
+	/* other processes' calls (most of them) leave here, without the tail call */
+	__u32 tgid = lumen_tgid();
+	struct ks_io *io = ks_pid_wanted(tgid) ? ks_io_get() : NULL;
+	if (io) {
+		io->tgid = tgid;
+		io->egress = egress;
 		bpf_tail_call(ctx, &ks_walk_prog, 0); /* does not return when it succeeds */
+	}
 	if (egress)
 		ks_tctx_write_done();
 	return 0;

@@ -90,7 +90,7 @@ static __always_inline void tls_feed(__u32 tgid, __u64 sk, __u8 dir, __u64 start
 	io->seg[0].len = len;
 	io->nseg = 1;
 	io->iov_ptr = 0;
-	ks_walk_all(io);
+	ks_walk_all(io, c);
 }
 
 /* One return probe for every variant: the entry noted which one (c.fn). The connection machine behind it is

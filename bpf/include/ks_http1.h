@@ -710,8 +710,9 @@ static long ks_h2_walk_cb(__u32 i, void *vctx)
 
 /* Runs the message machine over every segment of io. A call of one or two segments whose steps each consume their
  * segment (the common cases: a request read, a response write, nginx's headers + body writev) makes those steps
- * directly, with one connection look-up for the call and without bpf_loop. */
-static __always_inline void ks_walk_all(struct ks_io *io)
+ * directly, with one connection look-up for the call (none when the caller passes its own: c, a followed
+ * connection's entry, or NULL) and without bpf_loop. */
+static __always_inline void ks_walk_all(struct ks_io *io, struct ks_conn *c)
 {
 	io->wire_counted = 0;
 	__u32 nseg = io->nseg;
@@ -719,7 +720,8 @@ static __always_inline void ks_walk_all(struct ks_io *io)
 	io->h2_open = 0;
 	io->h2_seen = 0;
 	if (walk_direct && nseg && nseg <= 2) {
-		struct ks_conn *c = io->proto ? NULL : ks_io_conn(io);
+		if (!c && !io->proto)
+			c = ks_io_conn(io);
 		int next = ks_step_any(io, c, 0, 0);
 		if (next < 0 || (__u64)next >= io->seg[0].len) {
 			seg = 1;
