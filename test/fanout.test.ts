@@ -59,3 +59,39 @@ test('fan-out: pipelines whose processors only write names and routes share conn
   assert.equal(new Set(full.spans.map((s) => s.trace)).size, 4);
   assert.deepEqual(full.spans.map((s) => s.attributes['tag'] ?? '').sort(), ['', '', '', 'v:traces']);
 });
+
+test('fan-out: aggregate spans only to metrics pipelines, spans already counted in the kernel only to traces pipelines', async () => {
+  const push = pushReceiverFactory();
+  const mem = memoryExporterFactory();
+  const { engine } = await engineFor(
+    [
+      'receivers: { push: }',
+      'processors: { routes: }',
+      'exporters: { memory/t: , memory/m: , memory/raw: }',
+      'service:',
+      '  pipelines:',
+      '    traces: { receivers: [push], processors: [routes], exporters: [memory/t] }',
+      '    metrics: { receivers: [push], processors: [routes], exporters: [memory/m] }',
+      '    traces/raw: { receivers: [push], exporters: [memory/raw] }',
+    ].join('\n'),
+    [push.factory, mem.factory, routesProcessorFactory],
+  );
+  await engine.start();
+  const svc = sampleService('shop', 1);
+  const plain = sampleHttpSpan(svc, { path: '/plain', route: '' });
+  const counted = sampleHttpSpan(svc, { path: '/counted', route: '' });
+  counted.countedInKernel = true;
+  const aggregate = sampleHttpSpan(svc, { path: '/aggregate', route: '' });
+  const delta = { sum: 0, counts: new Float64Array(1), bounds: [] };
+  aggregate.aggregate = { count: 3, duration: delta, requestBodySize: delta, responseBodySize: delta };
+  push.instances.get('push')!.subject.next(spanBatch([plain, counted, aggregate]));
+  // Only counted spans: the metrics pipeline gets no (empty) batch.
+  const onlyCounted = sampleHttpSpan(svc, { path: '/counted2', route: '' });
+  onlyCounted.countedInKernel = true;
+  push.instances.get('push')!.subject.next(spanBatch([onlyCounted]));
+  await engine.stop();
+  const paths = (id: string) => mem.instances.get(id)!.batches.map((e) => (e.batch as SpanBatch).items.map((s) => s.http!.path));
+  assert.deepEqual(paths('memory/t'), [['/plain', '/counted'], ['/counted2']]);
+  assert.deepEqual(paths('memory/raw'), [['/plain', '/counted'], ['/counted2']]);
+  assert.deepEqual(paths('memory/m'), [['/plain', '/aggregate']]);
+});

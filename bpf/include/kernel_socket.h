@@ -37,6 +37,9 @@
 #define KS_REASON_CLOSE 4         /* the connection was closed */
 #define KS_REASON_TIMEOUT 5       /* set by the user-space sweeper, never by BPF */
 #define KS_REASON_CHUNK 6         /* a wire exchange's capture of one direction filled up: these bytes, the rest follows */
+/* Bit of record.reason: the request was also added to a kernel series (ks_agg.h) and this record is there only
+ * because kernel sampling kept it for the traces pipelines: its span must not reach metrics pipelines again. */
+#define KS_REASON_AGGREGATED 0x80
 
 /* record.flags */
 #define KS_F_REQ_CHUNKED 1

@@ -37,20 +37,25 @@ __noinline int ks_emit(__u64 sock, __u32 seq, __u32 reason)
 	struct ks_slot *s = ks_slot_pending(sock, seq);
 	if (!s)
 		return 0;
-	/* metrics-only consumers: a request that fits a kernel series is counted there, not sent (ks_agg.h) */
-	if (ks_aggregate && ks_agg_take(s)) {
+	/* metrics consumers: a request that fits a kernel series is counted there (ks_agg.h); with no traces
+	 * pipeline beside them (no kernel sampling) it is not sent at all */
+	int aggregated = ks_aggregate && ks_agg_take(s);
+	if (aggregated && !ks_sample) {
+		s->r.start_ns = 0;
+		return 1;
+	}
+	/* traces pipelines that sample: an unsampled request sends no record — unless the aggregation left it to
+	 * the ring (the metrics pipelines need it; the sampling processor drops it by the same rule) */
+	if (ks_sample && s->r.proto == KS_PROTO_HTTP1 && !ks_sample_keep(s) && (aggregated || !ks_aggregate)) {
 		s->r.start_ns = 0;
 		return 1;
 	}
 	struct ks_out *o = ks_out_get();
 	if (!o)
 		return 0;
-	if (ks_sample && s->r.proto == KS_PROTO_HTTP1 && !ks_sample_keep(s)) {
-		s->r.start_ns = 0; /* not sampled: no record */
-		return 1;
-	}
 	__builtin_memcpy(&o->r, &s->r, sizeof(o->r));
-	o->r.reason = reason;
+	/* already counted in a kernel series: its span is for the traces pipelines only */
+	o->r.reason = reason | (aggregated ? KS_REASON_AGGREGATED : 0);
 	__u32 rl = s->r.req_len, ql = s->r.resp_len;
 	if (rl > KS_CAPTURE_MAX)
 		rl = KS_CAPTURE_MAX;

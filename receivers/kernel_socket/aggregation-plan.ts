@@ -34,7 +34,8 @@ const HTTP = [
  *    values or change the labels: the exact path stays;
  *  - exporters: only metrics exporters rendered by the metrics stage's aggregator, with the default labels of the
  *    semconv naming (legacy names add url.path: exact path) and the same histogram bounds everywhere.
- * Traces pipelines need every span: any one of them keeps the exact path.
+ * Traces pipelines need every span: any one of them keeps the exact path — unless kernel head sampling takes them
+ * (kernel-plan.ts decides the two together).
  */
 export function planAggregation(mode: 'auto' | 'off', consumers: readonly ConsumerPipeline[] | undefined): AggregationPlan {
   if (mode === 'off') return { on: false, reason: 'kernel_aggregation: off' };

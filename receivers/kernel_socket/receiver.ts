@@ -11,8 +11,7 @@ import type { KernelSocketConfig } from './config.js';
 import { DISCARDED_HELP, KS_COUNTER_SLOTS, KS_PROP_COUNTER_SLOTS } from './counters.js';
 import { PROPAGATION_PROGRAMS, startPropagation } from './propagation.js';
 import { captureHooks } from './programs.js';
-import { kernelSampling } from './sampling.js';
-import { planAggregation } from './aggregation-plan.js';
+import { planKernelWork } from './kernel-plan.js';
 import { KernelAggregates, kernelBounds } from '../../src/capture/kernel-aggregates.js';
 
 /**
@@ -71,8 +70,7 @@ export class KernelSocketReceiver implements Receiver {
     const ignored = cfg.ignore_ports ?? [];
     const object = this.captureMax === SMALL_CAPTURE_MAX ? 'kernel_socket' : 'kernel_socket_large';
     const propagate = cfg.context_propagation === 'headers';
-    const sampling = kernelSampling(cfg.kernel_sampling, this.ctx.consumers);
-    const plan = planAggregation(cfg.kernel_aggregation, this.ctx.consumers);
+    const { sampling, aggregation: plan } = planKernelWork(cfg, this.ctx.consumers);
     const obj = await openObjectAsync(bpfObjectPath(object), {
       disabledPrograms: propagate ? [] : [...PROPAGATION_PROGRAMS],
       rodata: {

@@ -5,7 +5,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { consumersOf } from '../../src/engine/consumers.js';
 import { builtinRegistry } from '../../distribution/default-registry.js';
 import { traceIdPosition } from '../../processors/sampling/index.js';
-import { kernelSampling, ratioBound } from './sampling.js';
+import { ratioBound } from './sampling.js';
+import { planKernelWork } from './kernel-plan.js';
 
 test('property: the kernel comparison (last 8 bytes >> 11 < ratioBound) = the processor\'s traceIdPosition < ratio', () => {
   fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.double({ min: 0, max: 1, noNaN: true }), (v, ratio) => {
@@ -26,7 +27,7 @@ test('property: the kernel comparison (last 8 bytes >> 11 < ratioBound) = the pr
 function decide(yaml: string, enabled = true) {
   const registry = builtinRegistry();
   const { config } = loadConfig({ yaml, file: 'pipelines.yaml' }, registry);
-  return kernelSampling(enabled, consumersOf('kernel_socket', config, registry));
+  return planKernelWork({ kernel_sampling: enabled, kernel_aggregation: 'auto' }, consumersOf('kernel_socket', config, registry)).sampling;
 }
 
 const base = (pipelines: string, sampler = 'traceidratio') => `
@@ -44,7 +45,7 @@ test('in the kernel only when every consumer is a traces pipeline sampling the s
   const parent = decide(base('    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [print_traces] }', 'parentbased_always_on'));
   assert.deepEqual(parent.rodata, { ks_sample: 2, ks_sample_below: 2 ** 53 });
   const cases: Array<[string, RegExp]> = [
-    ['    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [print_traces] }\n    metrics: { receivers: [kernel_socket], exporters: [prometheus] }', /metrics needs every request/],
+    ['    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [print_traces] }\n    metrics: { receivers: [kernel_socket], exporters: [prometheus] }', /metrics need every request \(kernel aggregation off: /],
     ['    traces: { receivers: [kernel_socket], processors: [routes], exporters: [print_traces] }', /no pipeline samples/],
     ['    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [print_traces] }\n    traces/b: { receivers: [kernel_socket], exporters: [print_traces] }', /traces\/b has no sampling step/],
     ['    traces: { receivers: [kernel_socket], processors: [attributes, sampling], exporters: [print_traces] }', /not first after routes-like/],

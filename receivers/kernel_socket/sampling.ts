@@ -17,8 +17,8 @@ const OFF = (why: string): KernelSampling => ({ rodata: { ks_sample: KS_SAMPLE_O
 
 /**
  * Head sampling in the kernel, when it loses nothing: every pipeline the receiver feeds is a traces pipeline whose
- * first sampling step is the same reproducible rule (metrics pipelines need every request). `enabled`: the
- * receiver's kernel_sampling option.
+ * first sampling step is the same reproducible rule (metrics pipelines need every request — unless the kernel
+ * aggregates them: kernel-plan.ts decides the two together). `enabled`: the receiver's kernel_sampling option.
  */
 export function kernelSampling(enabled: boolean, consumers: readonly ConsumerPipeline[] | undefined): KernelSampling {
   if (!enabled) return OFF('kernel_sampling: false');

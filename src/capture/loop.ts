@@ -166,6 +166,7 @@ export class CaptureLoop {
         const connect = rec.connectNs;
         // Set on every span (undefined mostly): one object shape for the hot paths downstream.
         span.connectUnixNano = connect !== 0n ? this.clock.toUnixNano(connect) : undefined;
+        if (rec.aggregated) span.countedInKernel = true; // rare (aggregation + sampling): not on every span
         out.push(span);
       }
       return;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { bpfObjectPath } from '../bpf/paths.js';
-import { KS_HEADER_SIZE, KS_OFF, decodeRecord } from './record.js';
+import { KS_HEADER_SIZE, KS_OFF, KS_REASON, KS_REASON_AGGREGATED, decodeRecord } from './record.js';
 import { formatAddress, formatV6 } from './addr.js';
 import { MonotonicClock } from './clock.js';
 
@@ -77,6 +77,19 @@ test('decodeRecord: fields, captures as views, u64 sizes, bounds', () => {
   assert.equal(decodeRecord(view, b, 0, b.length)!.kernelTrace?.parentSpanId, '', 'zero parent: a root');
   assert.equal(decodeRecord(view, b, 0, b.length - 1), undefined, 'captures past the record are refused');
   assert.equal(decodeRecord(view, b, 0, 100), undefined);
+});
+
+test('reason byte: the aggregated bit (KS_REASON_AGGREGATED, as the C header defines it) apart from the reason', () => {
+  const header = readFileSync(new URL('../../bpf/include/kernel_socket.h', import.meta.url), 'utf8');
+  assert.equal(Number(/#define KS_REASON_AGGREGATED (0x[0-9a-f]+)/i.exec(header)?.[1]), KS_REASON_AGGREGATED);
+  const b = record('GET / HTTP/1.1\r\n\r\n', 'HTTP/1.1 200 OK\r\n\r\n');
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  b[KS_OFF.reason] = KS_REASON.complete;
+  let r = decodeRecord(view, b, 0, b.length)!;
+  assert.deepEqual([r.reason, r.aggregated], [KS_REASON.complete, false]);
+  b[KS_OFF.reason] = KS_REASON.close | KS_REASON_AGGREGATED;
+  r = decodeRecord(view, b, 0, b.length)!;
+  assert.deepEqual([r.reason, r.aggregated], [KS_REASON.close, true]);
 });
 
 test('addresses: IPv4 and RFC 5952 IPv6 text', () => {

@@ -18,6 +18,10 @@ export const KS_ROLE_CLIENT = 2;
 
 export const KS_REASON = { complete: 1, nextRequest: 2, nextResponse: 3, close: 4, timeout: 5, chunk: 6 } as const;
 
+/** Bit of the reason byte (KS_REASON_AGGREGATED): the request is also in a kernel series; its span is for traces
+ * pipelines only (kernel aggregation beside kernel sampling). */
+export const KS_REASON_AGGREGATED = 0x80;
+
 /** record.flags KS_F_RESP_OPEN: a lean response (bpf/include/ks_http1.h ks_lean_headers), whose end is the next
  * request, the close, or an idle. */
 export const KS_F_RESP_OPEN = 128;
@@ -55,7 +59,10 @@ export class KsRecord {
   readonly family: number;
   readonly status: number;
   readonly role: number;
+  /** KS_REASON_* without the aggregated bit. */
   readonly reason: number;
+  /** Also counted in a kernel series (KS_REASON_AGGREGATED): the span must not reach metrics pipelines. */
+  readonly aggregated: boolean;
   readonly method: number;
   readonly flags: number;
   /** KS_PROTO_*: 0 HTTP/1, else the wire protocol (src/capture/wire.ts). */
@@ -88,7 +95,9 @@ export class KsRecord {
     this.family = view.getUint16(off + KS_OFF.family, true);
     this.status = view.getUint16(off + KS_OFF.status, true);
     this.role = view.getUint8(off + KS_OFF.role);
-    this.reason = view.getUint8(off + KS_OFF.reason);
+    const reason = view.getUint8(off + KS_OFF.reason);
+    this.reason = reason & ~KS_REASON_AGGREGATED;
+    this.aggregated = (reason & KS_REASON_AGGREGATED) !== 0;
     this.method = view.getUint8(off + KS_OFF.method);
     this.flags = view.getUint8(off + KS_OFF.flags);
     this.proto = view.getUint8(off + KS_OFF.proto);

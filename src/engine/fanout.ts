@@ -1,5 +1,7 @@
-import type { Batch } from '../model/batch.js';
+import type { Batch, SpanBatch } from '../model/batch.js';
 import { cloneBatch, cloneSpan, cloneSpanNameAndRoute } from '../model/clone.js';
+import type { Span } from '../model/span.js';
+import type { Signal } from '../component/contract.js';
 import type { Pipeline } from './pipeline.js';
 
 /** A pipeline a receiver feeds, with what its processors may do to the batches they get. */
@@ -16,20 +18,43 @@ export interface Route {
  * original; other pipelines with processors get their own clone; pipelines without processors (exporters only
  * read) share one more clone, or the original if no processor can touch it. Copies share a span's connection,
  * trace and attributes when no pipeline of this batch writes more than names and routes.
+ * Spans of kernel aggregation go by signal: an aggregate span (many requests' metrics) only to metrics pipelines,
+ * a span whose request is already in a kernel series only to traces pipelines (no request counted twice).
  */
 export function fanOut(batch: Batch, routes: readonly Route[], receiver: string): void {
   let originalTaken = false;
   let shared: Batch | undefined;
   const anyMutating = routes.some((r) => r.pipeline.accepts(batch.kind) && r.mutating);
   const copy = routes.every((r) => !r.pipeline.accepts(batch.kind) || r.nameAndRouteOnly) ? cloneSpanNameAndRoute : cloneSpan;
+  const bySignal = batch.kind === 'spans' && batch.items.some(kernelAggregationSpan);
   for (const r of routes) {
     if (!r.pipeline.accepts(batch.kind)) continue;
+    let out: Batch;
     if (r.mutating) {
-      r.pipeline.push(originalTaken ? cloneBatch(batch, copy) : batch, receiver);
+      out = originalTaken ? cloneBatch(batch, copy) : batch;
       originalTaken = true;
     } else {
       shared ??= anyMutating ? cloneBatch(batch, copy) : batch;
-      r.pipeline.push(shared, receiver);
+      out = shared;
     }
+    if (bySignal) {
+      out = spansFor(out as SpanBatch, r.pipeline.signal);
+      if (!out.items.length) continue;
+    }
+    r.pipeline.push(out, receiver);
   }
+}
+
+function kernelAggregationSpan(s: Span): boolean {
+  return s.aggregate !== undefined || s.countedInKernel === true;
+}
+
+/** The spans of `batch` pipelines of `signal` get (a new batch; the spans are not copied). */
+function spansFor(batch: SpanBatch, signal: Signal): SpanBatch {
+  const items = signal === 'metrics'
+    ? batch.items.filter((s) => s.countedInKernel !== true)
+    : batch.items.filter((s) => s.aggregate === undefined);
+  const out: SpanBatch = { kind: 'spans', items };
+  if (batch.selection) out.selection = batch.selection;
+  return out;
 }

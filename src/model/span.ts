@@ -78,6 +78,11 @@ export interface Span {
    * span's own duration and sizes; only metrics pipelines ever receive such spans.
    */
   aggregate?: SpanAggregate;
+  /**
+   * Set only on a span whose request the kernel also added to a series (kernel aggregation beside kernel head
+   * sampling): its metrics come from the aggregate spans, so only traces pipelines receive it (src/engine/fanout.ts).
+   */
+  countedInKernel?: true;
 }
 
 /** Pre-aggregated observations of an aggregate span: a count and one histogram per HTTP metric it feeds. */
