@@ -4,14 +4,17 @@
  *   none    no sampling (every request a span);
  *   user    sampling traceidratio `--ratio` in the processor (kernel_socket.kernel_sampling: false: every request
  *           goes through the ring buffer and is decoded);
- *   kernel  the same sampler taken in the kernel (bpf/include/ks_sample.h): unsampled requests leave no record.
+ *   kernel  the same sampler taken in the kernel (bpf/include/ks_sample.h): unsampled requests leave no record;
+ *   both-user / both-kernel  a metrics pipeline (kernel_socket → routes → prometheus) beside the sampled traces
+ *           pipeline: everything in user space (kernel_aggregation off, kernel_sampling false), or both in the kernel
+ *           (every request in a kernel series, only sampled ones sent: receivers/kernel_socket/README.md#aggregation-and-sampling-together).
  * Per mode: requests, spans delivered, the agent's utime+stime per request (µs; its idle CPU per second, measured
  * for 3 s before the load, subtracted: at these rates it would otherwise weigh several µs per request), the connection machine's probe time
  * per request (bpf_stats run_time_ns of this run's ks_* programs; kernel.bpf_stats_enabled on for the run, restored
  * after — it is global: another benchmark switching it off mid-run gives too-low figures) and the load average.
  *
  *   node --import tsx bench/agent-cost/sampling.ts [--seconds 8] [--rounds 2] [--ratio 0.1] [--modes none,user,kernel]
- * Ports 20410 (server), 20411 (sink).
+ * Ports 20410 (server), 20411 (sink), 21012 (Prometheus of the both-* modes).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,20 +41,25 @@ const SINK_PORT = 20411;
 const URL_ = `http://127.0.0.1:${SERVER_PORT}/hello`;
 const IDLE_MS = 3000;
 const MODES = opt.modes.split(',');
-for (const m of MODES) if (!['none', 'user', 'kernel'].includes(m)) throw new Error(`--modes: unknown ${m}, allowed: none, user, kernel`);
+const PROM_PORT = 21012;
+const ALL_MODES = ['none', 'user', 'kernel', 'both-user', 'both-kernel'];
+for (const m of MODES) if (!ALL_MODES.includes(m)) throw new Error(`--modes: unknown ${m}, allowed: ${ALL_MODES.join(', ')}`);
+const inKernel = (mode: string) => mode === 'kernel' || mode === 'both-kernel';
 
 function yaml(mode: string): string {
   const sampling = mode === 'none' ? '' : 'sampling';
+  const both = mode.startsWith('both-');
   return `discovery: { instrument: [ { open_ports: "${SERVER_PORT}" } ] }
-receivers: { kernel_socket: { kernel_sampling: ${mode === 'kernel'} } }
-processors: { sampling: { sampler: traceidratio, ratio: ${Number(opt.ratio)} } }
+receivers: { kernel_socket: { kernel_sampling: ${inKernel(mode)}, kernel_aggregation: ${inKernel(mode) ? 'auto' : 'off'} } }
+processors: { routes: {}, sampling: { sampler: traceidratio, ratio: ${Number(opt.ratio)} } }
 exporters:
   otlp: { endpoint: "http://127.0.0.1:${SINK_PORT}", protocol: http/protobuf, batch: { timeout: 1s } }
+  prometheus: { endpoint: "127.0.0.1:${PROM_PORT}" }
 service:
   telemetry: { logs: { level: info } }
   pipelines:
     traces: { receivers: [kernel_socket], processors: [${sampling}], exporters: [otlp] }
-`;
+${both ? '    metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }\n' : ''}`;
 }
 
 interface Prog { id: number; name?: string; run_time_ns?: number; run_cnt?: number }
@@ -89,7 +97,8 @@ async function measure(mode: string) {
   const before = new Set(progs().map((p) => p.id));
   const agent = await AgentProcess.startWith(dir, yaml(mode), '', true);
   try {
-    if (mode === 'kernel' !== /sampling="?in the kernel/.test(agent.log())) throw new Error(`${mode}: the agent's sampling is not where expected:\n${agent.log()}`);
+    if (inKernel(mode) !== /sampling="?in the kernel/.test(agent.log())) throw new Error(`${mode}: the agent's sampling is not where expected:\n${agent.log()}`);
+    if ((mode === 'both-kernel') !== /kernel_aggregation="?on/.test(agent.log())) throw new Error(`${mode}: the kernel aggregation is not as expected:\n${agent.log()}`);
     const mine = new Set(progs().filter((p) => !before.has(p.id) && p.name?.startsWith('ks_')).map((p) => p.id));
     await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the server is probed
     await wrk(URL_, { threads: 2, connections: 50, seconds: 2 }); // warm-up; connections seen from their accept
