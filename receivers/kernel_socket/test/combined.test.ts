@@ -5,12 +5,13 @@
  *   traces:  kernel_socket → sampling → otlp        (head sampling in the kernel, bpf/include/ks_sample.h)
  * in front of a Node server. N requests with ids in their paths (a third with a chosen trace id, flags 01 and 00,
  * a third without traceparent), plus F HTTP/1.0 requests without Host, which the aggregation leaves to the ring.
- *  - Prometheus: one route series /items/* counting exactly N (a sampled request's ring record does not reach the
+ *  - Prometheus: one route series /<run>/items/* counting exactly N (a sampled request's ring record does not reach the
  *    metrics pipeline again), and the F fallback requests counted in theirs;
  *  - OTLP (the real protos): exactly the requests the sampling processor's rule keeps — the chosen ids it keeps and
  *    no other, every root one the rule keeps; fallback requests the kernel sent for the metrics are dropped by the
  *    processor by the same rule;
  *  - counters: aggregated N, sampled kept + dropped = N + F, ring records = kept + the F fallbacks not kept.
+ * Run with traceidratio and with parentbased_traceidratio (flags 01 kept, 00 dropped, roots by ratio).
  * Ports 21001 (server), 21002-21003 (OTLP), 21004 (Prometheus).
  */
 import { test, after, before } from 'node:test';
@@ -24,6 +25,7 @@ import { spawnLumen, type CliRun } from '../../../test/support/cli-process.js';
 import { startOtlpCollector, type OtlpCollector, type ReceivedSpan } from '../../../test/support/otlp-collector.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
 import { createSampler } from '../../../processors/sampling/index.js';
+import type { SamplerName } from '../../../processors/sampling/config.js';
 import { sampleHttpSpan, sampleService } from '../../../test/support/sample-spans.js';
 import { sleep, startProc, stopAllProcs, tempDir, waitForPort } from './support.js';
 
@@ -41,7 +43,11 @@ before(async () => {
   startProc(process.execPath, ['-e', SERVER_JS]);
   await waitForPort(SERVER);
   collector = await startOtlpCollector({ grpcPort: OTLP_GRPC, httpPort: OTLP_HTTP });
-  const file = join(tempDir('combined'), 'combined.yaml');
+});
+after(() => cleanUp(async () => { lumen?.child.kill('SIGKILL'); }, stopAllProcs, () => collector?.stop()));
+
+async function startAgent(sampler: SamplerName): Promise<void> {
+  const file = join(tempDir('combined'), `${sampler}.yaml`);
   writeFileSync(file, `
 discovery:
   instrument: [{ open_ports: "${SERVER}" }]
@@ -49,7 +55,7 @@ receivers:
   kernel_socket: {}
 processors:
   routes: {}
-  sampling: { sampler: traceidratio, ratio: ${RATIO} }
+  sampling: { sampler: ${sampler}, ratio: ${RATIO} }
 exporters:
   otlp: { endpoint: "http://127.0.0.1:${OTLP_HTTP}", protocol: http/protobuf, batch: { timeout: 200ms } }
   prometheus: { endpoint: "127.0.0.1:${PROM}" }
@@ -61,8 +67,7 @@ service:
 `);
   lumen = spawnLumen(['run', '-c', file]);
   await lumen.waitFor((r) => r.stderr.includes('lumen started'), 60_000);
-});
-after(() => cleanUp(async () => { lumen?.child.kill('SIGKILL'); }, stopAllProcs, () => collector?.stop()));
+}
 
 async function scrape(): Promise<string[]> {
   return (await (await fetch(`http://127.0.0.1:${PROM}/metrics`)).text()).split('\n').filter((l) => l && !l.startsWith('#'));
@@ -96,15 +101,28 @@ function getNoHost(r: Sent): Promise<void> {
   });
 }
 
-/** The processor's own decision for a span with this trace id (traceidratio ignores the parent's flags). */
-function ruleKeeps(traceId: string): boolean {
+/** The processor's own decision for a request with this traceparent (a root: no traceId). */
+function ruleKeeps(sampler: SamplerName, traceId: string, flags?: number): boolean {
   const s = sampleHttpSpan(sampleService('x', 1));
-  s.trace = { traceId, spanId: '00f067aa0ba902b7', parentSpanId: 'b7ad6b7169203331', flags: 1 };
-  return createSampler('traceidratio', RATIO)(s);
+  s.trace = { traceId, spanId: '00f067aa0ba902b7', parentSpanId: flags === undefined ? '' : 'b7ad6b7169203331', flags: flags ?? 0 };
+  return createSampler(sampler, RATIO)(s);
 }
 
-test('kernel aggregation and kernel sampling together: metrics of every request once, exactly the sampled spans', async () => {
-  assert.match(lumen!.stderr, /sampling="?in the kernel: ratio 0\.3, beside the kernel aggregation for metrics/);
+for (const sampler of ['traceidratio', 'parentbased_traceidratio'] as const) {
+  test(`${sampler}: kernel aggregation and kernel sampling together: metrics of every request once, exactly the sampled spans`, async () => {
+    await startAgent(sampler);
+    try {
+      await check(sampler, sampler === 'traceidratio' ? 'ratio' : 'parent');
+    } finally {
+      lumen!.child.kill('SIGTERM');
+      await lumen!.exited;
+      lumen = undefined;
+    }
+  });
+}
+
+async function check(sampler: SamplerName, run: string): Promise<void> {
+  assert.match(lumen!.stderr, /sampling="?in the kernel: (parent-based, roots )?ratio 0\.3, beside the kernel aggregation for metrics/);
   assert.match(lumen!.stderr, /kernel_aggregation="?on \(ids collapsed\)/);
   const until = Date.now() + 30_000;
   while (sum(await scrape(), 'lumen_discovery_instrumented_processes') < 1) {
@@ -113,25 +131,25 @@ test('kernel aggregation and kernel sampling together: metrics of every request 
   }
   const sent: Sent[] = [];
   for (let i = 0; i < PER_KIND; i++) {
-    sent.push({ path: `/items/${3 * i}`, traceId: randomBytes(16).toString('hex'), flags: 1 });
-    sent.push({ path: `/items/${3 * i + 1}`, traceId: randomBytes(16).toString('hex'), flags: 0 });
-    sent.push({ path: `/items/${3 * i + 2}` });
+    sent.push({ path: `/${run}/items/${3 * i}`, traceId: randomBytes(16).toString('hex'), flags: 1 });
+    sent.push({ path: `/${run}/items/${3 * i + 1}`, traceId: randomBytes(16).toString('hex'), flags: 0 });
+    sent.push({ path: `/${run}/items/${3 * i + 2}` });
   }
-  const fallback: Sent[] = Array.from({ length: F }, (_, i) => ({ path: `/old/${i}`, traceId: randomBytes(16).toString('hex'), flags: 1 }));
+  const fallback: Sent[] = Array.from({ length: F }, (_, i) => ({ path: `/${run}/old/${i}`, traceId: randomBytes(16).toString('hex'), flags: i % 2 }));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
   await Promise.all([...sent.map((r) => get(agent, r)), ...fallback.map(getNoHost)]);
   agent.destroy();
 
   const route = (r: string) => [`http_route="${r}"`, `server_port="${SERVER}"`];
   let lines: string[] = [], spans: ReceivedSpan[] = [], last = -1, stable = 0;
-  const mine = (s: ReceivedSpan) => /^\/(items|old)\//.test(String(s.attributes['url.path'] ?? ''));
+  const mine = (s: ReceivedSpan) => new RegExp(`^/${run}/(items|old)/`).test(String(s.attributes['url.path'] ?? ''));
   const deadline = Date.now() + 20_000;
   for (;;) {
     await sleep(400);
     lines = await scrape();
     await collector.decoded();
     spans = collector.spans().filter(mine);
-    const counted = sum(lines, 'http_server_request_duration_seconds_count', ...route('/items/*'));
+    const counted = sum(lines, 'http_server_request_duration_seconds_count', ...route(`/${run}/items/*`));
     stable = spans.length === last ? stable + 1 : 0;
     if ((counted >= N && stable >= 2) || Date.now() > deadline) break;
     last = spans.length;
@@ -141,10 +159,10 @@ test('kernel aggregation and kernel sampling together: metrics of every request 
 
   // Metrics: every request once.
   const series = lines.filter((l) => l.startsWith('http_server_request_duration_seconds_count{') && l.includes(`server_port="${SERVER}"`));
-  const items = series.filter((l) => l.includes('http_route="/items/*"'));
+  const items = series.filter((l) => l.includes(`http_route="/${run}/items/*"`));
   assert.equal(items.length, 1, series.join('\n'));
   assert.equal(value(items[0]!), N, 'one route series counting every request once (sampled ones not again)');
-  assert.equal(sum(lines, 'http_server_request_duration_seconds_count', ...route('/old/*')), F, 'fallback requests counted from their records');
+  assert.equal(sum(lines, 'http_server_request_duration_seconds_count', ...route(`/${run}/old/*`)), F, `fallback requests counted from their records: ${series.join('\n')}`);
 
   // Counters.
   const aggregated = sum(lines, 'lumen_kernel_socket_aggregated_requests_total');
@@ -153,17 +171,23 @@ test('kernel aggregation and kernel sampling together: metrics of every request 
   const records = sum(lines, 'lumen_kernel_socket_bpf_records_total');
   assert.equal(aggregated, N, 'every request with Host aggregated');
   assert.equal(kept + dropped, N + F, `kept ${kept} + dropped ${dropped}`);
-  const fallbackDropped = fallback.filter((r) => !ruleKeeps(r.traceId!)).length;
+  const fallbackDropped = fallback.filter((r) => !ruleKeeps(sampler, r.traceId!, r.flags)).length;
   assert.equal(records, kept + fallbackDropped, 'ring records: the sampled requests, and the fallbacks the metrics need');
 
   // Traces: exactly what the processor's rule keeps.
   assert.equal(spans.length, kept, 'one span per request the kernel kept');
   const chosen = [...sent, ...fallback].filter((r) => r.traceId);
-  const want = chosen.filter((r) => ruleKeeps(r.traceId!)).map((r) => r.traceId!).sort();
+  const want = chosen.filter((r) => ruleKeeps(sampler, r.traceId!, r.flags)).map((r) => r.traceId!).sort();
   const ids = new Set(chosen.map((r) => r.traceId!));
   assert.deepEqual(spans.map((s) => s.traceId).filter((t) => ids.has(t)).sort(), want, 'chosen ids delivered = those the rule keeps');
   const roots = spans.filter((s) => s.parentSpanId === '');
-  for (const s of roots) assert.ok(ruleKeeps(s.traceId), `root ${s.traceId} kept by the rule`);
+  for (const s of roots) assert.ok(ruleKeeps(sampler, s.traceId), `root ${s.traceId} kept by the rule`);
   assert.equal(spans.length, want.length + roots.length);
   assert.ok(roots.length > PER_KIND * RATIO * 0.4 && roots.length < PER_KIND * RATIO * 1.9, `${roots.length} of ${PER_KIND} roots kept`);
-});
+  if (sampler === 'parentbased_traceidratio') {
+    const flagged = new Map(chosen.map((r) => [r.traceId!, r.flags]));
+    const delivered = spans.filter((x) => flagged.has(x.traceId));
+    assert.equal(delivered.filter((x) => flagged.get(x.traceId) === 0).length, 0, 'no sampled=0 request kept');
+    assert.equal(delivered.length, PER_KIND + F / 2, 'every sampled=1 request kept');
+  }
+}
