@@ -8,14 +8,17 @@ import type { Service } from './service.js';
 export function spanAttributes(span: Span): Attributes {
   const out: Attributes = {};
   visitTypedAttributes(span, out, setAttribute);
-  for (const k in span.attributes) out[k] = span.attributes[k]!;
+  for (const k in span.attributes) setAttribute(out, k, span.attributes[k]!);
   out['service.name'] = span.service.name;
   out['service.namespace'] = span.service.namespace;
   return out;
 }
 
 function setAttribute(out: Attributes, key: string, value: AttributeValue): void {
-  out[key] = value;
+  // An attribute named "__proto__" (a key any config or captured name may hold) is a plain attribute: assigning it
+  // would call Object.prototype's setter instead — drop it, or with an object value, swap the prototype.
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /**
