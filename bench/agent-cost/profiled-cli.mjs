@@ -3,7 +3,7 @@
 // millisecond) interrupts the kernel's BPF verifier, which then fails the program load with EAGAIN.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { main } from '../../dist/distribution/cli/main.js';
+import { pathToFileURL } from 'node:url';
 
 const session = new Session();
 session.connect();
@@ -15,8 +15,17 @@ process.on('SIGUSR2', () => {
     return;
   }
   session.post('Profiler.stop', (err, res) => {
-    if (!err) writeFileSync(process.env.LUMEN_CPU_PROFILE, JSON.stringify(res.profile));
-    process.stderr.write(`cpu profile written ${err ?? ''}\n`);
+    try {
+      if (err) throw err;
+      writeFileSync(process.env.LUMEN_CPU_PROFILE, JSON.stringify(res.profile));
+      process.stderr.write(`cpu profile written to ${process.env.LUMEN_CPU_PROFILE}\n`);
+    } catch (e) {
+      process.stderr.write(`cpu profile NOT written: ${e}\n`); // the agent goes on; the benchmark reports the missing file
+    }
   });
 });
+// The per-file build (not the bundle: the profile summary names components by file path), of this checkout or of the
+// one whose bin/lumen.js is $LUMEN_PROFILED_CLI (run.ts --cli).
+const cli = process.env.LUMEN_PROFILED_CLI ? pathToFileURL(process.env.LUMEN_PROFILED_CLI) : new URL('../../bin/lumen.js', import.meta.url);
+const { main } = await import(new URL('../dist/distribution/cli/main.js', cli).href);
 process.exitCode = await main(process.argv);

@@ -14,17 +14,17 @@
  *    (lumen_kernel_socket_spans_total + the requests the kernel aggregated, lumen_kernel_socket_aggregated_requests_total,
  *    for `metrics`; for otlp, the spans the sink decoded), in µs; with its peak RSS (VmHWM) and the load average (CPU per span moves
  *    less with other processes' load than throughput does). `--cpu-prof DIR` writes a V8 profile of the agent during the measured load
- *    (profiled-cli.mjs; node --cpu-prof would break the BPF program loads), and prints the main thread's samples by
+ *    into DIR (created; with --cli, of that checkout's per-file build) (profiled-cli.mjs; node --cpu-prof would break the BPF program loads), and prints the main thread's samples by
  *    component (profile-summary.ts) as shares and as µs per span of the main thread's CPU.
  * 2. Start-up: `lumen run` with every host receiver on (kernel_socket, tls_uprobe, network_flow) while a client
  *    opens a new connection to the hello server every 20 ms; time from spawn to "lumen started" and to the first
  *    span line on print_traces' stdout, and the agent's RSS then.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { otlpToSink, Sink } from '../compare-sdk/sink-process.js';
 import { stopProcess } from '../overhead/targets.js';
@@ -100,9 +100,12 @@ async function cpuPerSpan(name: string): Promise<string> {
 receivers: { kernel_socket: { ${opt['ring-buffer-size'] ? `ring_buffer_size: ${opt['ring-buffer-size']}` : ''} } }
 processors: { routes: { unmatched: heuristic } }
 ${PIPELINES[name] ?? (() => { throw new Error(`--pipelines: unknown ${name}, allowed: ${Object.keys(PIPELINES).join(', ')}`); })()}`;
-  const profile = opt['cpu-prof'] && join(opt['cpu-prof'], `agent-${name}.cpuprofile`);
+  // Absolute (the agent runs in the repository root) and created: the agent cannot write into a missing directory.
+  const profile = opt['cpu-prof'] && join(resolve(opt['cpu-prof']), `agent-${name}.cpuprofile`);
   if (profile) {
+    mkdirSync(resolve(opt['cpu-prof']!), { recursive: true });
     process.env.LUMEN_CPU_PROFILE = profile;
+    if (opt.cli) process.env.LUMEN_PROFILED_CLI = resolve(opt.cli); // profiled-cli.mjs runs that checkout's CLI
     rmSync(profile, { force: true }); // a previous run's
   }
   const agent = await AgentProcess.startWith(dir, yaml, METRICS, true, opt['node-args'].split(' ').filter(Boolean), profile ? join(ROOT, 'bench/agent-cost/profiled-cli.mjs') : opt.cli,
@@ -131,7 +134,7 @@ ${PIPELINES[name] ?? (() => { throw new Error(`--pipelines: unknown ${name}, all
     log(`${name}: agent threads, CPU-s: ${threads.map(([t, c]) => `${t} ${c.toFixed(2)}`).join(', ')}`);
     log(`${name}: ${r.requests} requests, ${spans} spans, ${cpu.toFixed(2)} CPU-s, ${((cpu * 1e6) / spans).toFixed(2)} µs/span, peak RSS ${peak.toFixed(0)} MiB (load ${load})${profile ? `, profile ${profile}` : ''}`);
     if (profile) {
-      await waitFor(async () => Boolean(JSON.parse(readFileSync(profile, 'utf8'))), `the profile ${profile}`); // written whole
+      await waitFor(async () => Boolean(JSON.parse(readFileSync(profile, 'utf8'))), `the profile ${profile}`, 30_000, agent.child); // written whole
       const main = threads.find(([t]) => t === 'main')?.[1];
       log(`${name}: the main thread's busy samples by component (${profile}):\n${summaryTable(profile, main, spans)}`);
     }
