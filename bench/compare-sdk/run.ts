@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { stopProcess } from '../overhead/targets.js';
 import { AgentProcess, processCpuSeconds, processRunqueueSeconds } from '../overhead/agent.js';
 import { loadAverage, log, median } from '../overhead/stats.js';
+import { machineCpu, machineDelta } from '../overhead/machine-cpu.js';
 import { paceScript, wrk, type WrkResult } from '../overhead/wrk.js';
 import { barChart } from './chart.js';
 import { otlpToSink, Sink } from './sink-process.js';
@@ -51,7 +52,11 @@ const chosen = new Set(['bare', ...opt.modes.split(',')]);
 for (const m of chosen) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown ${m}, allowed: ${ALL_MODES.join(', ')}`);
 const MODES = ALL_MODES.filter((m) => chosen.has(m));
 
-interface Sample extends WrkResult { serverWaitUs: number; serverUs: number; agentUs: number; serverMiB: number; agentMiB: number; spansPerReq: number }
+interface Sample extends WrkResult {
+  serverWaitUs: number; serverUs: number; agentUs: number; serverMiB: number; agentMiB: number; spansPerReq: number;
+  /** The whole machine per request: busy (every process and the kernel), of it softirq; and the idle share of the run. */
+  machineUs: number; softirqUs: number; idleShare: number;
+}
 const samples = new Map<string, Sample[]>();
 const key = (m: Mode, load: string) => `${m} / ${load}`;
 
@@ -96,7 +101,9 @@ ${otlpToSink(SINK_PORT)}`, '', true, [], undefined, opt['agent-wrap'].split(' ')
       const s0 = processCpuSeconds(server.pid!);
       const w0 = processRunqueueSeconds(server.pid!);
       const a0 = agent ? agent.cpuSeconds() : 0;
+      const m0 = machineCpu();
       const r = await wrk(url, { ...LOAD, script: l.script });
+      const m = machineDelta(m0, machineCpu());
       const spans = (await sink.settled()).spans - spans0;
       const sample: Sample = {
         ...r,
@@ -106,10 +113,15 @@ ${otlpToSink(SINK_PORT)}`, '', true, [], undefined, opt['agent-wrap'].split(' ')
         serverMiB: peakMiB(server.pid!),
         agentMiB: agent ? agent.memory().peakMiB : 0,
         spansPerReq: spans / r.requests,
+        machineUs: (m.busy * 1e6) / r.requests,
+        softirqUs: (m.softirq * 1e6) / r.requests,
+        idleShare: m.idle / (m.busy + m.idle + m.steal),
       };
       samples.set(key(mode, l.name), [...(samples.get(key(mode, l.name)) ?? []), sample]);
       log(`round ${round} ${key(mode, l.name)}: ${r.rps.toFixed(0)} req/s p50 ${r.p50ms.toFixed(2)} p99 ${r.p99ms.toFixed(2)} ms, server ${sample.serverUs.toFixed(1)} µs/req (waited for a CPU ${sample.serverWaitUs.toFixed(1)} µs/req), ` +
-        `agent ${sample.agentUs.toFixed(1)} µs/req, ${spans} spans for ${r.requests} requests (load ${loadAverage()})`);
+        `agent ${sample.agentUs.toFixed(1)} µs/req, ${spans} spans for ${r.requests} requests; machine busy ${sample.machineUs.toFixed(1)} µs/req ` +
+        `(softirq ${sample.softirqUs.toFixed(1)}; the rest beside server and agent — wrk, kernel threads — ${(sample.machineUs - sample.serverUs - sample.agentUs).toFixed(1)}), ` +
+        `idle ${(sample.idleShare * 100).toFixed(0)} % (load ${loadAverage()})`);
     }
   } finally {
     await agent?.stop();
@@ -125,13 +137,13 @@ function report(): void {
     return {
       mode: m, load: l.name, rps: med((x) => x.rps), ratio: med((x) => x.rps) / base(l.name), p50: med((x) => x.p50ms), p99: med((x) => x.p99ms),
       serverUs: med((x) => x.serverUs), agentUs: med((x) => x.agentUs), serverMiB: med((x) => x.serverMiB), agentMiB: med((x) => x.agentMiB),
-      spansPerReq: med((x) => x.spansPerReq), errors: xs.reduce((a, x) => a + x.errors, 0),
+      spansPerReq: med((x) => x.spansPerReq), machineUs: med((x) => x.machineUs), idleShare: med((x) => x.idleShare), errors: xs.reduce((a, x) => a + x.errors, 0),
     };
   }));
-  const header = '| mode | load | req/s | ratio to bare | p50 ms | p99 ms | server CPU µs/req | agent CPU µs/req | server + agent µs/req | peak RSS server / agent | spans / request |';
-  const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|', ...rows.map((r) =>
+  const header = '| mode | load | req/s | ratio to bare | p50 ms | p99 ms | server CPU µs/req | agent CPU µs/req | server + agent µs/req | machine busy µs/req (idle) | peak RSS server / agent | spans / request |';
+  const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|', ...rows.map((r) =>
     `| ${r.mode} | ${r.load} | ${r.rps.toFixed(0)} | **${r.ratio.toFixed(3)}** | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.serverUs.toFixed(1)} | ` +
-    `${r.mode === 'Lumen' ? r.agentUs.toFixed(1) : '–'} | ${(r.serverUs + r.agentUs).toFixed(1)} | ${r.serverMiB.toFixed(0)}${r.mode === 'Lumen' ? ` / ${r.agentMiB.toFixed(0)}` : ''} MiB | ` +
+    `${r.mode === 'Lumen' ? r.agentUs.toFixed(1) : '–'} | ${(r.serverUs + r.agentUs).toFixed(1)} | ${r.machineUs.toFixed(1)} (${(r.idleShare * 100).toFixed(0)} %) | ${r.serverMiB.toFixed(0)}${r.mode === 'Lumen' ? ` / ${r.agentMiB.toFixed(0)}` : ''} MiB | ` +
     `${r.mode === 'bare' ? '–' : r.spansPerReq.toFixed(3)} |`)];
   const conditions = `wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s, ${opt.rounds} round(s) (medians), paced = ${opt['pace-ms']} ms between requests per connection; ` +
     `load average ${startLoad} at the start, ${loadAverage()} at the end; node ${process.version}`;
