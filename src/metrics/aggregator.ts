@@ -12,6 +12,7 @@ import { boundsFor, type BucketOverrides } from './buckets.js';
 import { MetricState, type SeriesLimit } from './metric-state.js';
 import { exportedDefinition, type ExportedDefinition, type MetricNaming } from './naming.js';
 import type { Series } from './series.js';
+import { SeriesCache } from './series-cache.js';
 import { ALL_SPAN_METRICS, FLOW_ATTRIBUTES, flowAttributeValue, measurementAttributeValue, spanMetrics, type SpanMetric } from './sources.js';
 import { SPAN_METRIC_ATTRIBUTES, spanAttributeGetter, spanTypedGetter, type SpanAttributeGetter } from './span-values.js';
 
@@ -31,6 +32,8 @@ export interface AggregatorOptions {
   now?: () => number;
   /** Names and labels the series are exported under (metric_names / metric_prefix; default semconv, lumen). */
   naming?: MetricNaming;
+  /** Rows the span series cache holds (default 4096); 0 = none, every span takes the exact path (the equivalence test's reference). */
+  seriesCacheRows?: number;
 }
 
 /** A metric with its live series, as the exporters render it. */
@@ -88,15 +91,16 @@ export class MetricAggregator {
   private readonly warnedMetrics = new Set<string>();
   private readonly unknown: Counter | undefined;
   private readonly expired: Counter | undefined;
-  /** The attribute values of the span being keyed, and those (with service and names) of the last key built. */
+  /** The attribute values of the span being keyed. */
   private readonly values: (AttributeValue | undefined)[] = [];
-  private readonly prevValues: (AttributeValue | undefined)[] = [];
-  private prevSid = '';
-  private prevNames: readonly string[] | undefined;
-  private prevKey = '';
+  /** (metric list, service, values) → series, so a span of a known endpoint builds no key (cleared when series go). */
+  private readonly rows: SeriesCache;
+  private readonly scratchRow: (Series | undefined)[] = [];
   /** The states of the last list of span metrics (states are created in the constructor and never removed). */
   private prevMetrics: readonly SpanMetric[] | undefined;
   private prevStates: MetricState[] = [];
+  /** The last list's metrics all have the same attribute names. */
+  private prevOneKey = false;
   /**
    * Equal for two aggregators that turn the same batches into the same series (naming, TTL, buckets, bounds):
    * the engine's metrics stage lets exporters with equal keys share one (src/engine/metrics-stage.ts).
@@ -108,6 +112,7 @@ export class MetricAggregator {
     this.shareKey = JSON.stringify([options.naming ?? null, this.ttlMs, options.buckets ?? null, options.maxSeries ?? DEFAULT_MAX_SERIES,
       options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC, options.now === undefined ? 0 : ++ownClocks]);
     this.now = options.now ?? Date.now;
+    this.rows = new SeriesCache(options.seriesCacheRows);
     const t = options.telemetry;
     const droppedHelp = 'Observations dropped because a series bound was reached (reason: max_series = the total budget, max_series_per_metric).';
     this.dropped = {
@@ -151,6 +156,7 @@ export class MetricAggregator {
     let n = 0;
     for (const st of this.states.values()) n += st.expire(cutoff);
     this.budget.release(n);
+    if (n > 0) this.rows.clear();
     if (n > 0) this.expired?.add(n);
     return n;
   }
@@ -177,6 +183,7 @@ export class MetricAggregator {
     let n = 0;
     for (const st of this.states.values()) n += st.expire(cutoff);
     this.budget.release(n);
+    if (n > 0) this.rows.clear();
     if (n > 0) this.evicted?.add(n);
     return n;
   }
@@ -216,57 +223,89 @@ export class MetricAggregator {
   }
 
   private spans(items: Span[], selection: AttributeSelection | undefined, now: number): void {
-    for (const st of this.states.values()) st.select(selection);
-    const vals = this.values;
-    const prev = this.prevValues;
+    let reselected = false;
+    for (const st of this.states.values()) if (st.select(selection)) reselected = true;
+    if (reselected) {
+      this.rows.clear();
+      this.prevMetrics = undefined;
+    }
     for (let i = 0; i < items.length; i++) {
       const span = items[i]!;
       const metrics = spanMetrics(span);
       if (metrics.length === 0) continue;
-      const sid = this.serviceKey(span.service);
       if (metrics !== this.prevMetrics) {
-        this.prevStates = metrics.map((sm) => this.states.get(sm.def.name)!);
+        const states = metrics.map((sm) => this.states.get(sm.def.name)!);
+        this.prevStates = states;
+        this.prevOneKey = states.every((st) => st.sig === states[0]!.sig);
         this.prevMetrics = metrics;
       }
       const states = this.prevStates;
       const plain = hasNoKeys(span.attributes);
-      let sig: string | undefined;
-      let key = '';
-      for (let m = 0; m < metrics.length; m++) {
-        const sm = metrics[m]!;
-        const st = states[m]!;
-        if (st.sig !== sig) {
-          sig = st.sig;
-          const getters = gettersFor(st.names, plain);
-          const n = getters.length;
-          // The key only depends on (service, values): spans of one endpoint share it, so compare the values with
-          // the previous span's and reuse its key (already hashed by the Map) instead of building a new string.
-          let same = sid === this.prevSid && st.names === this.prevNames;
-          for (let k = 0; k < n; k++) {
-            const v = getters[k]!(span);
-            vals[k] = v;
-            if (same && prev[k] !== v) same = false;
-          }
-          if (same) key = this.prevKey;
-          else {
-            key = sid;
-            for (let k = 0; k < n; k++) {
-              const v = vals[k];
-              key += v === undefined ? SEP + MISSING : SEP + v;
-            }
-            for (let k = 0; k < n; k++) prev[k] = vals[k];
-            this.prevSid = sid;
-            this.prevNames = st.names;
-            this.prevKey = key;
-          }
-        }
-        const s = st.seriesForValues(key, span.service, vals, now);
-        if (s === undefined) continue;
-        const agg = span.aggregate;
-        if (agg === undefined) st.record(s, sm.value(span), now);
-        else if (sm.aggregated) st.recordDelta(s, agg.count, sm.aggregated(agg), now);
+      const cacheable = this.prevOneKey && this.rows.maxRows > 0;
+      const row = cacheable ? this.cachedRow(span, metrics, states, plain) : undefined;
+      if (row !== undefined) {
+        for (let m = 0; m < metrics.length; m++) this.observeSpan(states[m]!, row[m]!, metrics[m]!, span, now);
+      } else {
+        const found = this.exactSeries(span, metrics, states, plain, now);
+        if (cacheable && found.every((s) => s !== undefined)) this.rows.set(metrics, span.service, this.values, states[0]!.names.length, found.slice());
       }
     }
+  }
+
+  /** One span's observation of one metric: its own values, or an aggregate span's pre-aggregated ones. */
+  private observeSpan(st: MetricState, s: Series, sm: SpanMetric, span: Span, now: number): void {
+    const agg = span.aggregate;
+    if (agg === undefined) st.record(s, sm.value(span), now);
+    else if (sm.aggregated) st.recordDelta(s, agg.count, sm.aggregated(agg), now);
+  }
+
+  /**
+   * The series cache's row for a span whose metrics all have the same attribute names (one key), or undefined when
+   * these values were not seen (since the series last changed). Leaves the values in `this.values`.
+   */
+  private cachedRow(span: Span, metrics: readonly SpanMetric[], states: MetricState[], plain: boolean): readonly Series[] | undefined {
+    const vals = this.values;
+    const getters = gettersFor(states[0]!.names, plain);
+    const n = getters.length;
+    for (let k = 0; k < n; k++) vals[k] = getters[k]!(span);
+    return this.rows.get(metrics, span.service, vals, n) as readonly Series[] | undefined;
+  }
+
+  /**
+   * The exact path: each metric's series by its key string (built once per distinct attribute list), observed at once
+   * — a later metric's new series may evict idle ones, and an observed series is not idle. Returns the series found
+   * (undefined where a bound refused one), in a scratch array; the values of the last list stay in `this.values`.
+   */
+  private exactSeries(span: Span, metrics: readonly SpanMetric[], states: MetricState[], plain: boolean, now: number): readonly (Series | undefined)[] {
+    const vals = this.values;
+    const found = this.scratchRow;
+    found.length = states.length;
+    const sid = this.serviceKey(span.service);
+    let sig: string | undefined;
+    let key = '';
+    for (let m = 0; m < states.length; m++) {
+      const st = states[m]!;
+      if (st.sig !== sig) {
+        sig = st.sig;
+        const getters = gettersFor(st.names, plain);
+        for (let k = 0; k < getters.length; k++) vals[k] = getters[k]!(span);
+        key = this.valuesKey(sid, vals, getters.length);
+      }
+      const s = st.seriesForValues(key, span.service, vals, now);
+      found[m] = s;
+      if (s !== undefined) this.observeSpan(st, s, metrics[m]!, span, now);
+    }
+    return found;
+  }
+
+  /** The series key: service id and the first `n` values, separated (MISSING for an absent value). */
+  private valuesKey(sid: string, vals: readonly (AttributeValue | undefined)[], n: number): string {
+    let key = sid;
+    for (let k = 0; k < n; k++) {
+      const v = vals[k];
+      key += v === undefined ? SEP + MISSING : SEP + v;
+    }
+    return key;
   }
 
   private flows(items: Flow[], selection: AttributeSelection | undefined, now: number): void {

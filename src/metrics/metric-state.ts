@@ -47,13 +47,14 @@ export class MetricState {
     this.sig = this.names.join(',');
   }
 
-  /** Points `names` at the selection's choice for this metric (or the defaults). */
-  select(selection: AttributeSelection | undefined): void {
-    if (selection === this.selection) return;
+  /** Points `names` at the selection's choice for this metric (or the defaults); true when the selection changed. */
+  select(selection: AttributeSelection | undefined): boolean {
+    if (selection === this.selection) return false;
     this.selection = selection;
     // db.query.text is unbounded and may carry data: never a metric label, whatever a selection asks
     this.names = selection ? selection.namesFor(this.selectName, this.def.defaultAttributes, this.available).filter((n) => n !== 'db.query.text') : this.def.defaultAttributes;
     this.sig = this.names.join(',');
+    return true;
   }
 
   /** The series for `key`, created with `values()` on first sight; undefined when the metric is full. */

@@ -8,15 +8,15 @@ import type { AttributeValue, Span } from '../model/span.js';
  */
 export type SpanAttributeGetter = (span: Span) => AttributeValue | undefined;
 
-/** The last Host header seen and its address: a server's spans mostly carry the same Host, so no slice per span. */
-let lastHost = '';
-let lastAddress = '';
+/** Host header → its address: a server's spans carry a few Host values, so no slice per span (bounded: cleared when full). */
+const hostAddresses = new Map<string, string>();
 
 function stripPort(host: string): string {
-  if (host === lastHost) return lastAddress;
-  const address = hostAddress(host);
-  lastHost = host;
-  lastAddress = address;
+  let address = hostAddresses.get(host);
+  if (address === undefined) {
+    if (hostAddresses.size >= 1024) hostAddresses.clear();
+    hostAddresses.set(host, (address = hostAddress(host)));
+  }
   return address;
 }
 
