@@ -19,6 +19,10 @@ export const routesProcessorFactory: ProcessorFactory<RoutesConfig> = {
   defaultConfig: defaultRoutesConfig,
   // Router.apply writes http.route and the span name, nothing else (it may drop spans: ignored routes).
   spanWrites: ['name', 'http.route'],
+  // A span already routed with this config keeps its http.route (declared patterns are found again, the same), and its
+  // name is a function of method and route. Unless ignored paths leave only some pipelines (ignore_mode traces|metrics):
+  // then each pipeline's route budget counts different spans, and their routes may differ.
+  sharesSpans: (config) => config.ignored_patterns.length === 0 || config.ignore_mode === 'all',
   create(config, ctx) {
     const overflow = ctx.telemetry.counter('lumen_routes_overflow_total', `Spans given the overflow route ${OVERFLOW_ROUTE} because their service reached max_routes_per_service.`);
     const budget = new RouteBudget(config.max_routes_per_service, () => overflow.add(), (service) => {

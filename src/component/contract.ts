@@ -117,6 +117,15 @@ export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
    */
   readonly spanWrites?: readonly SpanWritableField[];
   /**
+   * True (for a config) when the processor writes nothing but what spanWrites declares, its instance in any pipeline
+   * would write the same values given the same spans (nothing depends on the pipeline's signal), and a span it already
+   * processed keeps what it wrote when processed again. Pipelines that run the same list of such processors (same ids)
+   * are then given the same span objects by the engine's fan-out (their own items arrays), not a copy each: the first
+   * to process a span decides, the others keep it. State kept across spans (a route budget) then only sees the spans
+   * that instance decided — the same unless one pipeline's queue dropped a batch the other processed.
+   */
+  sharesSpans?(config: C): boolean;
+  /**
    * A head sampler: the rule it applies in traces pipelines, which a receiver may apply earlier (the processor then
    * keeps everything the receiver kept: same ids, same rule). Undefined for a config it cannot state as such a rule.
    */

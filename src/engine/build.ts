@@ -66,9 +66,11 @@ export function buildGraph(config: LumenConfig, opts: BuildOptions): Graph {
     const signal = pipelineSignal(name);
     const processors: PipelineProcessor[] = [];
     let nameAndRouteOnly = true;
+    let sharesSpans = p.processors.length > 0;
     for (const id of p.processors) {
       const factory = registry.get('processor', componentType(id))!;
       if (!factory.spanWrites?.every((f) => f === 'name' || f === 'http.route')) nameAndRouteOnly = false;
+      if (!factory.sharesSpans?.(config.processors[id] ?? factory.defaultConfig())) sharesSpans = false;
       const operator = attempt(['processors', id], () => factory.create(config.processors[id], processorContext(id, name, signal, deps)));
       if (operator) processors.push({ id, operator });
     }
@@ -78,7 +80,8 @@ export function buildGraph(config: LumenConfig, opts: BuildOptions): Graph {
       logger: opts.logger.child({ pipeline: name }), onProcessed: opts.onProcessed,
     });
     pipelines.push(pipeline);
-    routeOf.set(pipeline, { pipeline, mutating: p.processors.length > 0, nameAndRouteOnly });
+    const spanGroup = sharesSpans ? JSON.stringify(p.processors) : undefined;
+    routeOf.set(pipeline, { pipeline, mutating: p.processors.length > 0, nameAndRouteOnly, spanGroup });
   }
   const receivers: ReceiverNode[] = [];
   for (const id of new Set(pipelineEntries.flatMap(([, p]) => p.receivers))) {

@@ -11,18 +11,26 @@ export interface Route {
   readonly mutating: boolean;
   /** Its processors all declare writing only span names and http.route (ProcessorFactory.spanWrites), or it has none. */
   readonly nameAndRouteOnly: boolean;
+  /**
+   * Set when every processor of it declares sharesSpans: its processor ids. Pipelines with the same group process the
+   * same span objects (ProcessorFactory.sharesSpans), so they need no copies of each other's spans.
+   */
+  readonly spanGroup?: string;
 }
 
 /**
  * Hands one receiver batch to every pipeline that accepts its kind. The first pipeline with processors gets the
- * original; other pipelines with processors get their own clone; pipelines without processors (exporters only
- * read) share one more clone, or the original if no processor can touch it. Copies share a span's connection,
- * trace and attributes when no pipeline of this batch writes more than names and routes.
+ * original; other pipelines with processors get their own clone — or, in the first one's span group (the same
+ * processors, which share spans: the default traces and metrics pipelines), the same spans in their own items array;
+ * pipelines without processors (exporters only read) share one more clone, or the original if no processor can touch
+ * it. Copies share a span's connection, trace and attributes when no pipeline of this batch writes more than names and
+ * routes.
  * Spans of kernel aggregation go by signal: an aggregate span (many requests' metrics) only to metrics pipelines,
  * a span whose request is already in a kernel series only to traces pipelines (no request counted twice).
  */
 export function fanOut(batch: Batch, routes: readonly Route[], receiver: string): void {
   let originalTaken = false;
+  let originalGroup: string | undefined;
   let shared: Batch | undefined;
   const anyMutating = routes.some((r) => r.pipeline.accepts(batch.kind) && r.mutating);
   const copy = routes.every((r) => !r.pipeline.accepts(batch.kind) || r.nameAndRouteOnly) ? cloneSpanNameAndRoute : cloneSpan;
@@ -31,8 +39,12 @@ export function fanOut(batch: Batch, routes: readonly Route[], receiver: string)
     if (!r.pipeline.accepts(batch.kind)) continue;
     let out: Batch;
     if (r.mutating) {
-      out = originalTaken ? cloneBatch(batch, copy) : batch;
-      originalTaken = true;
+      if (!originalTaken) {
+        out = batch;
+        originalTaken = true;
+        originalGroup = r.spanGroup;
+      } else if (batch.kind === 'spans' && r.spanGroup !== undefined && r.spanGroup === originalGroup) out = sameSpans(batch);
+      else out = cloneBatch(batch, copy);
     } else {
       shared ??= anyMutating ? cloneBatch(batch, copy) : batch;
       out = shared;
@@ -43,6 +55,13 @@ export function fanOut(batch: Batch, routes: readonly Route[], receiver: string)
     }
     r.pipeline.push(out, receiver);
   }
+}
+
+/** A batch of the same span objects in a new items array (processors may remove items in place). */
+function sameSpans(batch: SpanBatch): SpanBatch {
+  const out: SpanBatch = { kind: 'spans', items: batch.items.slice() };
+  if (batch.selection) out.selection = batch.selection;
+  return out;
 }
 
 function kernelAggregationSpan(s: Span): boolean {
