@@ -188,11 +188,14 @@ test('60 s of word-like random paths and Hosts through the default pipelines.yam
   assert.ok(series > 0 && series <= MAX_SERIES, `${series} series`);
   assert.ok(dropped > 0, 'lumen_metrics_series_dropped_total{reason="max_series"} must have moved');
   assert.ok(internal(last, 'lumen_kernel_socket_spans_total') > 0);
-  // One WARN per bound: the series budget of the prometheus exporter, the route budget of the server's
-  // service in each of the two pipelines the routes processor runs in.
+  // One WARN per bound: the series budget of the prometheus exporter; the route budget of the server's service
+  // once — both pipelines run the same routes processor on the same spans (the fan-out shares them), so the first
+  // to route a span decides; the other pipeline's instance warns too only if it had to route spans alone (a batch
+  // the first pipeline's full queue dropped).
   const warns = stderr.split('\n').filter((l) => /WARN/.test(l));
   assert.equal(warns.filter((l) => l.includes('exporters.prometheus.max_series (10000) reached')).length, 1, warns.join('\n'));
-  assert.equal(warns.filter((l) => l.includes(`service ${SERVICE} reached processors.routes.max_routes_per_service`)).length, 2, warns.join('\n'));
+  const routeWarns = warns.filter((l) => l.includes(`service ${SERVICE} reached processors.routes.max_routes_per_service`)).length;
+  assert.ok(routeWarns === 1 || routeWarns === 2, warns.join('\n'));
 
   agent.kill('SIGTERM');
   assert.equal(await agentExit, 0, stderr.slice(-2000));
