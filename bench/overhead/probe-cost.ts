@@ -6,7 +6,9 @@
  *   idle      kernel_socket.bpf.o attached, allow-list empty: what every process pays for the probes existing
  *   probes    the target's pids allowed, records drained by a counting consumer (no agent): the probes' own cost
  *   stats     as probes, with kernel.bpf_stats_enabled on for the run (restored after); `floorN+stats`, `idle+stats` likewise
- *   X-b       (stats-b, idle-b+stats, probes-b) as X with the kernel_socket object of --object-b: an A/B of two
+ *   agg       as stats, with the kernel aggregation on (ks_aggregate: what a metrics-only pipeline loads): the
+ *             aggregation path's probe time, and how many ring records were still written
+ *   X-b       (stats-b, agg-b, idle-b+stats, probes-b) as X with the kernel_socket object of --object-b: an A/B of two
  *             builds in one run, alternating within each round
  *   agent     the real `lumen run` (bench config of run.ts: traces to print_traces + metrics): probes + agent
  *   agent-metrics  the real `lumen run` with a metrics-only pipeline (kernel_socket → routes → prometheus): the
@@ -98,9 +100,14 @@ try {
       let stats = false;
       const before = new Set(allProgs().map((p) => p.id));
       const ks = mode.replace(/\+stats$/, '').replace(/-b$/, '');
-      if (ks === 'idle' || ks === 'probes' || ks === 'stats') {
+      if (ks === 'idle' || ks === 'probes' || ks === 'stats' || ks === 'agg') {
         const objPath = /-b(\+stats)?$/.test(mode) ? opt['object-b']! : bpfObjectPath('kernel_socket');
-        const obj = openObject(objPath, { rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });
+        // agg: the kernel aggregation on (as for a metrics-only pipeline), bucket bounds left empty (one bucket)
+        const agg = ks === 'agg';
+        const obj = openObject(objPath, {
+          rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY, ...(agg ? { ks_aggregate: 1 } : {}) },
+          ...(agg ? { mapSizes: { ks_agg: 64, ks_agg_tmpl: 64 } } : {}),
+        });
         let records = 0;
         const sub = obj.ringBuffer('ks_events', { pollTimeoutMs: 50 }).subscribe((b) => { forEachRecord(b, () => { records++; }); });
         if (ks !== 'idle') {
@@ -109,8 +116,11 @@ try {
           else for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); } // an older object (--object-b)
         }
         for (const p of captureHooks(obj.programs)) obj.attach(p); // sk_msg/sock_ops: off by default
-        stats = ks === 'stats' || mode.endsWith('+stats');
-        stop = async () => { sub.unsubscribe(); obj.close(); void records; };
+        stats = ks === 'stats' || ks === 'agg' || mode.endsWith('+stats');
+        stop = async () => {
+          if (agg) console.error(`  ${mode}: ${records} ring records`);
+          sub.unsubscribe(); obj.close();
+        };
       } else if (mode.startsWith('floor')) {
         const obj = openObject(bpfObjectPath('bench_floor'), { rodata: { level: parseInt(mode.slice(5), 10), lumen_rb_wakeup_every: RING_WAKEUP_EVERY } });
         stats = mode.endsWith('+stats');
@@ -156,7 +166,8 @@ try {
         push(perRequest, `${mode}: total`, total);
       }
       push(rps, mode, r.rps);
-      console.error(`round ${round} ${mode}: ${r.rps.toFixed(0)} req/s, server ${serverUs.get(mode)!.at(-1)!.toFixed(2)} µs CPU/request`);
+      const probeNs = stats ? `, probes ${perRequest.get(`${mode}: total`)!.at(-1)!.toFixed(0)} ns/request` : '';
+      console.error(`round ${round} ${mode}: ${r.rps.toFixed(0)} req/s, server ${serverUs.get(mode)!.at(-1)!.toFixed(2)} µs CPU/request${probeNs}`);
       await stop();
     }
   }

@@ -127,24 +127,19 @@ static __always_inline void ks_tmpl_seg_end(struct ks_tmpl_walk *w)
 	w->digits = 0;
 }
 
-/*
- * One byte of the walk: the method and version hash as they are; the path hashes segment by segment up to '?'
- * (the query is skipped, it is not part of a route); header lines are skipped except Host, whose value hashes
- * (every Host line: a request with two is never merged with one with either alone).
- */
 /* The walk's loop context (on the stack: pointers into maps keep their type there, not in map memory). */
 struct ks_tmpl_ctx {
 	struct ks_tmpl_walk *w;
 	const __u8 *req; /* the slot's request capture */
 };
 
-static long ks_tmpl_cb(__u32 i, void *vctx)
+/*
+ * One byte of the walk (1: the walk is over): the method and version hash as they are; the path hashes segment by
+ * segment up to '?' (the query is skipped, it is not part of a route); header lines are skipped except Host, whose
+ * value hashes (every Host line: a request with two is never merged with one with either alone).
+ */
+static __always_inline int ks_tmpl_byte(struct ks_tmpl_walk *w, __u8 c)
 {
-	struct ks_tmpl_ctx *cx = vctx;
-	struct ks_tmpl_walk *w = cx->w;
-	if (i >= w->n)
-		return 1;
-	__u8 c = cx->req[i & (KS_CAPTURE_MAX - 1)];
 	switch (w->state) {
 	case KS_T_METHOD:
 		w->seg = w->h = ks_fnv(w->h, c);
@@ -215,6 +210,22 @@ static long ks_tmpl_cb(__u32 i, void *vctx)
 	return 1;
 }
 
+/* Bytes walked per callback: the callback's own cost (the call, the context's loads) once per word, not per byte. */
+#define KS_TMPL_BYTES 8
+
+static long ks_tmpl_cb(__u32 i, void *vctx)
+{
+	struct ks_tmpl_ctx *cx = vctx;
+	struct ks_tmpl_walk *w = cx->w;
+	__u32 n = w->n;
+	for (int k = 0; k < KS_TMPL_BYTES; k++) {
+		__u32 at = i * KS_TMPL_BYTES + k;
+		if (at >= n || ks_tmpl_byte(w, cx->req[at & (KS_CAPTURE_MAX - 1)]))
+			return 1;
+	}
+	return 0;
+}
+
 /* The bucket of v among the first n bounds (upper-inclusive); n when above them all. */
 static __always_inline __u32 ks_agg_bucket(const __s64 *bound, __u32 n, __s64 v)
 {
@@ -266,7 +277,7 @@ static __noinline int ks_agg_take(struct ks_slot *s)
 	w->n = n;
 	w->h = w->seg = KS_FNV_BASIS;
 	struct ks_tmpl_ctx cx = { .w = w, .req = s->req };
-	bpf_loop(KS_AGG_SAMPLE, ks_tmpl_cb, &cx, 0);
+	bpf_loop(KS_AGG_SAMPLE / KS_TMPL_BYTES, ks_tmpl_cb, &cx, 0);
 	if (!w->line_end || !w->host_seen || w->state == KS_T_HOST || (!w->done && r->req_len > KS_AGG_SAMPLE)) {
 		/* the request line or a Host value not whole in the sample, or capture bytes past it the walk did not see
 		 * (another Host line?): the exact path may read them differently */

@@ -87,16 +87,17 @@ static __always_inline void ks_capture(struct ks_io *io, struct ks_slot *s, int 
 	if (!p || have >= cap || n == 0)
 		return;
 	if (inbuf && have == 0 && capture_bytes <= KS_SCAN_MAX && capture_bytes <= KS_CAPTURE_MAX) {
-		/* plain word copies: cheaper than a probe_read_kernel call (bytes past n are never emitted) */
+		/* plain word copies of the k bytes kept: cheaper than a probe_read_kernel call (the last word's bytes
+		 * past k are never emitted) */
 		__u64 *dst = (__u64 *)(resp ? s->resp : s->req);
 		__u64 *src = (__u64 *)io->buf;
-		__u32 words = (capture_bytes + 7) / 8;
+		__u32 k = n < cap ? n : cap;
+		__u32 words = (k + 7) / 8;
 		for (__u32 i = 0; i < KS_SCAN_MAX / 8 && i < KS_CAPTURE_MAX / 8; i++) {
 			if (i >= words)
 				break;
 			dst[i] = src[i];
 		}
-		__u32 k = n < cap ? n : cap;
 		if (resp)
 			s->r.resp_len = k;
 		else

@@ -175,7 +175,7 @@ struct ks_io {
 	__u32 scan_pos;
 	__u32 find_end; /* ks_find_head_end's result */
 	__u32 find_m;   /* ... and the bytes it searches */
-	__u32 _pad4;
+	__u32 msg_done; /* ks_msg_step: the response it stepped is complete (ks_step emits it) */
 	__u32 h2_len;   /* bytes of the HTTP/2 record being assembled in ks_out (ks_http2.h) */
 	__u8 h2_open;   /* 1: a record is being assembled */
 	__u8 h2_seen;   /* 1: this call stepped an HTTP/2 connection */

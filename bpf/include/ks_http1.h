@@ -20,6 +20,8 @@ struct ks_scan_ctx {
 
 /* Words a skip step may pass over in one callback (a header line is 20-50 bytes). */
 #define KS_SKIP_WORDS 6
+/* Bytes a step may take one by one in one callback ("Content-Length: 1234" CR LF's value, a blank line). */
+#define KS_BYTE_RUN 8
 
 /* At a header line's start (H1S_NAME, nothing matched) with >= 8 bytes at pos: decides it from whole words
  * (see h1_scan_line_start). Returns the bytes consumed (0: now skipping) or -1: byte by byte. */
@@ -80,18 +82,28 @@ __noinline int ks_scan_step(__u32 n)
 			return 0;
 		}
 	}
-	KS_OPAQUE(pos);
-	pos &= KS_SCAN_MAX - 1;
-	__u8 c = io->buf[pos];
-	pos++;
-	io->scan_pos = pos;
-	if (h1_scan_byte(s, c))
-		return pos; /* >= 1 */
-	if (c == '\n' && pos + 8 <= n) {
-		/* the next line starts here: decide it now rather than in another callback */
-		int r = ks_scan_line_start(io, s, pos, n);
-		if (r > 0)
-			io->scan_pos = pos + r;
+	/* Byte by byte (a Content-Length or Transfer-Encoding value, a line too short for the word checks, the blank
+	 * line): up to KS_BYTE_RUN bytes in this callback, as long as the next callback would take this path too. */
+	for (int k = 0; k < KS_BYTE_RUN; k++) {
+		KS_OPAQUE(pos);
+		pos &= KS_SCAN_MAX - 1;
+		__u8 c = io->buf[pos];
+		pos++;
+		io->scan_pos = pos;
+		if (h1_scan_byte(s, c))
+			return pos; /* >= 1 */
+		if (c == '\n') {
+			if (pos + 8 <= n) {
+				/* the next line starts here: decide it now rather than in another callback */
+				int r = ks_scan_line_start(io, s, pos, n);
+				if (r > 0)
+					io->scan_pos = pos + r;
+			}
+			return 0;
+		}
+		if (pos >= n || pos >= KS_SCAN_MAX || s->mode == H1S_SKIP || s->mode == H1S_LINE_FIRST ||
+		    (s->mode == H1S_NAME && s->idx == 0 && s->line_len == 0 && pos + 8 <= n))
+			return 0; /* what the next callback starts with is not a byte of this path */
 	}
 	return 0;
 }
@@ -166,7 +178,7 @@ static __always_inline int ks_request_start(struct ks_io *io, struct ks_conn **c
 	/* A new request while the previous response is still open: that response is over. */
 	if (c->head != c->tail && c->resp.phase != KS_P_IDLE) {
 		__u32 seq = c->head;
-		ks_resp_done(c, io, seq, KS_REASON_NEXT_REQUEST);
+		ks_resp_done(c, io, NULL, seq, KS_REASON_NEXT_REQUEST);
 		struct ks_conn_key key = { .sk = io->sk };
 		c = bpf_map_lookup_elem(&ks_conns, &key);
 		if (!c)
@@ -198,7 +210,8 @@ static __always_inline int ks_request_start(struct ks_io *io, struct ks_conn **c
 
 /* Phase 1, a response starts: it answers the oldest pending request. */
 static __always_inline int ks_response_start(struct ks_io *io, struct ks_conn *c, struct ks_dir *d, __u16 status,
-					     __u32 cl, __u64 msg_ts, __u32 off, struct ks_slot **started)
+					     __u32 cl, __u64 msg_ts, __u32 off, struct ks_slot *hint,
+					     struct ks_slot **started)
 {
 	if (c->lost && (c->head == c->lost_at || c->head == c->tail)) {
 		/* the answer to a lost request (counted when it was lost): framed, not emitted */
@@ -214,7 +227,7 @@ static __always_inline int ks_response_start(struct ks_io *io, struct ks_conn *c
 		return KS_STEP_ON;
 	}
 	__u32 seq = c->head;
-	struct ks_slot *s = ks_slot_find(io, seq);
+	struct ks_slot *s = ks_slot_find_hint(io, hint, seq);
 	if (!s) {
 		/* swept by user space (timeout) or never seen: skip the rest of this message */
 		ks_count(KS_C_UNSOLICITED_RESPONSE);
@@ -225,7 +238,7 @@ static __always_inline int ks_response_start(struct ks_io *io, struct ks_conn *c
 	}
 	if (s->r.status >= 200) {
 		/* the previous final response had no framing: it ended where this one starts */
-		ks_resp_done(c, io, seq, KS_REASON_NEXT_RESPONSE);
+		ks_resp_done(c, io, s, seq, KS_REASON_NEXT_RESPONSE);
 		return off; /* re-run this start against the next pending request */
 	}
 	if (!s->r.resp_start_ns)
@@ -256,7 +269,8 @@ static __always_inline int ks_response_start(struct ks_io *io, struct ks_conn *c
  * call first), and hand it to the request or response start.
  */
 static __always_inline int ks_msg_start(struct ks_io *io, struct ks_conn **cp, struct ks_dir **dp, int is_req, int fresh,
-					const __u8 *p, __u64 n, __u32 off, __u64 now, struct ks_slot **started)
+					const __u8 *p, __u64 n, __u32 off, __u64 now, struct ks_slot *hint,
+					struct ks_slot **started)
 {
 	struct ks_conn *c = *cp;
 	struct ks_dir *d = *dp;
@@ -316,7 +330,7 @@ static __always_inline int ks_msg_start(struct ks_io *io, struct ks_conn **cp, s
 		c->role = egress ? KS_ROLE_CLIENT : KS_ROLE_SERVER;
 	if (is_req)
 		return ks_request_start(io, cp, dp, r, cl, msg_ts, now, started);
-	return ks_response_start(io, c, d, r, cl, msg_ts, off, started);
+	return ks_response_start(io, c, d, r, cl, msg_ts, off, hint, started);
 }
 
 /*
@@ -509,13 +523,55 @@ __noinline int ks_step_lost(__u32 seg, __u32 off, __u32 m)
 }
 
 /*
+ * The part of a step that works on its message's slot s (found or opened by ks_step): the header block, the body,
+ * the byte counts, the capture; io->msg_done says the response is complete (ks_step emits it: the emission's call
+ * chain is deep, this frame is not on it). io->buf holds the m bytes ks_step read. Global (verified once): the slot
+ * arrives as a map value or as the walk's pointer (hint) alike, so what follows is verified once.
+ */
+__noinline int ks_msg_step(struct ks_conn *conn, struct ks_slot *s, __u32 seg, __u32 off, __u32 m)
+{
+	struct ks_at at;
+	if (!conn || !s || !ks_step_at_conn(conn, seg, off, &at))
+		return -1;
+	struct ks_io *io = at.io;
+	struct ks_conn *c = at.c;
+	const __u8 *p = at.p;
+	__u64 n = at.n;
+	__u64 now = io->ts_end;
+	int is_req = ks_is_request(c, io->egress);
+	struct ks_dir *d = is_req ? &c->req : &c->resp;
+	s->r.last_ns = now;
+	if (!is_req)
+		s->r.end_ns = now;
+
+	__u64 used = n;
+	int complete = is_req || d->phase != KS_P_HEADERS || !p ? -1 : ks_lean_headers(&at, c, &s->r, m, &used);
+	if (complete < 0)
+		complete = d->phase == KS_P_HEADERS ? ks_msg_headers(io, d, &s->r, is_req, p, m, &used)
+						    : ks_msg_body(io, d, is_req, p, n, &used);
+	if (used > n)
+		used = n;
+	if (is_req)
+		s->r.req_bytes += used;
+	else
+		s->r.resp_bytes += used;
+	if (io->sendfile && !p && !is_req)
+		s->r.flags |= KS_F_SENDFILE;
+	ks_capture(io, s, !is_req, p, (__u32)ks_min(used, 0xffff), m > 0);
+	io->msg_done = complete;
+	if (used >= n)
+		return -1;
+	return off + used;
+}
+
+/*
  * One step over segment `seg` from byte `off`: recognises a message start, scans a header block window,
  * or accounts body bytes. Returns the new offset; >= the segment length ends the segment.
- * Global (verified once): the call's connection (looked up by the walk: once per call on its direct path) and
- * scalars in, scalar out. Nothing in a call deletes or replaces its connection's entry (only the lifecycle hooks
+ * Global (verified once): the call's connection (looked up by the walk: once per call on its direct path), a slot
+ * the walk found for a response's bytes (hint, or NULL: see ks_walk_all) and scalars in, scalar out. Nothing in a call deletes or replaces its connection's entry (only the lifecycle hooks
  * do, once the socket is gone), so the walk's pointer stays the connection's for the whole call.
  */
-__noinline int ks_step(struct ks_conn *conn, __u32 seg, __u32 off)
+__noinline int ks_step(struct ks_conn *conn, struct ks_slot *hint, __u32 seg, __u32 off)
 {
 	struct ks_at at;
 	if (!conn || !ks_step_at_conn(conn, seg, off, &at))
@@ -531,7 +587,6 @@ __noinline int ks_step(struct ks_conn *conn, __u32 seg, __u32 off)
 		io->proto = c->proto;
 		return off;
 	}
-	struct ks_conn_key key = { .sk = io->sk };
 	__u64 now = io->ts_end;
 	int is_req = ks_is_request(c, io->egress);
 	struct ks_dir *d = is_req ? &c->req : &c->resp;
@@ -555,7 +610,7 @@ __noinline int ks_step(struct ks_conn *conn, __u32 seg, __u32 off)
 
 	struct ks_slot *started = NULL; /* the slot a message start below opened or found: not looked up twice */
 	if (d->phase == KS_P_IDLE) {
-		int v = ks_msg_start(io, &c, &d, is_req, fresh, p, n, off, now, &started);
+		int v = ks_msg_start(io, &c, &d, is_req, fresh, p, n, off, now, hint, &started);
 		if (v != KS_STEP_ON)
 			return v;
 	}
@@ -566,7 +621,7 @@ __noinline int ks_step(struct ks_conn *conn, __u32 seg, __u32 off)
 	__u32 seq = is_req ? c->tail - 1 : c->head;
 	struct ks_slot *s = started;
 	if (!s && c->head != c->tail)
-		s = ks_slot_find(io, seq);
+		s = ks_slot_find_hint(io, hint, seq);
 	if (!s) {
 		if (is_req && (d->phase == KS_P_BODY || d->phase == KS_P_CHUNKED)) {
 			/* a body read after its request was answered and emitted (a server that replied first, e.g. 413
@@ -581,44 +636,21 @@ __noinline int ks_step(struct ks_conn *conn, __u32 seg, __u32 off)
 		d->phase = KS_P_IDLE;
 		return -1;
 	}
-	s->r.last_ns = now;
-	if (!is_req)
-		s->r.end_ns = now;
-
-	__u64 used = n;
-	int complete = is_req || d->phase != KS_P_HEADERS || !p ? -1 : ks_lean_headers(&at, c, &s->r, m, &used);
-	if (complete < 0)
-		complete = d->phase == KS_P_HEADERS ? ks_msg_headers(io, d, &s->r, is_req, p, m, &used)
-						    : ks_msg_body(io, d, is_req, p, n, &used);
-	if (used > n)
-		used = n;
-	if (is_req)
-		s->r.req_bytes += used;
-	else
-		s->r.resp_bytes += used;
-	if (io->sendfile && !p && !is_req)
-		s->r.flags |= KS_F_SENDFILE;
-	ks_capture(io, s, !is_req, p, (__u32)ks_min(used, 0xffff), m > 0);
-	if (complete) {
+	io->msg_done = 0;
+	int next = ks_msg_step(c, s, seg, off, m);
+	if (io->msg_done) {
 		int upgraded = s->r.status == 101;
-		ks_resp_done(c, io, seq, KS_REASON_COMPLETE);
-		if (upgraded) {
-			c = bpf_map_lookup_elem(&ks_conns, &key);
-			if (!c)
-				return -1;
-			ks_h2_upgrading(c);
-			/* the bytes after the 101 in this call (a server's SETTINGS) start the new protocol */
-		}
+		ks_resp_done(c, io, s, s->r.seq, KS_REASON_COMPLETE);
+		if (upgraded)
+			ks_h2_upgrading(c); /* the bytes after the 101 in this call (a server's SETTINGS) start the new protocol */
 	}
-	if (used >= n)
-		return -1;
-	return off + used;
+	return next;
 }
 
 /* A step of the call's connection, by the protocol the hook noted (io->proto): HTTP/2 and wire connections go
  * to their own steps (which look the connection up themselves); HTTP/1 steps take c, the caller's look-up (NULL:
  * not followed). */
-static __always_inline int ks_step_any(struct ks_io *io, struct ks_conn *c, __u32 seg, __u32 off)
+static __always_inline int ks_step_any(struct ks_io *io, struct ks_conn *c, struct ks_slot *hint, __u32 seg, __u32 off)
 {
 	if (io->proto == KS_PROTO_HTTP2)
 		return ks_h2_step(seg, off);
@@ -626,7 +658,7 @@ static __always_inline int ks_step_any(struct ks_io *io, struct ks_conn *c, __u3
 		return ks_wire_step(seg, off);
 	if (!c)
 		return -1;
-	return ks_step(c, seg, off);
+	return ks_step(c, hint, seg, off);
 }
 
 struct ks_walk {
@@ -645,7 +677,7 @@ static long ks_walk_cb(__u32 i, void *vctx)
 		return 1;
 	__u32 seg = w->seg;
 	__u64 len = io->seg[seg & (KS_MAX_SEGS - 1)].len;
-	int next = ks_step_any(io, io->proto ? NULL : ks_io_conn(io), seg, w->off);
+	int next = ks_step_any(io, io->proto ? NULL : ks_io_conn(io), NULL, seg, w->off);
 	if (next < 0 || (__u64)next >= len) {
 		w->seg = seg + 1;
 		w->off = 0;
@@ -722,12 +754,17 @@ static __always_inline void ks_walk_all(struct ks_io *io, struct ks_conn *c)
 	if (walk_direct && nseg && nseg <= 2) {
 		if (!c && !io->proto)
 			c = ks_io_conn(io);
-		int next = ks_step_any(io, c, 0, 0);
+		/* a response's bytes belong to the oldest pending request: its slot is found once here for both steps
+		 * and the emission (otherwise one ks_slots look-up each) */
+		struct ks_slot *hint = NULL;
+		if (c && !io->proto && c->head != c->tail && !ks_is_request(c, io->egress))
+			hint = ks_slot_find(io, c->head);
+		int next = ks_step_any(io, c, hint, 0, 0);
 		if (next < 0 || (__u64)next >= io->seg[0].len) {
 			seg = 1;
 			if (nseg == 2) {
 				/* an adoption in the first step (io->proto) sends this one to the new protocol's step */
-				next = ks_step_any(io, c, 1, 0);
+				next = ks_step_any(io, c, hint, 1, 0);
 				if (next < 0 || (__u64)next >= io->seg[1].len)
 					seg = 2;
 			}

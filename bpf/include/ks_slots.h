@@ -29,13 +29,12 @@ static __always_inline struct ks_out *ks_out_get(void)
 }
 
 /*
- * Emits the pending request in slot (sock, seq % KS_SLOTS) as one ring-buffer record and frees the
- * slot. Global (verified once): takes scalars only.
+ * Emits the pending request of slot s (a ks_slots entry the caller found pending, or NULL) as one ring-buffer
+ * record and frees the slot. Global (verified once): the caller's pointer saves a ks_slots look-up per request.
  */
-__noinline int ks_emit(__u64 sock, __u32 seq, __u32 reason)
+__noinline int ks_emit(struct ks_slot *s, __u32 reason)
 {
-	struct ks_slot *s = ks_slot_pending(sock, seq);
-	if (!s)
+	if (!s || s->r.start_ns == 0)
 		return 0;
 	/* metrics consumers: a request that fits a kernel series is counted there (ks_agg.h); with no traces
 	 * pipeline beside them (no kernel sampling) it is not sent at all */
@@ -152,10 +151,10 @@ __noinline int ks_conn_end(__u64 sock)
 			if (!s || s->r.start_ns == 0 || s->r.seq != seq)
 				continue;
 			if (s->r.resp_start_ns) {
-				ks_emit(sock, seq, KS_REASON_CLOSE);
+				ks_emit(s, KS_REASON_CLOSE);
 			} else if (s->r.req_head_len) {
 				ks_count(KS_C_CLOSED_NO_RESPONSE);
-				ks_emit(sock, seq, KS_REASON_CLOSE);
+				ks_emit(s, KS_REASON_CLOSE);
 			} else {
 				ks_count(KS_C_CLOSED_INCOMPLETE);
 			}
@@ -175,9 +174,10 @@ static __always_inline __u64 ks_min(__u64 a, __u64 b)
 }
 
 /*
- * Response finished: emit it and move the queue on. The connection is looked up again by the caller.
+ * Response finished: emit it and move the queue on. s: the pending slot of `seq` when the caller holds it, else
+ * NULL (looked up here). The connection is looked up again by the caller.
  */
-static __always_inline void ks_resp_done(struct ks_conn *c, struct ks_io *io, __u32 seq, __u32 reason)
+static __always_inline void ks_resp_done(struct ks_conn *c, struct ks_io *io, struct ks_slot *s, __u32 seq, __u32 reason)
 {
 	c->resp.phase = KS_P_IDLE;
 	c->resp.carry_len = 0;
@@ -187,7 +187,7 @@ static __always_inline void ks_resp_done(struct ks_conn *c, struct ks_io *io, __
 		c->tail = 0;
 		c->lost_at = 0; /* lost requests still unanswered are next in line */
 	}
-	ks_emit(io->sk, seq, reason);
+	ks_emit(s ? s : ks_slot_pending(io->sk, seq), reason);
 }
 
 
@@ -229,6 +229,15 @@ static __always_inline struct ks_slot *ks_slot_open(struct ks_io *io, struct ks_
 /* The pending slot of request `seq` on the connection of io, or NULL when it was swept or never opened. */
 static __always_inline struct ks_slot *ks_slot_find(struct ks_io *io, __u32 seq)
 {
+	return ks_slot_pending(io->sk, seq);
+}
+
+/* ks_slot_find without the look-up when `hint` (a slot of this connection the walk found, or NULL) holds `seq`:
+ * an entry only ever holds the sequence numbers of its own index, and stays allocated for the whole call. */
+static __always_inline struct ks_slot *ks_slot_find_hint(struct ks_io *io, struct ks_slot *hint, __u32 seq)
+{
+	if (hint && hint->r.start_ns && hint->r.seq == seq)
+		return hint;
 	return ks_slot_pending(io->sk, seq);
 }
 

@@ -207,7 +207,7 @@ __noinline int ks_wire_step(__u32 seg, __u32 off)
 	}
 	if (io->egress) {
 		if (s && s->r.resp_start_ns) {
-			ks_resp_done(c, io, c->head, KS_REASON_NEXT_REQUEST);
+			ks_resp_done(c, io, s, c->head, KS_REASON_NEXT_REQUEST);
 			c = bpf_map_lookup_elem(&ks_conns, &key);
 			if (!c)
 				return -1;
@@ -250,7 +250,7 @@ __noinline int ks_wire_step(__u32 seg, __u32 off)
 	}
 	__u8 *t = io->peek + 16;
 	if (p && n >= 6 && !bpf_probe_read_user(t, 6, p + n - 6) && wire_pg_ready(t))
-		ks_resp_done(c, io, c->head, KS_REASON_COMPLETE);
+		ks_resp_done(c, io, s, c->head, KS_REASON_COMPLETE);
 	return -1;
 }
 
