@@ -1,5 +1,5 @@
 import { componentConfig } from '../../src/config/component-config.js';
-import { connectionTracking } from '../../src/capture/config.js';
+import { connectionTracking, kernelAggregationOptions } from '../../src/capture/config.js';
 import { databaseOptions } from '../../src/capture/wire-config.js';
 import { array, boolean, enumOf, integer, object, portRanges, type Infer } from '../../src/config/typed-schema.js';
 
@@ -28,16 +28,7 @@ export const kernelSocketConfig = object({
     default: true,
     description: 'true (default): when every pipeline this receiver feeds is a traces pipeline whose first sampling step is a `sampling` processor (only processors like routes before it), the kernel takes that sampler\'s decision per HTTP/1 request and unsampled requests never leave it; false: every request goes to user space and the processor samples there.',
   }),
-  /** RED aggregation in the kernel for metrics-only consumers (receivers/kernel_socket/aggregation-plan.ts). */
-  kernel_aggregation: enumOf(['auto', 'off'], {
-    default: 'auto',
-    description: 'auto: when every pipeline this receiver feeds is a metrics pipeline with at most the routes processor and metrics exporters (default labels), finished HTTP/1 requests are aggregated into histograms in the kernel instead of one ring record each, with the same series; otherwise (a traces pipeline, another processor) every request is a span as before. off: always one span per request.',
-  }),
-  /** Kernel series (and request templates) held at once; requests past it fall back to ring records. */
-  kernel_aggregation_series: integer({
-    minimum: 1, maximum: 65536, default: 2048,
-    description: 'Series (process, kind, port, status, request template) the kernel aggregates at once, and templates it remembers; requests of a new one past it are sent as ring records (counted in lumen_kernel_socket_aggregation_fallback_total).',
-  }),
+  ...kernelAggregationOptions('lumen_kernel_socket_aggregation_fallback_total'),
   ...databaseOptions(),
   ...connectionTracking('TCP connections'),
 });

@@ -1,5 +1,5 @@
 import type { ConsumerPipeline } from '../../src/component/index.js';
-import { planAggregation, type AggregationPlan } from './aggregation-plan.js';
+import { planAggregation, type AggregationPlan } from '../../src/capture/aggregation-plan.js';
 import { kernelSampling, type KernelSampling } from './sampling.js';
 
 /**

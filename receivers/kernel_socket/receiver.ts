@@ -12,7 +12,7 @@ import { DISCARDED_HELP, KS_COUNTER_SLOTS, KS_PROP_COUNTER_SLOTS } from './count
 import { PROPAGATION_PROGRAMS, startPropagation } from './propagation.js';
 import { captureHooks } from './programs.js';
 import { planKernelWork } from './kernel-plan.js';
-import { KernelAggregates, kernelBounds } from '../../src/capture/kernel-aggregates.js';
+import { aggregationLoadOptions, describeAggregation, startKernelAggregation } from '../../src/capture/kernel-aggregates.js';
 
 /**
  * The kernel_socket receiver: loads bpf/kernel_socket.bpf.c (the connection machine fed by socket-layer
@@ -71,6 +71,7 @@ export class KernelSocketReceiver implements Receiver {
     const object = this.captureMax === SMALL_CAPTURE_MAX ? 'kernel_socket' : 'kernel_socket_large';
     const propagate = cfg.context_propagation === 'headers';
     const { sampling, aggregation: plan } = planKernelWork(cfg, this.ctx.consumers);
+    const aggLoad = aggregationLoadOptions(plan, cfg.kernel_aggregation_series);
     const obj = await openObjectAsync(bpfObjectPath(object), {
       disabledPrograms: propagate ? [] : [...PROPAGATION_PROGRAMS],
       rodata: {
@@ -80,11 +81,10 @@ export class KernelSocketReceiver implements Receiver {
         ignore_ports_on: ignored.length > 0 ? 1 : 0,
         ks_propagate: propagate ? 1 : 0,
         ...sampling.rodata,
-        ks_aggregate: plan.on ? 1 : 0,
-        ks_agg_collapse_ids: plan.on && plan.collapseIds ? 1 : 0,
+        ...aggLoad.rodata,
         ...wireRodata(cfg.protocols, cfg.databases, this.captureMax),
       },
-      mapSizes: { ...machineMapSizes(cfg), ...(plan.on ? { ks_agg: cfg.kernel_aggregation_series, ks_agg_tmpl: cfg.kernel_aggregation_series } : {}) },
+      mapSizes: { ...machineMapSizes(cfg), ...aggLoad.mapSizes },
     });
     if (this.state !== 'starting') {
       obj.close(); // stopped while the verifier ran
@@ -101,14 +101,7 @@ export class KernelSocketReceiver implements Receiver {
       this.subs.push(syncPidBitmap(discovery, obj.map('ks_pids'), { logger: this.ctx.logger, telemetry: this.ctx.telemetry }));
       const bpfCounters = new KernelCounters(obj.map('ks_counters'), KS_COUNTER_SLOTS, this.ctx.telemetry, 'entry');
       const propCounters = propagate ? new KernelCounters(obj.map('ks_prop_counters'), KS_PROP_COUNTER_SLOTS, this.ctx.telemetry, 'array') : undefined;
-      let aggregates;
-      if (plan.on) {
-        const b = plan.bounds;
-        obj.map('ks_agg_bounds').update(Buffer.alloc(4), kernelBounds([
-          { bounds: b.duration, scale: 1e9 }, { bounds: b.requestBodySize, scale: 1 }, { bounds: b.responseBodySize, scale: 1 }]));
-        const reader = new KernelAggregates(obj.map('ks_agg'), obj.map('ks_agg_tmpl'));
-        aggregates = { read: () => reader.read(), bounds: b };
-      }
+      const aggregates = plan.on ? startKernelAggregation(obj, plan.bounds, 'http') : undefined;
       this.loop.start(obj, discovery, { poll: () => { bpfCounters.poll(); propCounters?.poll(); }, aggregates });
       for (const p of captureHooks(obj.programs)) obj.attach(p);
       if (propagate) startPropagation(obj);
@@ -122,7 +115,7 @@ export class KernelSocketReceiver implements Receiver {
       object, capture_bytes: cfg.capture_bytes, programs: obj.programs.length, request_timeout: cfg.request_timeout,
       context_propagation: cfg.context_propagation,
       sampling: sampling.rodata.ks_sample ? `in the kernel: ${sampling.why}` : `in user space (${sampling.why})`,
-      kernel_aggregation: plan.on ? `on (ids ${plan.collapseIds ? 'collapsed' : 'kept'})` : `off: ${plan.reason}`,
+      kernel_aggregation: describeAggregation(plan),
     });
   }
 

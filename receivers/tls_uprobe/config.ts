@@ -1,6 +1,6 @@
 import { componentConfig } from '../../src/config/component-config.js';
 import { array, boolean, duration, enumOf, integer, object, string, type Infer } from '../../src/config/typed-schema.js';
-import { connectionTracking } from '../../src/capture/config.js';
+import { connectionTracking, kernelAggregationOptions } from '../../src/capture/config.js';
 import { databaseOptions } from '../../src/capture/wire-config.js';
 
 export const DEFAULT_LIBRARIES = ['libssl.so*', 'libssl-*.so*'];
@@ -28,6 +28,7 @@ export const tlsUprobeConfig = object({
     minItems: 1, uniqueItems: true, default: ['http', 'http2', 'postgresql', 'mysql', 'redis', 'memcached', 'kafka'],
     description: 'Protocols recognised in decrypted bytes, by content: http (HTTP/1.x), http2 (HTTP/2 and gRPC, ALPN h2); database and broker clients: postgresql, mysql, redis, memcached, kafka.',
   }),
+  ...kernelAggregationOptions('lumen_tls_aggregation_fallback_total'),
   ...databaseOptions(),
   ...connectionTracking('TLS connections'),
 });

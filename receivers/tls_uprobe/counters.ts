@@ -12,6 +12,8 @@ const TLS_STATS: readonly CounterSlot[] = [
   [5, 'lumen_tls_length_faults_total', 'SSL_*_ex calls whose byte count could not be read.'],
 ];
 
+const AGG_FALLBACK_HELP = 'HTTPS requests kernel aggregation left to a ring record (exact path), by why: unfit = no response, 1xx/101, a head not followed, no Host or request line in the first 512 captured bytes; budget_full = a new series or template past kernel_aggregation_series.';
+
 /** ks_counters slots (bpf/include/kernel_socket.h, enum ks_counter) of this object's connection machine. */
 const KS_COUNTERS: readonly CounterSlot[] = [
   [0, 'lumen_tls_records_total', 'HTTPS request records written by the probes.'],
@@ -29,6 +31,9 @@ const KS_COUNTERS: readonly CounterSlot[] = [
   [14, 'lumen_tls_database_connections_total', 'TLS client connections recognised as a database or broker protocol.'],
   [15, 'lumen_tls_http2_connections_total', 'TLS connections recognised as HTTP/2 (ALPN h2: the client preface in the plaintext).'],
   [16, 'lumen_tls_http2_frames_lost_total', 'HTTP/2 connections given up: frame boundaries lost (more frames in one call than followed, unreadable bytes).'],
+  [19, 'lumen_tls_aggregated_requests_total', 'HTTPS requests added to a kernel series (kernel_aggregation): no ring record, no span of their own.'],
+  [20, 'lumen_tls_aggregation_fallback_total', AGG_FALLBACK_HELP, { reason: 'unfit' }],
+  [21, 'lumen_tls_aggregation_fallback_total', AGG_FALLBACK_HELP, { reason: 'budget_full' }],
 ];
 
 /** The object's kernel counters (tls_stats and its connection machine's ks_counters) as lumen_tls_* counters. */

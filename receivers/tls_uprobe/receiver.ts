@@ -10,6 +10,8 @@ import type { TlsUprobeConfig } from './config.js';
 import { tlsKernelCounters } from './counters.js';
 import { objectPrograms } from './programs.js';
 import { LumenError } from '../../src/component/index.js';
+import { planAggregation } from '../../src/capture/aggregation-plan.js';
+import { aggregationLoadOptions, describeAggregation, startKernelAggregation } from '../../src/capture/kernel-aggregates.js';
 
 /** Records of a process that just exited may still be in the ring buffer: its Service is kept this long. */
 const SERVICE_GRACE_MS = 10_000;
@@ -74,13 +76,18 @@ export class TlsUprobeReceiver implements Receiver {
     const progs = await objectPrograms(path).catch((e: Error) => {
       throw new LumenError('LUMEN_BPF_OPEN', `tls_uprobe: cannot read ${path} (${e.message}); build the probes with \`make -C bpf\``);
     });
+    // Metrics-only consumers: the decrypted HTTP/1 requests are aggregated in the kernel as kernel_socket's are
+    // (the same connection machine and ks_emit); no kernel sampling here: any traces pipeline keeps every record.
+    const plan = planAggregation(this.config.kernel_aggregation, this.ctx.consumers);
+    const aggLoad = aggregationLoadOptions(plan, this.config.kernel_aggregation_series);
     const obj = await openObjectAsync(path, {
       disabledPrograms: progs.disabled,
       rodata: {
         self_tgid: process.pid, capture_bytes: this.config.capture_bytes, filter_pids: 1, lumen_rb_wakeup_every: RING_WAKEUP_EVERY,
+        ...aggLoad.rodata,
         ...wireRodata(this.config.protocols, this.config.databases, SMALL_CAPTURE_MAX),
       },
-      mapSizes: { ...machineMapSizes(this.config), tls_conns: this.config.max_connections },
+      mapSizes: { ...machineMapSizes(this.config), tls_conns: this.config.max_connections, ...aggLoad.mapSizes },
     });
     if (this.state !== 'running') {
       obj.close(); // stopped while the verifier ran
@@ -95,7 +102,9 @@ export class TlsUprobeReceiver implements Receiver {
     }
     const kernelCounters = tlsKernelCounters(obj, this.ctx.telemetry);
     const discovery = this.ctx.discovery();
-    this.loop.start(obj, discovery, { poll: () => kernelCounters.poll(), forget: (pids) => this.forgetBindings(pids) });
+    const aggregates = plan.on ? startKernelAggregation(obj, plan.bounds, 'https') : undefined;
+    this.loop.start(obj, discovery, { poll: () => kernelCounters.poll(), forget: (pids) => this.forgetBindings(pids), aggregates });
+    this.ctx.logger.info('tls_uprobe receiver started', { kernel_aggregation: describeAggregation(plan) });
     this.attacher = new TlsAttacher(obj, this.ctx.logger, {
       libraryGlobs: this.config.libraries, executables: this.config.executables, internals: this.config.openssl_internals,
     }, { attached: () => this.c.attached.add(), failed: () => this.c.attachFailed.add() });

@@ -2,27 +2,22 @@ import type { Service } from '../model/service.js';
 import type { Span } from '../model/span.js';
 import { http1Span } from '../protocols/http1/index.js';
 import type { KernelAggregate } from './kernel-aggregates.js';
+import type { AggregationBounds } from './aggregation-plan.js';
 import { KS_ROLE_CLIENT } from './record.js';
 
-/** The float bounds the kernel bucketed by (what ks_agg_bounds was written from), per histogram. */
-export interface AggregateBounds {
-  readonly duration: readonly number[];
-  readonly requestBodySize: readonly number[];
-  readonly responseBodySize: readonly number[];
-}
 
 /**
  * The span standing for a kernel series' new requests: the exact path's own parser reads the template's sample
  * head (method, path, version, Host), the series gives status, kind and server.port; `aggregate` carries the
- * count and histograms. Downstream, the routes processor names its route from the sample's path as it would any
+ * count and histograms; the scheme is the receiver's (https for tls_uprobe). Downstream, the routes processor names its route from the sample's path as it would any
  * span's, and the metrics stage records the histograms instead of one observation. Undefined: the sample is not a
  * request head the parser takes (the exact path would not have made spans of it either).
  */
-export function aggregateSpan(a: KernelAggregate, service: Service, bounds: AggregateBounds, nowUnixNano: bigint): Span | undefined {
+export function aggregateSpan(a: KernelAggregate, service: Service, bounds: AggregationBounds, scheme: 'http' | 'https', nowUnixNano: bigint): Span | undefined {
   const client = a.role === KS_ROLE_CLIENT;
   const span = http1Span({
     kind: client ? 'client' : 'server',
-    scheme: 'http',
+    scheme,
     request: a.sample,
     response: EMPTY,
     requestBytes: -1,

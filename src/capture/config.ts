@@ -1,4 +1,4 @@
-import { duration, integer } from '../config/typed-schema.js';
+import { duration, enumOf, integer } from '../config/typed-schema.js';
 
 export const RING_BUFFER_SIZES: readonly number[] = Array.from({ length: 15 }, (_, i) => 2 ** (16 + i));
 
@@ -34,6 +34,22 @@ export function connectionTracking(connections: string) {
     poll_interval: duration({
       positive: true, default: '100ms',
       description: 'Longest wait before the ring-buffer consumer delivers what it has.',
+    }),
+  };
+}
+
+/** Options of the receivers whose connection machine can aggregate RED metrics in the kernel (aggregation-plan.ts). */
+export function kernelAggregationOptions(fallbackCounter: string) {
+  return {
+    /** RED aggregation in the kernel for metrics-only consumers (src/capture/aggregation-plan.ts). */
+    kernel_aggregation: enumOf(['auto', 'off'], {
+      default: 'auto',
+      description: 'auto: when every pipeline this receiver feeds is a metrics pipeline with at most the routes processor and metrics exporters (default labels), finished HTTP/1 requests are aggregated into histograms in the kernel instead of one ring record each, with the same series; otherwise (a traces pipeline, another processor) every request is a span as before. off: always one span per request.',
+    }),
+    /** Kernel series (and request templates) held at once; requests past it fall back to ring records. */
+    kernel_aggregation_series: integer({
+      minimum: 1, maximum: 65536, default: 2048,
+      description: `Series (process, kind, port, status, request template) the kernel aggregates at once, and templates it remembers; requests of a new one past it are sent as ring records (counted in ${fallbackCounter}).`,
     }),
   };
 }

@@ -1,5 +1,6 @@
 import { sumPerCpuU64 } from '../bpf/map.js';
-import type { BpfMap } from '../bpf/types.js';
+import type { BpfMap, BpfObject } from '../bpf/types.js';
+import type { AggregationBounds, AggregationPlan } from './aggregation-plan.js';
 
 /**
  * The kernel's RED series (bpf/include/ks_agg.h: ks_agg, per CPU, cumulative) read as deltas, each with its
@@ -119,4 +120,34 @@ export function integerBound(bound: number, scale: number): bigint {
   while ((t + 1) / scale <= bound) t++;
   while (t / scale > bound) t--;
   return BigInt(t);
+}
+
+/** What the capture loop reads each maintenance round (CaptureHooks.aggregates). */
+export interface KernelAggregation {
+  read(): KernelAggregate[];
+  /** The float bounds the kernel buckets by (what ks_agg_bounds was written from). */
+  readonly bounds: AggregationBounds;
+  /** url.scheme of the series' requests: the receiver's (https for tls_uprobe). */
+  readonly scheme: 'http' | 'https';
+}
+
+/** Load-time settings and map sizes of an object built on the connection machine, for its aggregation plan. */
+export function aggregationLoadOptions(plan: AggregationPlan, series: number): { rodata: Record<string, number>; mapSizes: Record<string, number> } {
+  return {
+    rodata: { ks_aggregate: plan.on ? 1 : 0, ks_agg_collapse_ids: plan.on && plan.collapseIds ? 1 : 0 },
+    mapSizes: plan.on ? { ks_agg: series, ks_agg_tmpl: series } : {},
+  };
+}
+
+/** Starts a loaded object's kernel aggregation: the exporters' bounds into ks_agg_bounds, its series read. */
+export function startKernelAggregation(obj: BpfObject, bounds: AggregationBounds, scheme: 'http' | 'https'): KernelAggregation {
+  obj.map('ks_agg_bounds').update(Buffer.alloc(4), kernelBounds([
+    { bounds: bounds.duration, scale: 1e9 }, { bounds: bounds.requestBodySize, scale: 1 }, { bounds: bounds.responseBodySize, scale: 1 }]));
+  const reader = new KernelAggregates(obj.map('ks_agg'), obj.map('ks_agg_tmpl'));
+  return { read: () => reader.read(), bounds, scheme };
+}
+
+/** The start-up log's word on it. */
+export function describeAggregation(plan: AggregationPlan): string {
+  return plan.on ? `on (ids ${plan.collapseIds ? 'collapsed' : 'kept'})` : `off: ${plan.reason}`;
 }

@@ -11,8 +11,8 @@ import type { CaptureProtocol } from './protocol.js';
 import { decodeRecord, type KsRecord } from './record.js';
 import { ServiceDirectory } from './services.js';
 import { SlotSweeper, expiryOutcome, type ExpiryOutcome } from './sweeper.js';
-import { aggregateSpan, type AggregateBounds } from './aggregate-spans.js';
-import type { KernelAggregate } from './kernel-aggregates.js';
+import { aggregateSpan } from './aggregate-spans.js';
+import type { KernelAggregation } from './kernel-aggregates.js';
 
 /** What the loop counts; each receiver names them (its metric names predate this module). */
 export interface CaptureCounters {
@@ -53,7 +53,7 @@ export interface CaptureHooks {
   /** Publishes the kernel counters. */
   poll?(): void;
   /** Kernel aggregation (bpf/include/ks_agg.h): its series' new requests, read each maintenance round as spans. */
-  aggregates?: { read(): KernelAggregate[]; readonly bounds: AggregateBounds };
+  aggregates?: KernelAggregation;
 }
 
 /**
@@ -191,7 +191,7 @@ export class CaptureLoop {
         this.c.unknownProcess.add(a.count);
         continue;
       }
-      const span = aggregateSpan(a, service, source.bounds, now);
+      const span = aggregateSpan(a, service, source.bounds, source.scheme, now);
       if (span) out.push(span);
       else this.c.parse.add(a.count);
     }

@@ -1,5 +1,5 @@
-import type { ConsumerPipeline } from '../../src/component/index.js';
-import { METRICS } from '../../src/model/metrics.js';
+import type { ConsumerPipeline } from '../component/index.js';
+import { METRICS } from '../model/metrics.js';
 
 /** Whether the kernel aggregates this receiver's HTTP/1 requests, and how; or why not. */
 export type AggregationPlan =

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ConsumerPipeline } from '../../src/component/index.js';
-import { MetricAggregator } from '../../src/metrics/aggregator.js';
-import { DURATION_BUCKETS, SIZE_BUCKETS } from '../../src/model/metrics.js';
+import type { ConsumerPipeline } from '../component/index.js';
+import { MetricAggregator } from '../metrics/aggregator.js';
+import { DURATION_BUCKETS, SIZE_BUCKETS } from '../model/metrics.js';
 import { planAggregation } from './aggregation-plan.js';
 
 const prom = new MetricAggregator();
