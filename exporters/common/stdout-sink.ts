@@ -6,6 +6,8 @@ export type LineSink = (text: string) => boolean;
 /** A LineSink that also takes lines already encoded as UTF-8 (saves the string encoding on the hot path). */
 export interface ByteLineSink extends LineSink {
   bytes(utf8: Uint8Array): boolean;
+  /** True when every byte handed over has been written out, so the caller may overwrite the buffers it passed. */
+  drained?(): boolean;
 }
 
 /** Output buffered in the stream beyond this is a reader that does not keep up: lines are dropped (and counted by the caller). */
@@ -35,5 +37,8 @@ export function stdoutSink(logger: Logger): ByteLineSink {
   };
   const sink = (text: string) => write(text);
   sink.bytes = (utf8: Uint8Array) => write(utf8);
+  // Pipes, files and terminals are written synchronously on Linux: nothing is pending once write() returned, unless
+  // the pipe was full (libuv then holds the rest, and our buffer, until it drains).
+  sink.drained = () => process.stdout.writableLength === 0;
   return sink;
 }

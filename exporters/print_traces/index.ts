@@ -4,7 +4,7 @@ import { spanToJsonLine } from '../../src/model/span-json.js';
 import type { ComponentContext, Exporter, ExporterFactory } from '../../src/component/index.js';
 import { defaultPrintTracesConfig, printTracesSchema, type PrintTracesConfig } from './config.js';
 import { flowText, spanText } from './text.js';
-import { spanLinesUtf8 } from './text-bytes.js';
+import { LineWriter, spanLinesUtf8 } from './text-bytes.js';
 import { stdoutClosed, stdoutSink, type ByteLineSink, type LineSink } from '../common/stdout-sink.js';
 
 export type { ByteLineSink, LineSink } from '../common/stdout-sink.js';
@@ -19,6 +19,9 @@ export const printTracesExporterFactory: ExporterFactory<PrintTracesConfig> = {
   create: (config, ctx) => createPrintTraces(config, ctx, stdoutSink(ctx.logger)),
 };
 
+/** A line buffer grown past this by a huge batch is not kept for the next one. */
+const MAX_KEPT_BYTES = 1 << 20;
+
 /** `isClosed` tells a closed destination (stop printing) from a full one (drop this batch, go on). */
 export function createPrintTraces(config: PrintTracesConfig, ctx: ComponentContext, sink: LineSink, isClosed: () => boolean = stdoutClosed): Exporter {
   const printed = ctx.telemetry.counter('lumen_print_traces_printed_items_total', 'Spans and flows printed.');
@@ -27,6 +30,8 @@ export function createPrintTraces(config: PrintTracesConfig, ctx: ComponentConte
   // Text lines of spans go to a byte-taking sink already encoded (the same bytes the string would give).
   const byteSink = !json && 'bytes' in sink ? (sink as ByteLineSink) : undefined;
   let open = true;
+  // One line buffer for every batch while the sink writes it out at once (no new buffer per batch, less for the GC).
+  let lines: LineWriter | undefined;
   return {
     async start() {},
     consume(batch: Batch) {
@@ -34,7 +39,9 @@ export function createPrintTraces(config: PrintTracesConfig, ctx: ComponentConte
       let written: boolean;
       if (byteSink && batch.kind === 'spans') {
         if (batch.items.length === 0) return;
-        written = byteSink.bytes(spanLinesUtf8(batch.items));
+        lines ??= new LineWriter(batch.items.length * 256);
+        written = byteSink.bytes(spanLinesUtf8(batch.items, lines));
+        if (!byteSink.drained?.() || lines.buf.length > MAX_KEPT_BYTES) lines = undefined;
       } else {
         const text = render(batch, json);
         if (text === '') return;

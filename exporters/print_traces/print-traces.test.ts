@@ -218,3 +218,25 @@ test('spanLinesUtf8 = UTF-8 of spanText() lines for any span (property: kinds, p
     assert.deepEqual(spanLinesUtf8(spans), Buffer.from(render(spanBatch(spans), false), 'utf8'));
   }), { numRuns: 500 });
 });
+
+test('exporter: the line buffer is reused only while the sink reports every byte written out', () => {
+  const ctx = testContext('print_traces');
+  const kept: Uint8Array[] = [];
+  let drained = false;
+  const sink = Object.assign((_t: string) => true, { bytes: (b: Uint8Array) => (kept.push(b), true), drained: () => drained }) as ByteLineSink;
+  const exporter = createPrintTraces({ format: 'text' }, ctx, sink, () => false);
+  const batches = [[testSpan(1)], [testSpan(2), testSpan(3)], [testSpan(4)], [testSpan(5)]];
+  const expected = batches.map((b) => render(spanBatch(b), false));
+  // Not drained: each batch's bytes stay as they were handed over (a pending write still holds them).
+  exporter.consume(spanBatch(batches[0]!), 'traces');
+  exporter.consume(spanBatch(batches[1]!), 'traces');
+  assert.deepEqual(kept.map((b) => Buffer.from(b).toString()), expected.slice(0, 2));
+  // Drained: the next batch is written over the same memory.
+  drained = true;
+  exporter.consume(spanBatch(batches[2]!), 'traces');
+  assert.equal(Buffer.from(kept[2]!).toString(), expected[2]);
+  exporter.consume(spanBatch(batches[3]!), 'traces');
+  assert.equal(Buffer.from(kept[3]!).toString(), expected[3]);
+  assert.ok(kept[3]!.buffer === kept[2]!.buffer && kept[3]!.byteOffset === kept[2]!.byteOffset, 'reused');
+  assert.deepEqual(kept.slice(0, 2).map((b) => Buffer.from(b).toString()), expected.slice(0, 2), 'bytes handed over undrained untouched');
+});

@@ -8,10 +8,10 @@ import { formatTimeSlow, goDuration, HEX2, method, path, secondOf, secondPrefix,
  * duration is written once and copied, and ASCII strings are copied by a loop — the line string (a tree of ~30
  * parts V8 flattens to encode it) was most of print_traces' cost under load.
  */
-export function spanLinesUtf8(spans: readonly Span[]): Buffer {
-  const out = new LineWriter(spans.length * 256);
-  for (let i = 0; i < spans.length; i++) writeSpanLine(out, spans[i]!);
-  return out.buf.subarray(0, out.pos);
+export function spanLinesUtf8(spans: readonly Span[], into = new LineWriter(spans.length * 256)): Buffer {
+  into.pos = 0;
+  for (let i = 0; i < spans.length; i++) writeSpanLine(into, spans[i]!);
+  return into.buf.subarray(0, into.pos);
 }
 
 function writeSpanLine(o: LineWriter, s: Span): void {
@@ -104,8 +104,8 @@ function fraction(o: LineWriter, value: number, unit: number, digits: number): v
   o.digits(rest, digits);
 }
 
-/** A growable byte buffer for text lines. */
-class LineWriter {
+/** A growable byte buffer for text lines (spanLinesUtf8 writes from its start: reusable once its bytes are written out). */
+export class LineWriter {
   buf: Buffer;
   pos = 0;
 
