@@ -12,7 +12,7 @@
  *    processor by the same rule;
  *  - counters: aggregated N, sampled kept + dropped = N + F, ring records = kept + the F fallbacks not kept.
  * Run with traceidratio and with parentbased_traceidratio (flags 01 kept, 00 dropped, roots by ratio).
- * Ports 21001 (server), 21002-21003 (OTLP), 21004 (Prometheus).
+ * Ports 20450 (server), 20451-20452 (OTLP), 20453 (Prometheus) (21001-21004 are the databases test's).
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ import type { SamplerName } from '../../../processors/sampling/config.js';
 import { sampleHttpSpan, sampleService } from '../../../test/support/sample-spans.js';
 import { sleep, startProc, stopAllProcs, tempDir, waitForPort } from './support.js';
 
-const SERVER = 21001, OTLP_HTTP = 21002, OTLP_GRPC = 21003, PROM = 21004;
+const SERVER = 20450, OTLP_HTTP = 20451, OTLP_GRPC = 20452, PROM = 20453;
 const PER_KIND = 100, N = 3 * PER_KIND, F = 12, RATIO = 0.3;
 
 const SERVER_JS = `
