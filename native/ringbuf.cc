@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "cpu_priority.h"
 #include "errors.h"
 
 namespace lumen {
@@ -56,24 +57,30 @@ int RingConsumer::OnRecord(void *ctx, void *data, size_t size) {
 }
 
 void RingConsumer::Run() {
+  cpu_priority::ExemptThisThread();
   while (!stop_.load()) {
-    int n = ring_buffer__poll(rb_, opts_.pollTimeoutMs);
+    int n = ring_buffer__poll(rb_, cpu_priority::PollTimeoutMs(pendingSince_.load(), cpu_priority::NowNs(), opts_.pollTimeoutMs));
     if (n == -EINTR) continue;
     if (n < 0) {
-      std::lock_guard<std::mutex> g(mu_);
+      auto g = LockFromPoll();
       error_ = "ring buffer '" + name_ + "': poll failed: " + ErrnoText(-n);
       break;
     }
     if (n == 0 && !stop_.load()) ring_buffer__consume(rb_);  // records submitted with BPF_RB_NO_WAKEUP
     // Hand over a partial batch only when JS is idle; while it is busy, keep filling (bigger batches).
     if (!cur_->empty()) Push(false);
+    cpu_priority::Observe(pendingSince_.load(), cpu_priority::NowNs());
   }
+  cpu_priority::ForgetThisThread();
   Wake();
 }
 
 void RingConsumer::Push(bool force) {
-  std::unique_lock<std::mutex> lk(mu_);
+  std::unique_lock<std::timed_mutex> lk = LockFromPoll();
   if (!force && !queue_.empty()) return;
+  // JS is far behind: back to the normal priority before waiting.
+  if (queue_.size() >= opts_.maxQueued) cpu_priority::Observe(1, cpu_priority::NowNs());
+  if (queue_.empty()) pendingSince_.store(cpu_priority::NowNs());
   cv_.wait(lk, [this] { return queue_.size() < opts_.maxQueued || stop_.load(); });
   queue_.push_back(cur_);
   batches_.fetch_add(1, std::memory_order_relaxed);
@@ -86,9 +93,15 @@ void RingConsumer::Push(bool force) {
   if (wake) tsfn_.NonBlockingCall();
 }
 
+std::unique_lock<std::timed_mutex> RingConsumer::LockFromPoll() {
+  std::unique_lock<std::timed_mutex> lk(mu_, std::defer_lock);
+  while (!lk.try_lock_for(std::chrono::milliseconds(5))) cpu_priority::Observe(1, cpu_priority::NowNs());
+  return lk;
+}
+
 void RingConsumer::Wake() {
   {
-    std::lock_guard<std::mutex> g(mu_);
+    auto g = LockFromPoll();
     if (wakePending_) return;
     wakePending_ = true;
   }
@@ -105,9 +118,10 @@ void RingConsumer::Deliver(Napi::Env env) {
   std::deque<Batch *> ready;
   std::string error;
   {
-    std::lock_guard<std::mutex> g(mu_);
+    std::lock_guard<std::timed_mutex> g(mu_);
     ready.swap(queue_);
     wakePending_ = false;
+    pendingSince_.store(0);
     if (!error_.empty() && !errorReported_) { error = error_; errorReported_ = true; }
   }
   cv_.notify_all();
@@ -138,7 +152,7 @@ std::vector<RingConsumer::Batch *> RingConsumer::Stop(bool drain) {
   if (thread_.joinable()) thread_.join();
   if (drain && rb_ != nullptr && cur_ != nullptr) ring_buffer__consume(rb_);  // what is still in the ring
   {
-    std::lock_guard<std::mutex> g(mu_);
+    std::lock_guard<std::timed_mutex> g(mu_);
     for (Batch *b : queue_) rest.push_back(b);
     queue_.clear();
   }

@@ -44,6 +44,7 @@ class RingConsumer : public std::enable_shared_from_this<RingConsumer> {
   void Run();
   void Push(bool force);  // hands cur_ to the queue (waits while the queue is full, unless stopping)
   void Wake();
+  std::unique_lock<std::timed_mutex> LockFromPoll();
   void Deliver(Napi::Env env);
 
   std::string name_;
@@ -57,10 +58,13 @@ class RingConsumer : public std::enable_shared_from_this<RingConsumer> {
   bool tsfnLive_ = false;
   Napi::FunctionReference onBatch_, onError_;
   Batch *cur_ = nullptr;  // poll thread only (until joined)
-  std::mutex mu_;
-  std::condition_variable cv_;
+  // Timed: the JS thread may hold it while it runs at a low CPU priority (cpu_priority.h); a poll thread that
+  // cannot get it in time raises the priority instead of waiting behind a preempted JS thread.
+  std::timed_mutex mu_;
+  std::condition_variable_any cv_;
   std::deque<Batch *> queue_;
   bool wakePending_ = false;
+  std::atomic<int64_t> pendingSince_{0};  // when the oldest batch JS has not taken yet was queued (0: none)
   std::string error_;  // set by the poll thread when ring_buffer__poll fails
   bool errorReported_ = false;
   std::atomic<uint64_t> records_{0}, batches_{0}, bytes_{0};

@@ -40,6 +40,11 @@ export interface AgentOptions {
   readonly env?: Env;
   /** Stop gracefully on SIGINT/SIGTERM (a second signal exits at once). Default false: no global side effects. */
   readonly handleSignals?: boolean;
+  /**
+   * Apply service.cpu_priority to every thread of this process. Default false: an embedded agent leaves its host
+   * program's threads alone; `lumen run` passes true (the process is the agent's own).
+   */
+  readonly cpuPriority?: boolean;
   /** host.name / service.instance.id prefix (default: os.hostname()). */
   readonly hostName?: string;
   /** `beyla`: read the configuration as Beyla/OBI's (an empty one: from BEYLA_* / OTEL_EBPF_* variables alone); default auto-detected. */
@@ -220,7 +225,7 @@ class LumenAgent implements Agent {
     if (this.stopping) throw new LumenError('LUMEN_AGENT_STOPPED', 'this agent was stopped; create a new one');
     this.engine = await Engine.create(this.config, {
       registry: this.registry, logger: this.logger, metrics: this.metrics, source: this.source, hostName: this.opts.hostName,
-      createDiscovery: discoveryFactory, received$: this.received, processed$: this.processed,
+      createDiscovery: discoveryFactory, received$: this.received, processed$: this.processed, cpuPriority: this.opts.cpuPriority,
     });
     void this.engine.receiversDone.then(() => this.resolveDone());
     if (this.opts.handleSignals) this.releaseSignals = installSignalHandlers(this, this.logger);

@@ -4,6 +4,8 @@
  *        [--port 20181]  (the server's port; the sink listens on the next one)
  *        [--modes bare,Lumen]  (a subset of the modes; bare is always run: ratios are to it)
  *        [--agent-wrap "nice -n 0"]  (a command the agent is started under, e.g. to compare its CPU priority)
+ *        [--modes bare,Lumen,Lumen normal,Lumen nice 19]  (Lumen = the default service.cpu_priority (adaptive, SCHED_IDLE
+ *        while it keeps up); "Lumen normal" = cpu_priority mode normal; "Lumen nice 19" = adaptive with low: 19)
  * The same Node http hello server (hello-server.cjs) in three modes: bare; with the OTel Node SDK preloaded
  * (otel-sdk.cjs: NodeSDK, every auto-instrumentation, BatchSpanProcessor, OTLP http/protobuf); and bare again
  * under `lumen run` (the compiled CLI, kernel_socket → otlp http/protobuf). Both export every span to the same
@@ -46,13 +48,17 @@ const HERE = join(ROOT, 'bench/compare-sdk');
 const SERVER_PORT = Number(opt.port);
 const SINK_PORT = SERVER_PORT + 1;
 const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
-const ALL_MODES = ['bare', 'OTel Node SDK', 'Lumen'] as const;
+const ALL_MODES = ['bare', 'OTel Node SDK', 'Lumen', 'Lumen normal', 'Lumen nice 19'] as const;
+/** service.cpu_priority of each Lumen mode ('' = the default). */
+const CPU_PRIORITY: Partial<Record<Mode, string>> = { Lumen: '', 'Lumen normal': '{ mode: normal }', 'Lumen nice 19': '{ low: 19 }' };
+const isLumen = (m: Mode) => m in CPU_PRIORITY;
 type Mode = (typeof ALL_MODES)[number];
 const chosen = new Set(['bare', ...opt.modes.split(',')]);
 for (const m of chosen) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown ${m}, allowed: ${ALL_MODES.join(', ')}`);
 const MODES = ALL_MODES.filter((m) => chosen.has(m));
 
 interface Sample extends WrkResult {
+  agentLow: number;
   serverWaitUs: number; serverUs: number; agentUs: number; serverMiB: number; agentMiB: number; spansPerReq: number;
   /** The whole machine per request: busy (every process and the kernel), of it softirq; and the idle share of the run. */
   machineUs: number; softirqUs: number; idleShare: number;
@@ -86,11 +92,11 @@ async function runMode(mode: Mode, round: number): Promise<void> {
   let agent: AgentProcess | undefined;
   try {
     await waitForHttp(`http://127.0.0.1:${SERVER_PORT}/hello`);
-    if (mode === 'Lumen') {
+    if (isLumen(mode)) {
       agent = await AgentProcess.startWith(dir, `
 discovery: { instrument: [ { open_ports: "${SERVER_PORT}" } ] }
 receivers: { kernel_socket: {} }
-${otlpToSink(SINK_PORT)}`, '', true, [], undefined, opt['agent-wrap'].split(' ').filter(Boolean));
+${otlpToSink(SINK_PORT, CPU_PRIORITY[mode])}`, '', true, [], undefined, opt['agent-wrap'].split(' ').filter(Boolean));
       await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the server is probed
     }
     const url = `http://127.0.0.1:${SERVER_PORT}/hello`;
@@ -102,7 +108,9 @@ ${otlpToSink(SINK_PORT)}`, '', true, [], undefined, opt['agent-wrap'].split(' ')
       const w0 = processRunqueueSeconds(server.pid!);
       const a0 = agent ? agent.cpuSeconds() : 0;
       const m0 = machineCpu();
+      const lowShare = agent ? sampleLowPriority(agent.child.pid!) : undefined;
       const r = await wrk(url, { ...LOAD, script: l.script });
+      const agentLow = lowShare ? lowShare() : 0;
       const m = machineDelta(m0, machineCpu());
       const spans = (await sink.settled()).spans - spans0;
       const sample: Sample = {
@@ -116,10 +124,11 @@ ${otlpToSink(SINK_PORT)}`, '', true, [], undefined, opt['agent-wrap'].split(' ')
         machineUs: (m.busy * 1e6) / r.requests,
         softirqUs: (m.softirq * 1e6) / r.requests,
         idleShare: m.idle / (m.busy + m.idle + m.steal),
+        agentLow,
       };
       samples.set(key(mode, l.name), [...(samples.get(key(mode, l.name)) ?? []), sample]);
       log(`round ${round} ${key(mode, l.name)}: ${r.rps.toFixed(0)} req/s p50 ${r.p50ms.toFixed(2)} p99 ${r.p99ms.toFixed(2)} ms, server ${sample.serverUs.toFixed(1)} µs/req (waited for a CPU ${sample.serverWaitUs.toFixed(1)} µs/req), ` +
-        `agent ${sample.agentUs.toFixed(1)} µs/req, ${spans} spans for ${r.requests} requests; machine busy ${sample.machineUs.toFixed(1)} µs/req ` +
+        `agent ${sample.agentUs.toFixed(1)} µs/req${agent ? ` (main thread at low priority ${(agentLow * 100).toFixed(0)} % of the time)` : ''}, ${spans} spans for ${r.requests} requests; machine busy ${sample.machineUs.toFixed(1)} µs/req ` +
         `(softirq ${sample.softirqUs.toFixed(1)}; the rest beside server and agent — wrk, kernel threads — ${(sample.machineUs - sample.serverUs - sample.agentUs).toFixed(1)}), ` +
         `idle ${(sample.idleShare * 100).toFixed(0)} % (load ${loadAverage()})`);
     }
@@ -127,6 +136,26 @@ ${otlpToSink(SINK_PORT)}`, '', true, [], undefined, opt['agent-wrap'].split(' ')
     await agent?.stop();
     await stopProcess(server);
   }
+  const summary = agent?.log().split('\n').find((l) => l.includes('cpu priority: back to normal'));
+  if (summary) log(`round ${round} ${mode}: ${summary.slice(summary.indexOf('cpu priority'))}`);
+}
+
+/** Samples the agent's main thread every 20 ms (policy SCHED_IDLE or nice > 0 = low); returns the share seen low. */
+function sampleLowPriority(pid: number): () => number {
+  let low = 0;
+  let all = 0;
+  const timer = setInterval(() => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      all++;
+      if (f[38] === '5' || Number(f[16]) > 0) low++; // fields 41 (policy) and 19 (nice), counted from field 3
+    } catch { /* the agent stopped */ }
+  }, 20);
+  return () => {
+    clearInterval(timer);
+    return all ? low / all : 0;
+  };
 }
 
 function report(): void {
@@ -143,7 +172,7 @@ function report(): void {
   const header = '| mode | load | req/s | ratio to bare | p50 ms | p99 ms | server CPU µs/req | agent CPU µs/req | server + agent µs/req | machine busy µs/req (idle) | peak RSS server / agent | spans / request |';
   const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|', ...rows.map((r) =>
     `| ${r.mode} | ${r.load} | ${r.rps.toFixed(0)} | **${r.ratio.toFixed(3)}** | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.serverUs.toFixed(1)} | ` +
-    `${r.mode === 'Lumen' ? r.agentUs.toFixed(1) : '–'} | ${(r.serverUs + r.agentUs).toFixed(1)} | ${r.machineUs.toFixed(1)} (${(r.idleShare * 100).toFixed(0)} %) | ${r.serverMiB.toFixed(0)}${r.mode === 'Lumen' ? ` / ${r.agentMiB.toFixed(0)}` : ''} MiB | ` +
+    `${isLumen(r.mode) ? r.agentUs.toFixed(1) : '–'} | ${(r.serverUs + r.agentUs).toFixed(1)} | ${r.machineUs.toFixed(1)} (${(r.idleShare * 100).toFixed(0)} %) | ${r.serverMiB.toFixed(0)}${isLumen(r.mode) ? ` / ${r.agentMiB.toFixed(0)}` : ''} MiB | ` +
     `${r.mode === 'bare' ? '–' : r.spansPerReq.toFixed(3)} |`)];
   const conditions = `wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s, ${opt.rounds} round(s) (medians), paced = ${opt['pace-ms']} ms between requests per connection; ` +
     `load average ${startLoad} at the start, ${loadAverage()} at the end; node ${process.version}`;

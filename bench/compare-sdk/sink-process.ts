@@ -49,12 +49,12 @@ export class Sink {
 }
 
 /** The exporters and service sections of a pipelines.yaml sending kernel_socket's spans to the sink over OTLP http/protobuf (flushed every second). */
-export function otlpToSink(sinkPort: number): string {
+export function otlpToSink(sinkPort: number, cpuPriority = ''): string {
   return `
 exporters:
   otlp: { endpoint: "http://127.0.0.1:${sinkPort}", protocol: http/protobuf, batch: { timeout: 1s } }
 service:
-  telemetry: { logs: { level: info } }
+  telemetry: { logs: { level: info } }${cpuPriority ? `\n  cpu_priority: ${cpuPriority}` : ''}
   pipelines:
     traces: { receivers: [kernel_socket], exporters: [otlp] }
 `;

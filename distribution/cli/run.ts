@@ -33,7 +33,7 @@ export async function runCommand(opts: CommonOptions, io: Io, components: readon
   };
   let agent;
   try {
-    agent = createAgent({ config: yaml, configPath: choice.path, env: io.env, logger: buildLogger, components, format: choice.format, flavor: choice.flavor });
+    agent = createAgent({ config: yaml, configPath: choice.path, env: io.env, logger: buildLogger, components, format: choice.format, flavor: choice.flavor, cpuPriority: true });
   } catch (e) {
     return configFailure(e, io);
   }

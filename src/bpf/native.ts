@@ -37,6 +37,12 @@ export interface Addon {
   setErrorClass(ctor: typeof BpfError): void;
   libbpfVersion(): string;
   possibleCpus(): number;
+  /** native/cpu_priority.h: "" when the adaptive priority started, else why it cannot run. */
+  cpuPriorityStart(settings: { idle: boolean; lowNice: number; raiseAfterMs: number; lowerAfterMs: number }): string;
+  cpuPriorityStop(): void;
+  cpuPriorityStats(): {
+    active: boolean; low: boolean; raises: number; lowerings: number; failures: number; lowSeconds: number; normalSeconds: number; lastError: string;
+  };
 }
 
 let addon: Addon | undefined;

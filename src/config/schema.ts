@@ -29,6 +29,16 @@ export interface ServiceConfig {
   readonly shutdown_timeout: string;
   /** Items each pipeline's input queue holds before dropping (lumen_queue_dropped_items_total). */
   readonly queue_size: number;
+  /** The agent's own CPU priority (applied by `lumen run`, src/engine/cpu-priority.ts). */
+  readonly cpu_priority: CpuPriorityConfig;
+}
+
+export interface CpuPriorityConfig {
+  readonly mode: 'adaptive' | 'normal';
+  /** SCHED_IDLE, or the nice value of the low priority. */
+  readonly low: 'idle' | number;
+  readonly raise_after: string;
+  readonly lower_after: string;
 }
 
 export const SECTIONS = ['receivers', 'processors', 'exporters'] as const;
@@ -89,6 +99,17 @@ export const serviceSchema: JsonSchema = {
     },
     shutdown_timeout: { type: 'string', format: 'positive-duration', default: '10s' },
     queue_size: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 16384 },
+    cpu_priority: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        mode: { enum: ['adaptive', 'normal'], default: 'adaptive' },
+        low: { enum: ['idle', ...Array.from({ length: 19 }, (_, i) => i + 1)], default: 'idle' },
+        raise_after: { type: 'string', format: 'positive-duration', default: '100ms' },
+        lower_after: { type: 'string', format: 'positive-duration', default: '1s' },
+      },
+    },
   },
   required: ['pipelines'],
 };

@@ -12,6 +12,7 @@ import type { FactoryRegistry } from '../component/registry.js';
 import { LumenError } from '../errors/lumen-error.js';
 import { InternalMetrics } from '../telemetry/internal-metrics.js';
 import { registerProcessMetrics } from '../telemetry/process-metrics.js';
+import { startCpuPriority } from './cpu-priority.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfTelemetry } from '../telemetry/self-telemetry.js';
 import { ENGINE_METRICS as M } from '../telemetry/engine-metrics.js';
@@ -37,6 +38,11 @@ export interface EngineOptions {
   /** Subjects to use as the taps (the library API passes its own so subscriptions made before start count). */
   readonly received$?: Subject<ReceivedBatch>;
   readonly processed$?: Subject<ProcessedBatch>;
+  /**
+   * Apply service.cpu_priority to every thread of this process (`lumen run` does: the process is the agent's).
+   * Off by default: an agent embedded in a program leaves its host's threads alone.
+   */
+  readonly cpuPriority?: boolean;
 }
 
 export interface ReceivedBatch {
@@ -68,6 +74,7 @@ export class Engine {
   /** The shared discovery service: created with the graph when a component declares it uses it, started once. */
   private discovery?: Discovery;
   private stopProcessMetrics?: () => void;
+  private stopCpuPriority?: () => void;
   private phase: EngineState = 'created';
   private stopping?: Promise<void>;
   private receiversLeft = 0;
@@ -117,6 +124,7 @@ export class Engine {
       throw e;
     }
     this.phase = 'running';
+    if (this.opts.cpuPriority) this.stopCpuPriority = startCpuPriority(this.config.service.cpu_priority, log, this.metrics);
     if (this.receiversLeft === 0) this.allReceiversDone();
     log.info('lumen started', {
       version: VERSION,
@@ -209,6 +217,7 @@ export class Engine {
     const { exporters, pipelines, receivers } = this.graph;
     const wasRunning = this.phase !== 'created';
     this.phase = 'stopping';
+    this.stopCpuPriority?.();  // the last batches and the exporters' flush at the normal priority
     const deadline = exporterDeadline(Date.now(), parseDuration(this.config.service.shutdown_timeout));
     await settleAll('receiver shutdown', receivers.map((r) => [r.id, () => r.receiver.shutdown()]), log);
     for (const s of this.subscriptions) s.unsubscribe();
