@@ -49,29 +49,31 @@ __noinline int ks_emit(struct ks_slot *s, __u32 reason)
 		s->r.start_ns = 0;
 		return 1;
 	}
-	struct ks_out *o = ks_out_get();
-	if (!o)
-		return 0;
-	__builtin_memcpy(&o->r, &s->r, sizeof(o->r));
-	/* already counted in a kernel series: its span is for the traces pipelines only */
-	o->r.reason = reason | (aggregated ? KS_REASON_AGGREGATED : 0);
+	/* The record is written straight from the slot into the ring (no staging copy): the slot's own header, its
+	 * reason and capture lengths set for this record first (the slot is freed right after). */
 	__u32 rl = s->r.req_len, ql = s->r.resp_len;
 	if (rl > KS_CAPTURE_MAX)
 		rl = KS_CAPTURE_MAX;
 	if (ql > KS_CAPTURE_MAX)
 		ql = KS_CAPTURE_MAX;
-	o->r.req_len = rl;
-	o->r.resp_len = ql;
-	if (rl)
-		bpf_probe_read_kernel(o->data, rl, s->req);
-	if (ql)
-		bpf_probe_read_kernel(o->data + rl, ql, s->resp);
-	s->r.start_ns = 0; /* free: the slot stays allocated for the connection's next request */
-	__u64 size = KS_RECORD_HEADER_SIZE + rl + ql;
-	if (lumen_rb_output(&ks_events, o, size))
+	/* already counted in a kernel series: its span is for the traces pipelines only */
+	s->r.reason = reason | (aggregated ? KS_REASON_AGGREGATED : 0);
+	s->r.req_len = rl;
+	s->r.resp_len = ql;
+	struct bpf_dynptr rec;
+	if (bpf_ringbuf_reserve_dynptr(&ks_events, KS_RECORD_HEADER_SIZE + rl + ql, 0, &rec)) {
+		bpf_ringbuf_discard_dynptr(&rec, 0);
 		ks_count(KS_C_RINGBUF_DROPS);
-	else
+	} else {
+		bpf_dynptr_write(&rec, 0, &s->r, KS_RECORD_HEADER_SIZE, 0);
+		if (rl)
+			bpf_dynptr_write(&rec, KS_RECORD_HEADER_SIZE, s->req, rl, 0);
+		if (ql)
+			bpf_dynptr_write(&rec, KS_RECORD_HEADER_SIZE + rl, s->resp, ql, 0);
+		bpf_ringbuf_submit_dynptr(&rec, lumen_rb_flags(&ks_events));
 		ks_count(KS_C_RECORDS);
+	}
+	s->r.start_ns = 0; /* free: the slot stays allocated for the connection's next request */
 	return 1;
 }
 
