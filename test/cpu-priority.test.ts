@@ -4,7 +4,8 @@
  * SCHED_IDLE, all but the ring poll threads (read from /proc/PID/task/TID/stat); under a saturating load it takes
  * the normal priority back (lumen_cpu_priority_changes_total{direction="raise"}) and loses nothing: exactly one
  * span per request, no ring-buffer drop. Without the raise, SCHED_IDLE loses most spans at this load (0.22 spans
- * per request, bench/README.md "Issue 18, session 5 — priority"). Ports 20900–20901; ~40 s.
+ * per request, bench/README.md "Issue 18, session 5 — priority"). Without CAP_SYS_NICE (setpriv drops it) the
+ * agent could not raise again, so it lowers nothing and logs why. Ports 20900–20901; ~40 s.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,4 +130,26 @@ service:
   agent.child.kill('SIGTERM');
   assert.equal(await agent.exited, 0);
   assert.match(agent.stderr, /cpu priority: back to normal; [\d.]+ s low, [\d.]+ s normal, \d+ raises/);
+});
+
+test('without CAP_SYS_NICE the agent stays at its normal priority and says why', { timeout: 60_000 }, async () => {
+  const cfg = join(dir, 'nocap.yaml');
+  writeFileSync(cfg, `discovery: { instrument: [ { open_ports: "${PORT}" } ] }
+receivers: { kernel_socket: {} }
+exporters: { print_traces: { format: text } }
+service:
+  cpu_priority: { lower_after: 200ms }
+  pipelines: { traces: { receivers: [kernel_socket], exporters: [print_traces] } }
+`);
+  // setpriv (util-linux) drops the capability from the bounding set: root's exec then has it neither permitted nor effective.
+  const run = spawnWatched('setpriv', ['--bounding-set', '-sys_nice', process.execPath, join(ROOT, 'bin/lumen.js'), 'run', '-c', cfg]);
+  try {
+    await run.waitFor((r) => r.stderr.includes('lumen started'), 60_000);
+    assert.match(run.stderr, /cpu priority: adaptive is off, no CAP_SYS_NICE/);
+    await new Promise((r) => setTimeout(r, 1500)); // well past lower_after
+    assert.deepEqual(threads(run.child.pid!).filter((t) => t.policy !== 0 || t.nice !== 0), [], 'every thread at SCHED_OTHER, nice 0');
+  } finally {
+    run.child.kill('SIGTERM');
+    await run.exited;
+  }
 });
