@@ -152,11 +152,17 @@ function writeTypedAttribute(w: ProtoWriter, key: string, value: AttributeValue)
  * (one ResourceSpans each, in order of first appearance) in a writer per service, joined by finish(); the writers'
  * buffers are kept for the next request.
  */
+/** Request buffers kept for reuse: the export queue holds a few requests at a time. */
+const MAX_SPARE = 4;
+
 export class TraceRequestWriter {
   private readonly writers = new Map<Service, ProtoWriter>();
   /** Services of the current request, in order of their first span. */
   private active: Service[] = [];
   private count = 0;
+  /** Buffers of finished requests given back by recycle(), and which buffer each request still out there uses. */
+  private readonly spare: Buffer[] = [];
+  private readonly issued = new WeakMap<Uint8Array, Buffer>();
 
   constructor(private readonly hostName: string) {}
 
@@ -186,7 +192,7 @@ export class TraceRequestWriter {
   finish(): Uint8Array {
     let total = 0;
     for (const s of this.active) total += this.writers.get(s)!.pos + 1024;
-    const out = new ProtoWriter(total);
+    const out = new ProtoWriter(this.spareFor(total) ?? total);
     for (const service of this.active) {
       out.byte(tag(1, LEN));
       const rs = out.open();
@@ -199,7 +205,29 @@ export class TraceRequestWriter {
       out.close(rs);
     }
     this.clear();
-    return out.finish();
+    const body = out.finish();
+    this.issued.set(body, out.buf);
+    return body;
+  }
+
+  /**
+   * Gives a request finish() returned back once nothing reads it any more (the export queue settled it): its buffer
+   * is reused for a later request. A fresh buffer per request cost more than encoding its spans — a few hundred
+   * KiB of new memory each time, page-faulted in and later collected. Anything else passed here is ignored.
+   */
+  recycle(body: Uint8Array): void {
+    const buf = this.issued.get(body);
+    if (buf === undefined) return;
+    this.issued.delete(body);
+    if (this.spare.length < MAX_SPARE) this.spare.push(buf);
+  }
+
+  private spareFor(size: number): Buffer | undefined {
+    const s = this.spare;
+    for (let i = 0; i < s.length; i++) {
+      if (s[i]!.length >= size) return s.splice(i, 1)[0];
+    }
+    return s.pop(); // too small: ProtoWriter grows it (keeps the spare list from holding only small buffers)
   }
 
   /** Drops the spans added so far; writers of services absent from this request go (their services may be gone). */

@@ -112,3 +112,21 @@ test('one TraceRequestWriter reused request after request (dropped, finished, se
     }
   }), { numRuns: 150 });
 });
+
+test('request buffers given back are reused, never one still held: every request keeps the bytes of a fresh encoding', () => {
+  // Each step: a request of spans, then some of the held requests given back (recycle), in any order.
+  fc.assert(fc.property(fc.array(fc.tuple(fc.array(arbSpan, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 3 })), { minLength: 1, maxLength: 10 }), (steps) => {
+    const w = new TraceRequestWriter('h');
+    const held: { body: Uint8Array; expect: Buffer }[] = [];
+    for (const [spans, giveBack] of steps) {
+      for (const s of spans) w.add(s);
+      held.push({ body: w.finish(), expect: Buffer.from(encodeTracesProtobuf(spans, 'h')) });
+      for (const i of giveBack) {
+        if (held.length === 0) break;
+        w.recycle(held.splice(i % held.length, 1)[0]!.body);
+      }
+      w.recycle(new Uint8Array(8)); // not one of its requests: ignored
+      for (const h of held) assert.deepEqual(Buffer.from(h.body), h.expect);
+    }
+  }), { numRuns: 150 });
+});

@@ -23,6 +23,8 @@ export interface ExportQueueOptions {
   retry: RetryPolicy;
   telemetry: SelfTelemetry;
   logger: Logger;
+  /** Called once per request body that leaves the queue (sent, given up or dropped): nothing reads it afterwards. */
+  done?: (body: Uint8Array) => void;
 }
 
 /**
@@ -93,6 +95,7 @@ export class ExportQueue {
         const [old] = this.items.splice(idx, 1);
         this.weight -= old!.weight;
         this.dropped.queue_full.add(old!.records);
+        this.o.done?.(old!.body);
       }
     }
     if (this.weight + weight > this.o.capacity) {
@@ -137,6 +140,7 @@ export class ExportQueue {
     for (const it of this.items.splice(this.sending ? 1 : 0)) {
       this.weight -= it.weight;
       this.dropShutdown(it.records);
+      this.o.done?.(it.body);
     }
   }
 
@@ -202,9 +206,12 @@ export class ExportQueue {
     this.droppedAtShutdown += records;
   }
 
+  /** The head leaves the queue once its send settled (the transport no longer reads its body). */
   private shift(): void {
     const it = this.items.shift();
-    if (it) this.weight -= it.weight;
+    if (!it) return;
+    this.weight -= it.weight;
+    this.o.done?.(it.body);
   }
 }
 

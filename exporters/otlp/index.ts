@@ -51,10 +51,12 @@ export const otlpExporterFactory: ExporterFactory<OtlpConfig> = {
       maxElapsedMs: config.retry.max_elapsed_time, multiplier: config.retry.multiplier, randomization: config.retry.randomization_factor,
     };
     const common = { transport, retry, telemetry: ctx.telemetry, logger: ctx.logger };
-    const traceQueue = new ExportQueue({ ...common, signal: 'traces', unit: 'spans', capacity: Math.max(config.queue_size, config.batch.max_size), dropOldest: false });
+    const traceRequests = traceRequestBuilder(resources, settings.protocol);
+    const traceQueue = new ExportQueue({ ...common, signal: 'traces', unit: 'spans', capacity: Math.max(config.queue_size, config.batch.max_size), dropOldest: false,
+      done: (body) => traceRequests.recycle?.(body) });
     const metricQueue = new ExportQueue({ ...common, signal: 'metrics', unit: 'metric_points', capacity: config.metrics.queue_size, dropOldest: true });
     const encodeErrors = ctx.telemetry.counter('lumen_exporter_dropped_spans_total', 'spans dropped by the exporter, by reason.', { signal: 'traces', reason: 'encode_error' });
-    const batcher = new TraceBatcher(traceQueue, traceRequestBuilder(resources, settings.protocol),
+    const batcher = new TraceBatcher(traceQueue, traceRequests,
       config.batch.max_size, config.batch.timeout, encodeErrors, ctx.logger);
     // Replaced by the engine's shared one when another exporter renders the same series (src/engine/metrics-stage.ts).
     let aggregator = new MetricAggregator({

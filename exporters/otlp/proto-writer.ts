@@ -12,8 +12,9 @@ export class ProtoWriter {
   buf: Buffer;
   pos = 0;
 
-  constructor(initial = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initial);
+  /** `initial`: a size, or a Buffer to write into (one given back for reuse; grown like any other). */
+  constructor(initial: number | Buffer = 64 * 1024) {
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafe(initial) : initial;
   }
 
   ensure(n: number): void {

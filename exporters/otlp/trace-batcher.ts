@@ -12,6 +12,8 @@ export interface TraceRequestBuilder {
   finish(): Uint8Array;
   /** Drops what was added. */
   clear(): void;
+  /** A request finish() returned that nothing reads any more (its memory may be reused). */
+  recycle?(body: Uint8Array): void;
 }
 
 /**

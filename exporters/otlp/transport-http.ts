@@ -28,12 +28,16 @@ export function httpTransport(s: OtlpSettings): Transport {
       const url = new URL(signal === 'traces' ? s.tracesUrl : s.metricsUrl);
       const secure = url.protocol === 'https:';
       return new Promise<SendResult>((resolve) => {
-        let settled = false;
+        let result: SendResult | undefined;
+        // Settles once the body is no longer read (Transport.send's contract; the queue reuses request buffers):
+        // written out in full, or the request destroyed — a collector may answer before it read the whole body.
+        const settle = () => {
+          if (result !== undefined && (req.writableFinished || req.destroyed)) resolve(result);
+        };
         const done = (r: SendResult) => {
-          if (!settled) {
-            settled = true;
-            resolve(r);
-          }
+          if (result !== undefined) return;
+          result = r;
+          settle();
         };
         const req = (secure ? httpsRequest : httpRequest)(url, {
           method: 'POST',
@@ -55,7 +59,11 @@ export function httpTransport(s: OtlpSettings): Transport {
           });
         });
         inFlight.add(req);
-        req.on('close', () => inFlight.delete(req));
+        req.on('finish', settle);
+        req.on('close', () => {
+          inFlight.delete(req);
+          settle();
+        });
         req.on('timeout', () => req.destroy(new Error(`no answer within ${s.timeoutMs}ms`)));
         req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, retryable: true, message: err.code ? `${err.code} ${url.host}` : err.message }));
         req.end(payload);

@@ -6,6 +6,7 @@ export type SendResult =
 
 /** Sends one encoded export request; never throws, always settles within the timeout. */
 export interface Transport {
+  /** Resolves once nothing reads `body` any more (the caller may then reuse its memory). */
   send(signal: OtlpSignal, body: Uint8Array): Promise<SendResult>;
   close(): void;
 }
