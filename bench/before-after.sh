@@ -1,6 +1,6 @@
 #!/bin/bash
 # The cost benchmarks of issue 18, before and after, in one sitting (run it alone on the machine, as root):
-#   bash bench/before-after.sh /path/to/before-checkout [OUT_DIR]
+#   [BEFORE_NODE_ARGS=...] bash bench/before-after.sh /path/to/before-checkout [OUT_DIR]
 # The before checkout is another clone/worktree of this repository, built (`bash scripts/build.sh`) at the commit to
 # compare against. Each bench runs from that checkout (its own code) or with --cli pointing at its CLI, then from
 # this one; outputs go to OUT_DIR (default a new temp directory), one file per run, and a log with times and loads.
@@ -8,8 +8,9 @@ set -u
 B=$(realpath "$1"); A=$(realpath "$(dirname "$0")/.."); Q=${2:-$(mktemp -d /tmp/lumen-before-after-XXXXXX)}
 mkdir -p "$Q"
 run() { local name=$1 dir=$2; shift 2; echo "== $(date -u +%T) $name: $*" | tee -a "$Q/log.txt"; (cd "$dir" && "$@") > "$Q/$name.txt" 2>&1; echo "   rc=$? $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$Q/log.txt"; }
-# V8's default young generation for the before CLI (npm start's --max-semi-space-size=8 came with this work).
-OLD_NODE=--node-args=--max-semi-space-size=16
+# Node options of the before CLI's agent, as its own `npm start` ran it: BEFORE_NODE_ARGS=--max-semi-space-size=16 for
+# checkouts before 943df6f (V8's default young generation); later ones have npm start's --max-semi-space-size=8 already.
+OLD_NODE=${BEFORE_NODE_ARGS:+--node-args=$BEFORE_NODE_ARGS}
 run csdk-before "$B" node --import tsx bench/compare-sdk/run.ts --seconds 8 --rounds 2
 run csdk-after "$A" node --import tsx bench/compare-sdk/run.ts --seconds 8 --rounds 2
 run probe-cost "$A" node --import tsx bench/overhead/probe-cost.ts --port 20650 --rounds 1 --seconds 6 \
