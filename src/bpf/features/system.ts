@@ -22,6 +22,7 @@ const WANTED: ReadonlyArray<[string, number, string, true | readonly ProbeId[]]>
   ['CAP_NET_RAW', 13, 'AF_PACKET sockets for socket filters', true],
   ['CAP_SYS_PTRACE', 19, "read other processes' /proc/PID/{exe,maps,environ}", true],
   ['CAP_DAC_READ_SEARCH', 2, "open other users' binaries for uprobes", true],
+  ['CAP_SYS_NICE', 23, 'take the normal CPU priority back after yielding (service.cpu_priority: adaptive)', true],
 ];
 
 /** The capabilities Lumen uses, from this process's effective set (/proc/self/status CapEff). */
