@@ -8,6 +8,9 @@ const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX_VALUE[65 + i] = HEX_VALUE[97 + i] = 10 + i;
 
+const SCRATCH_BYTES = new Uint8Array(8);
+const SCRATCH = new DataView(SCRATCH_BYTES.buffer);
+
 export class ProtoWriter {
   buf: Buffer;
   pos = 0;
@@ -63,19 +66,15 @@ export class ProtoWriter {
     this.buf[this.pos++] = Number(x);
   }
 
-  /** v modulo 2^64, little-endian (two 32-bit halves: fewer BigInt operations than writeBigUInt64LE). */
+  /**
+   * v modulo 2^64, little-endian. DataView.setBigUint64 takes v modulo 2^64 itself and allocates nothing (the
+   * halves asUintN(32, v) and v >> 32n are two to three new BigInts per timestamp); the bytes are then copied.
+   */
   fixed64(v: bigint): void {
     this.ensure(8);
-    this.u32(Number(BigInt.asUintN(32, v)));
-    this.u32(Number(BigInt.asUintN(32, v >> 32n)));
-  }
-
-  private u32(x: number): void {
+    SCRATCH.setBigUint64(0, v, true);
     const b = this.buf;
-    b[this.pos++] = x & 0xff;
-    b[this.pos++] = (x >>> 8) & 0xff;
-    b[this.pos++] = (x >>> 16) & 0xff;
-    b[this.pos++] = x >>> 24;
+    for (let i = 0; i < 8; i++) b[this.pos++] = SCRATCH_BYTES[i]!;
   }
 
   fixed32(v: number): void {
