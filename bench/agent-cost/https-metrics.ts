@@ -6,8 +6,10 @@
  *                                             build with `kernel_aggregation: off`, which is what it did before)
  * nginx (TLS, one worker, a 15-byte file, keep-alive) under wrk -t2 -c50 over HTTPS, saturating. Each round runs
  * `before` then `after` (`kernel_aggregation: auto`): a fresh `lumen run` (compiled CLI), discovery limited to
- * the port, wait until nginx has its TLS probes, 2 s warm-up, then the measured load. Per mode: requests/s, the
- * agent's utime+stime over the load per request (µs), the requests it saw (lumen_tls_spans_total +
+ * the port, wait until nginx has its TLS probes, 2 s warm-up, the agent's CPU over as many seconds without load
+ * (its fixed cost: discovery, maintenance, Prometheus), then the measured load. Per mode: requests/s, the
+ * agent's utime+stime over the load per request (µs), the same less the idle window's CPU (what the requests
+ * themselves cost it), the requests it saw (lumen_tls_spans_total +
  * lumen_tls_aggregated_requests_total: a span each, or counted in the kernel), nginx's CPU per request (the probes
  * run in it), the agent's peak RSS and the load average.
  */
@@ -71,7 +73,7 @@ try {
     for (const m of MODES) rows.push(await measure(m, nginx.pids(), round));
   }
   console.log(`\nagent CPU per HTTPS request, metrics only (tls_uprobe → routes → prometheus), nginx TLS, wrk -t2 -c50 -d${opt.seconds}s saturating, compiled CLI\n`);
-  console.log('| round | mode | requests/s | requests seen | agent CPU-s | **agent µs per request** | nginx µs per request | agent peak RSS | load average |\n|---|---|---|---|---|---|---|---|---|');
+  console.log('| round | mode | requests/s | requests seen | agent CPU-s (same time idle) | **agent µs per request** | less idle | nginx µs per request | agent peak RSS | load average |\n|---|---|---|---|---|---|---|---|---|---|');
   console.log(rows.join('\n'));
 } finally {
   await cleanupAll();
@@ -89,6 +91,9 @@ async function measure(m: (typeof MODES)[number], nginxPids: number[], round: nu
     }
     await wrk(URL_, { threads: 2, connections: 50, seconds: 2 }); // warm-up
     await new Promise((r) => setTimeout(r, 1500));
+    const idle0 = agent.cpuSeconds();
+    await new Promise((r) => setTimeout(r, Number(opt.seconds) * 1000));
+    const idle = agent.cpuSeconds() - idle0;
     const seen = async () => (await agent.counter('lumen_tls_spans_total')) + (await agent.counter('lumen_tls_aggregated_requests_total'));
     const seen0 = await seen();
     const cpu0 = agent.cpuSeconds(), nginx0 = cpuSeconds(nginxPids);
@@ -99,8 +104,9 @@ async function measure(m: (typeof MODES)[number], nginxPids: number[], round: nu
     const cpu = agent.cpuSeconds() - cpu0;
     const n = (await seen()) - seen0;
     const peak = agent.memory().peakMiB;
-    log(`${m.name}: ${r.requests} requests (${r.rps.toFixed(0)}/s), ${n} seen, agent ${cpu.toFixed(2)} CPU-s = ${((cpu * 1e6) / r.requests).toFixed(2)} µs/request, load ${load}`);
-    return `| ${round} | ${m.name} | ${r.rps.toFixed(0)} | ${n} | ${cpu.toFixed(2)} | **${((cpu * 1e6) / r.requests).toFixed(2)}** | ${((nginxCpu * 1e6) / r.requests).toFixed(1)} | ${peak.toFixed(0)} MiB | ${load} |`;
+    const us = (x: number) => ((x * 1e6) / r.requests).toFixed(2);
+    log(`${m.name}: ${r.requests} requests (${r.rps.toFixed(0)}/s), ${n} seen, agent ${cpu.toFixed(2)} CPU-s = ${us(cpu)} µs/request (idle ${idle.toFixed(2)} CPU-s), load ${load}`);
+    return `| ${round} | ${m.name} | ${r.rps.toFixed(0)} | ${n} | ${cpu.toFixed(2)} (idle ${idle.toFixed(2)}) | **${us(cpu)}** | ${us(cpu - idle)} | ${((nginxCpu * 1e6) / r.requests).toFixed(1)} | ${peak.toFixed(0)} MiB | ${load} |`;
   } finally {
     await agent.stop();
   }
