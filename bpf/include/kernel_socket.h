@@ -40,6 +40,10 @@
 /* Bit of record.reason: the request was also added to a kernel series (ks_agg.h) and this record is there only
  * because kernel sampling kept it for the traces pipelines: its span must not reach metrics pipelines again. */
 #define KS_REASON_AGGREGATED 0x80
+/* Bit of record.reason: kernel sampling dropped the request and this record is there only because the kernel
+ * aggregation left it to the ring (the metrics need it): its span says flags 00, the decision the kernel made and
+ * injected into its calls — a call's capture has no traceparent (sk_msg adds it), so user space cannot read it. */
+#define KS_REASON_SAMPLED_OUT 0x40
 
 /* record.flags */
 #define KS_F_REQ_CHUNKED 1

@@ -45,7 +45,8 @@ __noinline int ks_emit(struct ks_slot *s, __u32 reason)
 	}
 	/* traces pipelines that sample: an unsampled request sends no record — unless the aggregation left it to
 	 * the ring (the metrics pipelines need it; the sampling processor drops it by the same rule) */
-	if (ks_sample && s->r.proto == KS_PROTO_HTTP1 && !ks_sample_keep(s) && (aggregated || !ks_aggregate)) {
+	int sampled_out = ks_sample && s->r.proto == KS_PROTO_HTTP1 && !ks_sample_keep(s);
+	if (sampled_out && (aggregated || !ks_aggregate)) {
 		s->r.start_ns = 0;
 		return 1;
 	}
@@ -57,7 +58,7 @@ __noinline int ks_emit(struct ks_slot *s, __u32 reason)
 	if (ql > KS_CAPTURE_MAX)
 		ql = KS_CAPTURE_MAX;
 	/* already counted in a kernel series: its span is for the traces pipelines only */
-	s->r.reason = reason | (aggregated ? KS_REASON_AGGREGATED : 0);
+	s->r.reason = reason | (aggregated ? KS_REASON_AGGREGATED : 0) | (sampled_out ? KS_REASON_SAMPLED_OUT : 0);
 	s->r.req_len = rl;
 	s->r.resp_len = ql;
 	struct bpf_dynptr rec;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { bpfObjectPath } from '../bpf/paths.js';
-import { KS_HEADER_SIZE, KS_OFF, KS_REASON, KS_REASON_AGGREGATED, decodeRecord } from './record.js';
+import { KS_HEADER_SIZE, KS_OFF, KS_REASON, KS_REASON_AGGREGATED, KS_REASON_SAMPLED_OUT, decodeRecord } from './record.js';
 import { formatAddress, formatV6 } from './addr.js';
 import { MonotonicClock } from './clock.js';
 
@@ -79,9 +79,10 @@ test('decodeRecord: fields, captures as views, u64 sizes, bounds', () => {
   assert.equal(decodeRecord(view, b, 0, 100), undefined);
 });
 
-test('reason byte: the aggregated bit (KS_REASON_AGGREGATED, as the C header defines it) apart from the reason', () => {
+test('reason byte: the aggregated and sampled-out bits (as the C header defines them) apart from the reason', () => {
   const header = readFileSync(new URL('../../bpf/include/kernel_socket.h', import.meta.url), 'utf8');
   assert.equal(Number(/#define KS_REASON_AGGREGATED (0x[0-9a-f]+)/i.exec(header)?.[1]), KS_REASON_AGGREGATED);
+  assert.equal(Number(/#define KS_REASON_SAMPLED_OUT (0x[0-9a-f]+)/i.exec(header)?.[1]), KS_REASON_SAMPLED_OUT);
   const b = record('GET / HTTP/1.1\r\n\r\n', 'HTTP/1.1 200 OK\r\n\r\n');
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   b[KS_OFF.reason] = KS_REASON.complete;
@@ -90,6 +91,9 @@ test('reason byte: the aggregated bit (KS_REASON_AGGREGATED, as the C header def
   b[KS_OFF.reason] = KS_REASON.close | KS_REASON_AGGREGATED;
   r = decodeRecord(view, b, 0, b.length)!;
   assert.deepEqual([r.reason, r.aggregated], [KS_REASON.close, true]);
+  b[KS_OFF.reason] = KS_REASON.complete | KS_REASON_SAMPLED_OUT;
+  r = decodeRecord(view, b, 0, b.length)!;
+  assert.deepEqual([r.reason, r.aggregated, r.sampledOut], [KS_REASON.complete, false, true]);
 });
 
 test('addresses: IPv4 and RFC 5952 IPv6 text', () => {

@@ -21,6 +21,9 @@ export const KS_REASON = { complete: 1, nextRequest: 2, nextResponse: 3, close: 
 /** Bit of the reason byte (KS_REASON_AGGREGATED): the request is also in a kernel series; its span is for traces
  * pipelines only (kernel aggregation beside kernel sampling). */
 export const KS_REASON_AGGREGATED = 0x80;
+/** Bit of the reason byte (KS_REASON_SAMPLED_OUT): kernel sampling dropped the request, sent only for the metrics
+ * (the aggregation left it to the ring); its span carries flags 00, the decision the kernel injected into its calls. */
+export const KS_REASON_SAMPLED_OUT = 0x40;
 
 /** record.flags KS_F_RESP_OPEN: a lean response (bpf/include/ks_http1.h ks_lean_headers), whose end is the next
  * request, the close, or an idle. */
@@ -59,10 +62,12 @@ export class KsRecord {
   readonly family: number;
   readonly status: number;
   readonly role: number;
-  /** KS_REASON_* without the aggregated bit. */
+  /** KS_REASON_* without the aggregated and sampled-out bits. */
   readonly reason: number;
   /** Also counted in a kernel series (KS_REASON_AGGREGATED): the span must not reach metrics pipelines. */
   readonly aggregated: boolean;
+  /** Not sampled by the kernel (KS_REASON_SAMPLED_OUT): the span's flags are 00. */
+  readonly sampledOut: boolean;
   readonly method: number;
   readonly flags: number;
   /** KS_PROTO_*: 0 HTTP/1, else the wire protocol (src/capture/wire.ts). */
@@ -96,8 +101,9 @@ export class KsRecord {
     this.status = view.getUint16(off + KS_OFF.status, true);
     this.role = view.getUint8(off + KS_OFF.role);
     const reason = view.getUint8(off + KS_OFF.reason);
-    this.reason = reason & ~KS_REASON_AGGREGATED;
+    this.reason = reason & ~(KS_REASON_AGGREGATED | KS_REASON_SAMPLED_OUT);
     this.aggregated = (reason & KS_REASON_AGGREGATED) !== 0;
+    this.sampledOut = (reason & KS_REASON_SAMPLED_OUT) !== 0;
     this.method = view.getUint8(off + KS_OFF.method);
     this.flags = view.getUint8(off + KS_OFF.flags);
     this.proto = view.getUint8(off + KS_OFF.proto);

@@ -33,9 +33,10 @@ export function recordToSpan(r: KsRecord, service: Service, clock: MonotonicCloc
     connection: recordConnection(r),
     service,
   });
-  // Context propagation: the kernel's ids win, they are the ones on the wire (the injected traceparent).
+  // Context propagation: the kernel's ids win, they are the ones on the wire (the injected traceparent), and so do
+  // its flags when it sampled the request out (a call's captured bytes have no traceparent to read them from).
   const k = typeof span === 'string' ? undefined : r.kernelTrace;
-  if (k && typeof span !== 'string') span.trace = { ...k, flags: span.trace.flags };
+  if (k && typeof span !== 'string') span.trace = { ...k, flags: r.sampledOut ? 0 : span.trace.flags };
   return span;
 }
 

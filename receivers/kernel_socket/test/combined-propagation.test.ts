@@ -17,7 +17,10 @@
  *    root one it keeps; each kept request has exactly one client span under it and one recorder span under that,
  *    and no call of a dropped request arrives;
  *  - counters: aggregated 3N + 2F, kept + dropped = 3(N + F), ring records = kept + the fallbacks the rule drops.
- * Run with traceidratio and parentbased_traceidratio. Ports 20421 (front), 20422 (recorder), 20423-20424 (OTLP),
+ * Run with traceidratio and parentbased_traceidratio, and parentbased_traceidratio with kernel_aggregation_series: 1,
+ * where most requests and calls fall back to ring records (budget_full) whatever the kernel decided: the calls of
+ * dropped requests reach user space too (metrics need them), and the processor must drop them — their captured
+ * request has no traceparent (the kernel injects it), so the record says the kernel sampled them out. Ports 20421 (front), 20422 (recorder), 20423-20424 (OTLP),
  * 20425 (Prometheus).
  */
 import { test, after, before } from 'node:test';
@@ -57,13 +60,13 @@ async function startServers(): Promise<Proc[]> {
   return [front, recorder];
 }
 
-async function startAgent(sampler: SamplerName): Promise<void> {
+async function startAgent(sampler: SamplerName, budget?: number): Promise<void> {
   const file = join(tempDir('combined-prop'), `${sampler}.yaml`);
   writeFileSync(file, `
 discovery:
   instrument: [{ open_ports: "${FRONT},${RECORDER}" }]
 receivers:
-  kernel_socket: { context_propagation: headers }
+  kernel_socket: { context_propagation: headers${budget ? `, kernel_aggregation_series: ${budget}` : ''} }
 processors:
   routes: {}
   sampling: { sampler: ${sampler}, ratio: ${RATIO} }
@@ -119,12 +122,12 @@ function ruleKeeps(sampler: SamplerName, traceId: string, flags?: number): boole
   return createSampler(sampler, RATIO)(s);
 }
 
-for (const sampler of ['traceidratio', 'parentbased_traceidratio'] as const) {
-  test(`${sampler} with context propagation: injected flags = the kernel's decision, every request counted once, exactly the kept traces`, async () => {
+for (const [sampler, run, budget] of [['traceidratio', 'pratio'], ['parentbased_traceidratio', 'pparent'], ['parentbased_traceidratio', 'pfull', 1]] as const) {
+  test(`${sampler}${budget ? ' (series budget full)' : ''} with context propagation: injected flags = the kernel's decision, every request counted once, exactly the kept traces`, async () => {
     const servers = await startServers();
-    await startAgent(sampler);
+    await startAgent(sampler, budget);
     try {
-      await check(sampler, sampler === 'traceidratio' ? 'pratio' : 'pparent');
+      await check(sampler, run, budget !== undefined);
     } finally {
       lumen!.child.kill('SIGTERM');
       await lumen!.exited;
@@ -134,7 +137,7 @@ for (const sampler of ['traceidratio', 'parentbased_traceidratio'] as const) {
   });
 }
 
-async function check(sampler: SamplerName, run: string): Promise<void> {
+async function check(sampler: SamplerName, run: string, budgetFull: boolean): Promise<void> {
   assert.match(lumen!.stderr, /sampling="?in the kernel: (parent-based, roots )?ratio 0\.3, beside the kernel aggregation for metrics/);
   assert.match(lumen!.stderr, /kernel_aggregation="?on \(ids collapsed\)/);
   const until = Date.now() + 30_000;
@@ -201,10 +204,18 @@ async function check(sampler: SamplerName, run: string): Promise<void> {
   const kept = sum(lines, 'lumen_kernel_socket_sampling_total', 'result="kept"');
   const dropped = sum(lines, 'lumen_kernel_socket_sampling_total', 'result="dropped"');
   const records = sum(lines, 'lumen_kernel_socket_bpf_records_total');
-  assert.equal(aggregated, 3 * N + 2 * F, 'every request with a Host aggregated: front, call, recorder');
   assert.equal(kept + dropped, 3 * (N + F), `kept ${kept} + dropped ${dropped}`);
-  const fallbackDropped = fallback.filter((r) => !ruleKeeps(sampler, r.traceId!, r.flags)).length;
-  assert.equal(records, kept + fallbackDropped, 'ring records: the sampled requests, and the front fallbacks the metrics need');
+  if (budgetFull) {
+    const full = sum(lines, 'lumen_kernel_socket_aggregation_fallback_total', 'reason="budget_full"');
+    const unfit = sum(lines, 'lumen_kernel_socket_aggregation_fallback_total', 'reason="unfit"');
+    assert.equal(aggregated + full + unfit, 3 * (N + F), 'every request aggregated or left to the ring');
+    assert.ok(full >= N, `${full} requests past the budget`);
+    assert.ok(records > kept, 'dropped requests sent for the metrics');
+  } else {
+    assert.equal(aggregated, 3 * N + 2 * F, 'every request with a Host aggregated: front, call, recorder');
+    const fallbackDropped = fallback.filter((r) => !ruleKeeps(sampler, r.traceId!, r.flags)).length;
+    assert.equal(records, kept + fallbackDropped, 'ring records: the sampled requests, and the front fallbacks the metrics need');
+  }
 
   // Traces: exactly what the processor's rule keeps, each kept request with its call and the recorder's span.
   const chosen = [...sent, ...fallback].filter((r) => r.traceId);
