@@ -57,7 +57,8 @@ __noinline int ks_emit(struct ks_slot *s, __u32 reason)
 		rl = KS_CAPTURE_MAX;
 	if (ql > KS_CAPTURE_MAX)
 		ql = KS_CAPTURE_MAX;
-	/* already counted in a kernel series: its span is for the traces pipelines only */
+	/* already counted in a kernel series: its span is for the traces pipelines only; sampled out: for the metrics
+	 * only (its span says flags 00) */
 	s->r.reason = reason | (aggregated ? KS_REASON_AGGREGATED : 0) | (sampled_out ? KS_REASON_SAMPLED_OUT : 0);
 	s->r.req_len = rl;
 	s->r.resp_len = ql;
