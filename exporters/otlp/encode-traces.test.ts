@@ -7,7 +7,7 @@ import protobuf from 'protobufjs';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { toReadableSpan, ResourceCache } from '../../src/model/otel/index.js';
 import type { Span } from '../../src/model/span.js';
-import { encodeTracesProtobuf, TraceRequestWriter } from './encode-traces-proto.js';
+import { encodeTracesProtobuf, TraceRequestWriter, writeAttributeGeneral, writeTypedAttribute } from './encode-traces-proto.js';
 import { ProtoWriter } from './proto-writer.js';
 import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
 import { TYPED_ATTRIBUTE_KEYS } from '../../src/model/span-attributes.js';
@@ -129,4 +129,20 @@ test('request buffers given back are reused, never one still held: every request
       for (const h of held) assert.deepEqual(Buffer.from(h.body), h.expect);
     }
   }), { numRuns: 150 });
+});
+
+test('typed attributes: the one-pass writer gives the general writer\'s bytes for any key and value', () => {
+  // size 'max': lengths spread over the whole range (the default size keeps strings short).
+  const value = fc.oneof(fc.string({ maxLength: 30, size: 'max' }), fc.string({ unit: 'binary', maxLength: 30, size: 'max' }), fc.integer(),
+    fc.nat({ max: 2 ** 31 + 5 }), fc.double(), fc.constantFrom(-0, 0, 127, 128, 2 ** 31 - 1, 2 ** 31, 2 ** 53), fc.boolean(),
+    fc.string({ minLength: 20, maxLength: 200, size: 'max' }));
+  const key = fc.oneof(fc.constantFrom(...TYPED_ATTRIBUTE_KEYS), fc.string({ maxLength: 130, size: 'max' }));
+  fc.assert(fc.property(key, value, fc.nat({ max: 40 }), (k, v, at) => {
+    const fast = new ProtoWriter(4); // grows while writing
+    const general = new ProtoWriter(4);
+    for (const w of [fast, general]) for (let i = 0; i < at; i++) w.byte(i); // at any position
+    writeTypedAttribute(fast, k, v);
+    writeAttributeGeneral(general, k, v);
+    assert.deepEqual(Buffer.from(fast.finish()), Buffer.from(general.finish()));
+  }), { numRuns: 3000 });
 });
