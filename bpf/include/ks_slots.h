@@ -30,22 +30,30 @@ static __always_inline struct ks_out *ks_out_get(void)
 
 /*
  * Emits the pending request of slot s (a ks_slots entry the caller found pending, or NULL) as one ring-buffer
- * record and frees the slot. Global (verified once): the caller's pointer saves a ks_slots look-up per request.
+ * record and frees the slot. at_close (a constant): the connection ended (ks_conn_end) — the request is not
+ * aggregated (a fallback, counted unfit: the exact path), so the lifecycle programs do not verify the
+ * aggregation's code again (with kernel sampling beside it that doubled their verification).
  */
-__noinline int ks_emit(struct ks_slot *s, __u32 reason)
+static __always_inline int ks_emit_as(struct ks_slot *s, __u32 reason, const int at_close)
 {
 	if (!s || s->r.start_ns == 0)
 		return 0;
 	/* metrics consumers: a request that fits a kernel series is counted there (ks_agg.h); with no traces
 	 * pipeline beside them (no kernel sampling) it is not sent at all */
-	int aggregated = ks_aggregate && ks_agg_take(s);
+	int aggregated = 0;
+	if (ks_aggregate && !at_close)
+		aggregated = ks_agg_take(s);
+	else if (ks_aggregate && s->r.proto == KS_PROTO_HTTP1)
+		ks_count(KS_C_AGG_UNFIT);
 	if (aggregated && !ks_sample) {
 		s->r.start_ns = 0;
 		return 1;
 	}
 	/* traces pipelines that sample: an unsampled request sends no record — unless the aggregation left it to
 	 * the ring (the metrics pipelines need it; the sampling processor drops it by the same rule) */
-	int sampled_out = ks_sample && s->r.proto == KS_PROTO_HTTP1 && !ks_sample_keep(s);
+	int sampled_out = 0;
+	if (ks_sample && s->r.proto == KS_PROTO_HTTP1)
+		sampled_out = !ks_sample_keep(s);
 	if (sampled_out && (aggregated || !ks_aggregate)) {
 		s->r.start_ns = 0;
 		return 1;
@@ -77,6 +85,18 @@ __noinline int ks_emit(struct ks_slot *s, __u32 reason)
 	}
 	s->r.start_ns = 0; /* free: the slot stays allocated for the connection's next request */
 	return 1;
+}
+
+/* Global (verified once per program): the caller's pointer saves a ks_slots look-up per request. */
+__noinline int ks_emit(struct ks_slot *s, __u32 reason)
+{
+	return ks_emit_as(s, reason, 0);
+}
+
+/* The request of a connection that ended (ks_conn_end): see ks_emit_as. */
+__noinline int ks_emit_closed(struct ks_slot *s)
+{
+	return ks_emit_as(s, KS_REASON_CLOSE, 1);
 }
 
 /* A record's connection fields (socket, addresses, ports, family, role) from its connection. */
@@ -155,10 +175,10 @@ __noinline int ks_conn_end(__u64 sock)
 			if (!s || s->r.start_ns == 0 || s->r.seq != seq)
 				continue;
 			if (s->r.resp_start_ns) {
-				ks_emit(s, KS_REASON_CLOSE);
+				ks_emit_closed(s);
 			} else if (s->r.req_head_len) {
 				ks_count(KS_C_CLOSED_NO_RESPONSE);
-				ks_emit(s, KS_REASON_CLOSE);
+				ks_emit_closed(s);
 			} else {
 				ks_count(KS_C_CLOSED_INCOMPLETE);
 			}

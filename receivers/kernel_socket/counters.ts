@@ -2,7 +2,7 @@ import type { CounterSlot } from '../../src/capture/index.js';
 
 export const DISCARDED_HELP = 'Data or requests not turned into spans, by reason.';
 const SAMPLING_HELP = 'HTTP/1 requests head-sampled in the kernel (kernel_sampling), by decision: dropped ones never reach the ring buffer.';
-const AGG_FALLBACK_HELP = 'Requests kernel aggregation left to a ring record (exact path), by why: unfit = no response, 1xx/101, a head not followed, no Host or request line in the first 512 captured bytes; budget_full = a new series or template past kernel_aggregation_series.';
+const AGG_FALLBACK_HELP = 'Requests kernel aggregation left to a ring record (exact path), by why: unfit = no response, 1xx/101, a head not followed, no Host or request line in the first 512 captured bytes, still pending when the connection ended; budget_full = a new series or template past kernel_aggregation_series.';
 
 /** enum ks_counter in bpf/include/kernel_socket.h → where kernel_socket publishes it. */
 export const KS_COUNTER_SLOTS: readonly CounterSlot[] = [

@@ -12,7 +12,7 @@ const TLS_STATS: readonly CounterSlot[] = [
   [5, 'lumen_tls_length_faults_total', 'SSL_*_ex calls whose byte count could not be read.'],
 ];
 
-const AGG_FALLBACK_HELP = 'HTTPS requests kernel aggregation left to a ring record (exact path), by why: unfit = no response, 1xx/101, a head not followed, no Host or request line in the first 512 captured bytes; budget_full = a new series or template past kernel_aggregation_series.';
+const AGG_FALLBACK_HELP = 'HTTPS requests kernel aggregation left to a ring record (exact path), by why: unfit = no response, 1xx/101, a head not followed, no Host or request line in the first 512 captured bytes, still pending when the connection ended; budget_full = a new series or template past kernel_aggregation_series.';
 
 /** ks_counters slots (bpf/include/kernel_socket.h, enum ks_counter) of this object's connection machine. */
 const KS_COUNTERS: readonly CounterSlot[] = [
