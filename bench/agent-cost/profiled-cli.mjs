@@ -11,7 +11,10 @@ let running = false;
 process.on('SIGUSR2', () => {
   if (!running) {
     running = true;
-    session.post('Profiler.enable', () => session.post('Profiler.start'));
+    // Sampling interval ($LUMEN_CPU_PROFILE_INTERVAL_US, run.ts --cpu-prof-interval): V8's 1 ms default gives only a
+    // few hundred samples of an agent that is idle between ring batches.
+    const interval = Number(process.env.LUMEN_CPU_PROFILE_INTERVAL_US ?? 1000);
+    session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval }, () => session.post('Profiler.start')));
     return;
   }
   session.post('Profiler.stop', (err, res) => {

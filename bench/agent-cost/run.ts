@@ -14,7 +14,7 @@
  *    (lumen_kernel_socket_spans_total + the requests the kernel aggregated, lumen_kernel_socket_aggregated_requests_total,
  *    for `metrics`; for otlp, the spans the sink decoded), in µs; with its peak RSS (VmHWM) and the load average (CPU per span moves
  *    less with other processes' load than throughput does). `--cpu-prof DIR` writes a V8 profile of the agent during the measured load
- *    into DIR (created; with --cli, of that checkout's per-file build) (profiled-cli.mjs; node --cpu-prof would break the BPF program loads), and prints the main thread's samples by
+ *    into DIR (created; with --cli, of that checkout's per-file build; --cpu-prof-interval µs between samples, default 250) (profiled-cli.mjs; node --cpu-prof would break the BPF program loads), and prints the main thread's samples by
  *    component (profile-summary.ts) as shares and as µs per span of the main thread's CPU.
  * 2. Start-up: `lumen run` with every host receiver on (kernel_socket, tls_uprobe, network_flow) while a client
  *    opens a new connection to the hello server every 20 ms; time from spawn to "lumen started" and to the first
@@ -38,6 +38,7 @@ const { values: opt } = parseArgs({
     seconds: { type: 'string', default: '8' },
     pipelines: { type: 'string', default: 'default,otlp' },
     'cpu-prof': { type: 'string' },
+    'cpu-prof-interval': { type: 'string', default: '250' },
     'no-startup': { type: 'boolean', default: false },
     'node-args': { type: 'string', default: '' },
     cli: { type: 'string' },
@@ -105,6 +106,7 @@ ${PIPELINES[name] ?? (() => { throw new Error(`--pipelines: unknown ${name}, all
   if (profile) {
     mkdirSync(resolve(opt['cpu-prof']!), { recursive: true });
     process.env.LUMEN_CPU_PROFILE = profile;
+    process.env.LUMEN_CPU_PROFILE_INTERVAL_US = opt['cpu-prof-interval'];
     if (opt.cli) process.env.LUMEN_PROFILED_CLI = resolve(opt.cli); // profiled-cli.mjs runs that checkout's CLI
     rmSync(profile, { force: true }); // a previous run's
   }
