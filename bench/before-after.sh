@@ -12,7 +12,7 @@ run() { local name=$1 dir=$2; shift 2; echo "== $(date -u +%T) $name: $*" | tee 
 # checkouts before 943df6f (V8's default young generation); later ones have npm start's --max-semi-space-size=8 already.
 OLD_NODE=${BEFORE_NODE_ARGS:+--node-args=$BEFORE_NODE_ARGS}
 run csdk-before "$B" node --import tsx bench/compare-sdk/run.ts --seconds 8 --rounds 2
-run csdk-after "$A" node --import tsx bench/compare-sdk/run.ts --seconds 8 --rounds 2 --modes "bare,OTel Node SDK,Lumen,Lumen normal" --write-docs
+run csdk-after "$A" node --import tsx bench/compare-sdk/run.ts --seconds 8 --rounds 2 --modes "bare,OTel Node SDK,Lumen,Lumen adaptive" --write-docs
 run probe-cost "$A" node --import tsx bench/overhead/probe-cost.ts --port 20650 --rounds 1 --seconds 6 \
   --modes none,idle,floor0,floor1,floor2,probes,agent,agent-metrics,stats,stats-b,agent+stats,agent-metrics+stats --object-b "$B/build/bpf/kernel_socket.bpf.o"
 run agent-cost-before "$A" node --import tsx bench/agent-cost/run.ts --seconds 8 --pipelines default,otlp,metrics --cli "$B/bin/lumen.js" $OLD_NODE

@@ -1,5 +1,5 @@
 /**
- * service.cpu_priority (adaptive, the default) on the real agent: `lumen run` (bin/lumen.js) with kernel_socket →
+ * service.cpu_priority mode adaptive (opt-in; normal is the default) on the real agent: `lumen run` (bin/lumen.js) with kernel_socket →
  * print_traces on a Node hello server. While the agent keeps up (idle, then paced requests) its threads run under
  * SCHED_IDLE, all but the ring poll threads (read from /proc/PID/task/TID/stat); under a saturating load it takes
  * the normal priority back (lumen_cpu_priority_changes_total{direction="raise"}) and loses nothing: exactly one
@@ -89,7 +89,7 @@ exporters:
   print_traces: { format: text }
   prometheus: { endpoint: "127.0.0.1:${METRICS}" }
 service:
-  cpu_priority: { lower_after: 500ms }
+  cpu_priority: { mode: adaptive, lower_after: 500ms }
   pipelines:
     traces: { receivers: [kernel_socket], exporters: [print_traces] }
     metrics: { receivers: [kernel_socket], exporters: [prometheus] }
@@ -138,7 +138,7 @@ test('without CAP_SYS_NICE the agent stays at its normal priority and says why',
 receivers: { kernel_socket: {} }
 exporters: { print_traces: { format: text } }
 service:
-  cpu_priority: { lower_after: 200ms }
+  cpu_priority: { mode: adaptive, lower_after: 200ms }
   pipelines: { traces: { receivers: [kernel_socket], exporters: [print_traces] } }
 `);
   // setpriv (util-linux) drops the capability from the bounding set: root's exec then has it neither permitted nor effective.

@@ -4,8 +4,8 @@
  *        [--port 20181]  (the server's port; the sink listens on the next one)
  *        [--modes bare,Lumen]  (a subset of the modes; bare is always run: ratios are to it)
  *        [--agent-wrap "nice -n 0"]  (a command the agent is started under, e.g. to compare its CPU priority)
- *        [--modes bare,Lumen,Lumen normal,Lumen nice 19]  (Lumen = the default service.cpu_priority (adaptive, SCHED_IDLE
- *        while it keeps up); "Lumen normal" = cpu_priority mode normal; "Lumen nice 19" = adaptive with low: 19)
+ *        [--modes bare,Lumen,Lumen adaptive,Lumen adaptive nice 19]  (Lumen = the default service.cpu_priority (normal);
+ *        "Lumen adaptive" = mode adaptive (SCHED_IDLE while it keeps up); "Lumen adaptive nice 19" = adaptive with low: 19)
  * The same Node http hello server (hello-server.cjs) in three modes: bare; with the OTel Node SDK preloaded
  * (otel-sdk.cjs: NodeSDK, every auto-instrumentation, BatchSpanProcessor, OTLP http/protobuf); and bare again
  * under `lumen run` (the compiled CLI, kernel_socket → otlp http/protobuf). Both export every span to the same
@@ -48,9 +48,9 @@ const HERE = join(ROOT, 'bench/compare-sdk');
 const SERVER_PORT = Number(opt.port);
 const SINK_PORT = SERVER_PORT + 1;
 const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
-const ALL_MODES = ['bare', 'OTel Node SDK', 'Lumen', 'Lumen normal', 'Lumen nice 19'] as const;
+const ALL_MODES = ['bare', 'OTel Node SDK', 'Lumen', 'Lumen adaptive', 'Lumen adaptive nice 19'] as const;
 /** service.cpu_priority of each Lumen mode ('' = the default). */
-const CPU_PRIORITY: Partial<Record<Mode, string>> = { Lumen: '', 'Lumen normal': '{ mode: normal }', 'Lumen nice 19': '{ low: 19 }' };
+const CPU_PRIORITY: Partial<Record<Mode, string>> = { Lumen: '', 'Lumen adaptive': '{ mode: adaptive }', 'Lumen adaptive nice 19': '{ mode: adaptive, low: 19 }' };
 const isLumen = (m: Mode) => m in CPU_PRIORITY;
 type Mode = (typeof ALL_MODES)[number];
 const chosen = new Set(['bare', ...opt.modes.split(',')]);

@@ -104,7 +104,7 @@ export const serviceSchema: JsonSchema = {
       default: {},
       additionalProperties: false,
       properties: {
-        mode: { enum: ['adaptive', 'normal'], default: 'adaptive' },
+        mode: { enum: ['adaptive', 'normal'], default: 'normal' },
         low: { enum: ['idle', ...Array.from({ length: 19 }, (_, i) => i + 1)], default: 'idle' },
         raise_after: { type: 'string', format: 'positive-duration', default: '100ms' },
         lower_after: { type: 'string', format: 'positive-duration', default: '1s' },
