@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, ROOT } from './support/built.js';
 import { spawnWatched, type CliRun } from './support/cli-process.js';
@@ -111,11 +111,19 @@ service:
   assert.equal(spans(), 100);
   await waitLow(pid);
 
-  // Saturating: a Node client at concurrency 50 and the server take both CPUs; the agent must raise, and lose nothing.
+  // Saturating: a Node client at concurrency 50 and the server, plus one normal-priority busy loop per CPU so no CPU
+  // time is ever idle (on a quiet host the client and server alone may leave some, and an idle-class agent then keeps
+  // up without a raise): a SCHED_IDLE agent gets nothing at all, so it must raise, and lose nothing.
   const raises = await metric('lumen_cpu_priority_changes_total{direction="raise"}');
   const total = 40_000;
+  const hogs = availableParallelism();
+  const hog = Array.from({ length: hogs }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   const load = spawnWatched(process.execPath, [join(ROOT, 'receivers/kernel_socket/test/programs/load.mjs'), `http://127.0.0.1:${PORT}/hello`, String(total), '50']);
-  assert.equal(await load.exited, 0, load.stderr);
+  try {
+    assert.equal(await load.exited, 0, load.stderr);
+  } finally {
+    for (const h of hog) h.kill('SIGKILL');
+  }
   const result = JSON.parse(load.stdout) as { ok: number; errors: number; ms: number };
   assert.deepEqual({ ok: result.ok, errors: result.errors }, { ok: total, errors: 0 });
   await waitSpans(100 + total, 60_000);
