@@ -13,11 +13,11 @@
  * lumen_tls_aggregated_requests_total: a span each, or counted in the kernel), nginx's CPU per request (the probes
  * run in it), the agent's peak RSS and the load average.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AgentProcess } from '../overhead/agent.js';
+import { AgentProcess, processCpuSeconds } from '../overhead/agent.js';
 import { loadAverage, log } from '../overhead/stats.js';
 import { wrk } from '../overhead/wrk.js';
 import { cleanupAll, makeCerts, startNginxTls } from '../../receivers/tls_uprobe/test/servers.js';
@@ -53,16 +53,13 @@ const MODES = [
   { name: 'after (kernel aggregation)', yaml: yaml('{}'), cli: undefined },
 ];
 
+/** utime + stime of nginx's processes (processCpuSeconds each; a worker that exited counts 0). */
 function cpuSeconds(pids: number[]): number {
   let t = 0;
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      t += Number(f[11]) + Number(f[12]);
-    } catch { /* gone */ }
+    try { t += processCpuSeconds(pid); } catch { /* gone */ }
   }
-  return t / 100;
+  return t;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-https-metrics-'));
