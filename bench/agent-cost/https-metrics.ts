@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AgentProcess, processCpuSeconds } from '../overhead/agent.js';
+import { AgentProcess, processesCpuSeconds as cpuSeconds } from '../overhead/agent.js';
 import { loadAverage, log } from '../overhead/stats.js';
 import { wrk } from '../overhead/wrk.js';
 import { cleanupAll, makeCerts, startNginxTls } from '../../receivers/tls_uprobe/test/servers.js';
@@ -53,14 +53,6 @@ const MODES = [
   { name: 'after (kernel aggregation)', yaml: yaml('{}'), cli: undefined },
 ];
 
-/** utime + stime of nginx's processes (processCpuSeconds each; a worker that exited counts 0). */
-function cpuSeconds(pids: number[]): number {
-  let t = 0;
-  for (const pid of pids) {
-    try { t += processCpuSeconds(pid); } catch { /* gone */ }
-  }
-  return t;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-https-metrics-'));
 const rows: string[] = [];

@@ -12,6 +12,15 @@ export function processCpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 (utime, stime)
 }
 
+/** utime + stime of several processes (e.g. nginx's master and workers); one that exited counts 0. */
+export function processesCpuSeconds(pids: readonly number[]): number {
+  let t = 0;
+  for (const pid of pids) {
+    try { t += processCpuSeconds(pid); } catch { /* gone */ }
+  }
+  return t;
+}
+
 /**
  * Seconds the threads of a process spent runnable but waiting for a CPU (the second field of
  * /proc/PID/task/TID/schedstat): how much other work — another process, the agent — delayed it.

@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AgentProcess } from './agent.js';
+import { AgentProcess, processesCpuSeconds as cpuSeconds } from './agent.js';
 import { paceScript, wrk, type WrkResult } from './wrk.js';
 import { cleanupAll, makeCerts, sleep, startNginxTls } from '../../receivers/tls_uprobe/test/servers.js';
 
@@ -48,18 +48,6 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-/** User+system CPU of processes, in seconds. */
-function cpuSeconds(pids: number[]): number {
-  let t = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      t += Number(f[11]) + Number(f[12]);
-    } catch { /* gone */ }
-  }
-  return t / 100;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-https-'));
 const PACE = join(dir, 'pace.lua');
