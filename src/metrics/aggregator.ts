@@ -246,8 +246,11 @@ export class MetricAggregator {
       if (row !== undefined) {
         for (let m = 0; m < metrics.length; m++) this.observeSpan(states[m]!, row[m]!, metrics[m]!, span, now);
       } else {
+        // A later metric's new series may evict an earlier one found for this span (one observed with NaN stays idle):
+        // a row is only stored when nothing was removed meanwhile.
+        const generation = this.rows.generation;
         const found = this.exactSeries(span, metrics, states, plain, now);
-        if (cacheable && found.every((s) => s !== undefined)) this.rows.set(metrics, span.service, this.values, states[0]!.names.length, found.slice());
+        if (cacheable && generation === this.rows.generation && found.every((s) => s !== undefined)) this.rows.set(metrics, span.service, this.values, states[0]!.names.length, found.slice());
       }
     }
   }

@@ -5,7 +5,7 @@ import { MetricAggregator } from './aggregator.js';
 import type { AttributeSelection } from '../model/attribute-selection.js';
 import type { SpanBatch } from '../model/batch.js';
 import type { Span } from '../model/span.js';
-import { sampleService } from '../../test/support/sample-spans.js';
+import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
 
 const services = [sampleService('api', 1), sampleService('web', 2), sampleService('db', 3, '')];
 
@@ -80,4 +80,23 @@ test('the series cache gives the series the exact path gives, through expiry, ev
     }
     assert.deepEqual(seriesOf(cached), seriesOf(exact));
   }), { numRuns: 500 });
+});
+
+test('a series evicted by a later metric of the same span is not remembered (the counterexample CI found)', () => {
+  // Budget 5: a 404 span takes 3 series, a 200 span 2 more and its response size is refused. A minute on, a 200 span
+  // with no request size (NaN) finds the duration and request size, then its response size evicts everything idle —
+  // including the request size series it found but could not observe. The next 200 span must get a live series.
+  let now = 1_000_000;
+  const agg = new MetricAggregator({ now: () => now, ttlMs: 120_000, maxSeries: 5, maxSeriesPerMetric: 5, seriesCacheRows: 16 });
+  const selection: AttributeSelection = { namesFor: () => ['service.name', 'http.response.status_code'] };
+  const span = (status: number, requestBodySize: number): SpanBatch => ({ kind: 'spans', selection, items: [sampleHttpSpan(services[0]!, { status, requestBodySize })] });
+  agg.consume(span(404, 10));
+  agg.consume(span(200, 10));
+  assert.equal(agg.seriesCount(), 5);
+  now += 60_001;
+  agg.consume(span(200, Number.NaN));
+  agg.consume(span(200, 10));
+  const requestSize = agg.collect().find((v) => v.def.name === 'http.server.request.body.size');
+  assert.deepEqual(requestSize?.series.map((s) => [s.values, s.count]), [[['api', 200], 1]]);
+  assert.equal(agg.seriesCount(), 3);
 });

@@ -20,6 +20,7 @@ function keyAt(level: number, list: unknown, service: Service, values: readonly 
 export class SeriesCache {
   #root: Node = new Map();
   #rows = 0;
+  #generation = 0;
   /** The last row and what it was for: consecutive spans of one endpoint skip even the trie. */
   #lastList: unknown;
   #lastService: Service | undefined;
@@ -31,6 +32,11 @@ export class SeriesCache {
 
   get size(): number {
     return this.#rows;
+  }
+
+  /** Changes at every clear(): a row found before a clear may hold series that are gone since. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** The row stored for these first `n` values, or undefined. */
@@ -54,6 +60,7 @@ export class SeriesCache {
   }
 
   clear(): void {
+    this.#generation++;
     this.#root = new Map();
     this.#rows = 0;
     this.#lastRow = undefined;
