@@ -9,8 +9,9 @@
  * The same Node http hello server (hello-server.cjs) in three modes: bare; with the OTel Node SDK preloaded
  * (otel-sdk.cjs: NodeSDK, every auto-instrumentation, BatchSpanProcessor, OTLP http/protobuf); and bare again
  * under `lumen run` (the compiled CLI, kernel_socket → otlp http/protobuf). Both export every span to the same
- * OTLP sink (bench/pipeline/sink.ts: acks at once, decodes with the real opentelemetry-proto definitions in a
- * worker and counts spans). Two loads per mode with Debian's wrk (2 threads, 50 keep-alive connections):
+ * OTLP sink (bench/pipeline/sink.ts: acks at once, counts spans on the protobuf wire in a worker and decodes one
+ * request in 50 with the real opentelemetry-proto definitions to check that count — on these 2 vCPUs a full decode of
+ * every span took 0.8 CPU from the server at 20k spans/s, which a collector on another host would not). Two loads per mode with Debian's wrk (2 threads, 50 keep-alive connections):
  * saturating, and paced (`--pace-ms` between a response and the next request on each connection: a fixed
  * offered load well below every mode's capacity, where latency is what moves). Per mode and load: req/s and its
  * ratio to bare, p50/p99, CPU µs per request of the server process (the SDK's work is in it) and of the agent
@@ -25,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopProcess } from '../overhead/targets.js';
-import { AgentProcess, processCpuSeconds, processRunqueueSeconds } from '../overhead/agent.js';
+import { AgentProcess, processCpuSeconds, processRunqueueSeconds, reapedChildrenCpuSeconds } from '../overhead/agent.js';
 import { loadAverage, log, median } from '../overhead/stats.js';
 import { machineCpu, machineDelta } from '../overhead/machine-cpu.js';
 import { paceScript, wrk, type WrkResult } from '../overhead/wrk.js';
@@ -60,6 +61,8 @@ const MODES = ALL_MODES.filter((m) => chosen.has(m));
 interface Sample extends WrkResult {
   agentLow: number;
   serverWaitUs: number; serverUs: number; agentUs: number; serverMiB: number; agentMiB: number; spansPerReq: number;
+  /** CPU per request of the load generator and of the OTLP sink: on this machine they share the server's CPUs. */
+  wrkUs: number; sinkUs: number;
   /** The whole machine per request: busy (every process and the kernel), of it softirq; and the idle share of the run. */
   machineUs: number; softirqUs: number; idleShare: number;
 }
@@ -77,6 +80,8 @@ try {
     for (const mode of round % 2 ? MODES : [...MODES].reverse()) await runMode(mode, round);
   }
   report();
+  const { errors } = await sink.counts();
+  if (errors > 0) log(`WARNING: the sink refused ${errors} request(s) (undecodable, or the wire count differed from the full decode)`);
 } finally {
   await sink.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -107,12 +112,16 @@ ${otlpToSink(SINK_PORT, CPU_PRIORITY[mode])}`, '', true, [], undefined, opt['age
       const s0 = processCpuSeconds(server.pid!);
       const w0 = processRunqueueSeconds(server.pid!);
       const a0 = agent ? agent.cpuSeconds() : 0;
+      const k0 = processCpuSeconds(sink.pid);
+      const c0 = reapedChildrenCpuSeconds();
       const m0 = machineCpu();
       const lowShare = agent ? sampleLowPriority(agent.child.pid!) : undefined;
       const r = await wrk(url, { ...LOAD, script: l.script });
       const agentLow = lowShare ? lowShare() : 0;
       const m = machineDelta(m0, machineCpu());
+      const wrkSeconds = reapedChildrenCpuSeconds() - c0;
       const spans = (await sink.settled()).spans - spans0;
+      const sinkSeconds = processCpuSeconds(sink.pid) - k0; // after settling: the sink's work for this run's spans
       const sample: Sample = {
         ...r,
         serverUs: ((processCpuSeconds(server.pid!) - s0) * 1e6) / r.requests,
@@ -125,11 +134,13 @@ ${otlpToSink(SINK_PORT, CPU_PRIORITY[mode])}`, '', true, [], undefined, opt['age
         softirqUs: (m.softirq * 1e6) / r.requests,
         idleShare: m.idle / (m.busy + m.idle + m.steal),
         agentLow,
+        wrkUs: (wrkSeconds * 1e6) / r.requests,
+        sinkUs: (sinkSeconds * 1e6) / r.requests,
       };
       samples.set(key(mode, l.name), [...(samples.get(key(mode, l.name)) ?? []), sample]);
       log(`round ${round} ${key(mode, l.name)}: ${r.rps.toFixed(0)} req/s p50 ${r.p50ms.toFixed(2)} p99 ${r.p99ms.toFixed(2)} ms, server ${sample.serverUs.toFixed(1)} µs/req (waited for a CPU ${sample.serverWaitUs.toFixed(1)} µs/req), ` +
         `agent ${sample.agentUs.toFixed(1)} µs/req${agent ? ` (main thread at low priority ${(agentLow * 100).toFixed(0)} % of the time)` : ''}, ${spans} spans for ${r.requests} requests; machine busy ${sample.machineUs.toFixed(1)} µs/req ` +
-        `(softirq ${sample.softirqUs.toFixed(1)}; the rest beside server and agent — wrk, kernel threads — ${(sample.machineUs - sample.serverUs - sample.agentUs).toFixed(1)}), ` +
+        `(softirq ${sample.softirqUs.toFixed(1)}; wrk ${sample.wrkUs.toFixed(1)}, sink ${sample.sinkUs.toFixed(1)}; the rest beside server, agent, wrk and sink — kernel threads — ${(sample.machineUs - sample.serverUs - sample.agentUs - sample.wrkUs - sample.sinkUs).toFixed(1)}), ` +
         `idle ${(sample.idleShare * 100).toFixed(0)} % (load ${loadAverage()})`);
     }
   } finally {
@@ -166,13 +177,13 @@ function report(): void {
     return {
       mode: m, load: l.name, rps: med((x) => x.rps), ratio: med((x) => x.rps) / base(l.name), p50: med((x) => x.p50ms), p99: med((x) => x.p99ms),
       serverUs: med((x) => x.serverUs), agentUs: med((x) => x.agentUs), serverMiB: med((x) => x.serverMiB), agentMiB: med((x) => x.agentMiB),
-      spansPerReq: med((x) => x.spansPerReq), machineUs: med((x) => x.machineUs), idleShare: med((x) => x.idleShare), errors: xs.reduce((a, x) => a + x.errors, 0),
+      spansPerReq: med((x) => x.spansPerReq), machineUs: med((x) => x.machineUs), wrkUs: med((x) => x.wrkUs), sinkUs: med((x) => x.sinkUs), idleShare: med((x) => x.idleShare), errors: xs.reduce((a, x) => a + x.errors, 0),
     };
   }));
-  const header = '| mode | load | req/s | ratio to bare | p50 ms | p99 ms | server CPU µs/req | agent CPU µs/req | server + agent µs/req | machine busy µs/req (idle) | peak RSS server / agent | spans / request |';
-  const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|', ...rows.map((r) =>
+  const header = '| mode | load | req/s | ratio to bare | p50 ms | p99 ms | server CPU µs/req | agent CPU µs/req | server + agent µs/req | wrk / sink µs/req | machine busy µs/req (idle) | peak RSS server / agent | spans / request |';
+  const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|', ...rows.map((r) =>
     `| ${r.mode} | ${r.load} | ${r.rps.toFixed(0)} | **${r.ratio.toFixed(3)}** | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.serverUs.toFixed(1)} | ` +
-    `${isLumen(r.mode) ? r.agentUs.toFixed(1) : '–'} | ${(r.serverUs + r.agentUs).toFixed(1)} | ${r.machineUs.toFixed(1)} (${(r.idleShare * 100).toFixed(0)} %) | ${r.serverMiB.toFixed(0)}${isLumen(r.mode) ? ` / ${r.agentMiB.toFixed(0)}` : ''} MiB | ` +
+    `${isLumen(r.mode) ? r.agentUs.toFixed(1) : '–'} | ${(r.serverUs + r.agentUs).toFixed(1)} | ${r.wrkUs.toFixed(1)} / ${r.sinkUs.toFixed(1)} | ${r.machineUs.toFixed(1)} (${(r.idleShare * 100).toFixed(0)} %) | ${r.serverMiB.toFixed(0)}${isLumen(r.mode) ? ` / ${r.agentMiB.toFixed(0)}` : ''} MiB | ` +
     `${r.mode === 'bare' ? '–' : r.spansPerReq.toFixed(3)} |`)];
   const conditions = `wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s, ${opt.rounds} round(s) (medians), paced = ${opt['pace-ms']} ms between requests per connection; ` +
     `load average ${startLoad} at the start, ${loadAverage()} at the end; node ${process.version}`;

@@ -5,9 +5,13 @@ import { join } from 'node:path';
 const ROOT = new URL('../..', import.meta.url).pathname;
 interface Counts { requests: number; spans: number; points: number; errors: number }
 
-/** bench/pipeline/sink.ts (the OTLP/HTTP collector that decodes every request with the real .proto) as a child process. */
+/** bench/pipeline/sink.ts (the OTLP/HTTP collector: counts spans on the wire, checks a sample with the real .proto) as a child process. */
 export class Sink {
   private constructor(private readonly child: ChildProcess, private readonly lines: Interface) {}
+
+  get pid(): number {
+    return this.child.pid!;
+  }
 
   static async start(port: number): Promise<Sink> {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/pipeline/sink.ts'), String(port)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });

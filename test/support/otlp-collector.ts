@@ -44,6 +44,11 @@ function method(signal: Signal) {
   return { path: `/${svc.fullName.slice(1)}/${m.name}`, req: m.resolvedRequestType!, res: m.resolvedResponseType! };
 }
 
+/** The real proto type of an export request (ExportTraceServiceRequest / ExportMetricsServiceRequest), e.g. to encode one. */
+export function exportRequestType(signal: Signal): protobuf.Type {
+  return method(signal).req;
+}
+
 /** Plain JS view of a decoded message: int64 as strings, enums as numbers, bytes as hex. */
 function toPlain(type: protobuf.Type, msg: protobuf.Message): any {
   return type.toObject(msg, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true });
