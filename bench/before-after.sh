@@ -11,7 +11,8 @@ run() { local name=$1 dir=$2; shift 2; echo "== $(date -u +%T) $name: $*" | tee 
 # Node options of the before CLI's agent, as its own `npm start` ran it: BEFORE_NODE_ARGS=--max-semi-space-size=16 for
 # checkouts before 943df6f (V8's default young generation); later ones have npm start's --max-semi-space-size=8 already.
 OLD_NODE=${BEFORE_NODE_ARGS:+--node-args=$BEFORE_NODE_ARGS}
-run csdk-before "$B" node --import tsx bench/compare-sdk/run.ts --seconds 8 --rounds 2
+# compare-sdk before = this checkout's server, sink and wrk with the before CLI (the sink changed in session 6).
+run csdk-before "$A" node --import tsx bench/compare-sdk/run.ts --seconds 8 --rounds 2 --modes bare,Lumen --cli "$B/bin/lumen.js" $OLD_NODE
 run csdk-after "$A" node --import tsx bench/compare-sdk/run.ts --seconds 8 --rounds 2 --modes "bare,OTel Node SDK,Lumen,Lumen adaptive" --write-docs
 run probe-cost "$A" node --import tsx bench/overhead/probe-cost.ts --port 20650 --rounds 1 --seconds 6 \
   --modes none,idle,floor0,floor1,floor2,probes,agent,agent-metrics,stats,stats-b,agent+stats,agent-metrics+stats --object-b "$B/build/bpf/kernel_socket.bpf.o"

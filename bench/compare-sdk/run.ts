@@ -4,6 +4,8 @@
  *        [--port 20181]  (the server's port; the sink listens on the next one)
  *        [--modes bare,Lumen]  (a subset of the modes; bare is always run: ratios are to it)
  *        [--agent-wrap "nice -n 0"]  (a command the agent is started under, e.g. to compare its CPU priority)
+ *        [--cli OTHER/bin/lumen.js] [--node-args=...]  (another checkout's CLI and its agent's node options: a before
+ *        build measured with this checkout's server, sink and wrk)
  *        [--modes bare,Lumen,Lumen adaptive,Lumen adaptive nice 19]  (Lumen = the default service.cpu_priority (normal);
  *        "Lumen adaptive" = mode adaptive (SCHED_IDLE while it keeps up); "Lumen adaptive nice 19" = adaptive with low: 19)
  * The same Node http hello server (hello-server.cjs) in three modes: bare; with the OTel Node SDK preloaded
@@ -42,6 +44,8 @@ const { values: opt } = parseArgs({
     port: { type: 'string', default: '20181' },
     modes: { type: 'string', default: 'bare,OTel Node SDK,Lumen' },
     'agent-wrap': { type: 'string', default: '' },
+    cli: { type: 'string' },
+    'node-args': { type: 'string', default: '' },
   },
 });
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -101,7 +105,7 @@ async function runMode(mode: Mode, round: number): Promise<void> {
       agent = await AgentProcess.startWith(dir, `
 discovery: { instrument: [ { open_ports: "${SERVER_PORT}" } ] }
 receivers: { kernel_socket: {} }
-${otlpToSink(SINK_PORT, CPU_PRIORITY[mode])}`, '', true, [], undefined, opt['agent-wrap'].split(' ').filter(Boolean));
+${otlpToSink(SINK_PORT, CPU_PRIORITY[mode])}`, '', true, opt['node-args'].split(' ').filter(Boolean), opt.cli, opt['agent-wrap'].split(' ').filter(Boolean));
       await new Promise((r) => setTimeout(r, 1500)); // discovery settles, the server is probed
     }
     const url = `http://127.0.0.1:${SERVER_PORT}/hello`;
@@ -185,7 +189,7 @@ function report(): void {
     `| ${r.mode} | ${r.load} | ${r.rps.toFixed(0)} | **${r.ratio.toFixed(3)}** | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.serverUs.toFixed(1)} | ` +
     `${isLumen(r.mode) ? r.agentUs.toFixed(1) : '–'} | ${(r.serverUs + r.agentUs).toFixed(1)} | ${r.wrkUs.toFixed(1)} / ${r.sinkUs.toFixed(1)} | ${r.machineUs.toFixed(1)} (${(r.idleShare * 100).toFixed(0)} %) | ${r.serverMiB.toFixed(0)}${isLumen(r.mode) ? ` / ${r.agentMiB.toFixed(0)}` : ''} MiB | ` +
     `${r.mode === 'bare' ? '–' : r.spansPerReq.toFixed(3)} |`)];
-  const conditions = `wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s, ${opt.rounds} round(s) (medians), paced = ${opt['pace-ms']} ms between requests per connection; ` +
+  const conditions = `${opt.cli ? `agent: ${opt.cli}; ` : ''}wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s, ${opt.rounds} round(s) (medians), paced = ${opt['pace-ms']} ms between requests per connection; ` +
     `load average ${startLoad} at the start, ${loadAverage()} at the end; node ${process.version}`;
   console.log(`\n${conditions}\n\n${lines.join('\n')}`);
   if (!opt['write-docs']) return;
