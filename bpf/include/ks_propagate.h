@@ -3,8 +3,11 @@
  * Context propagation (opt-in: the receiver's context_propagation): a W3C `traceparent` header injected into the
  * outgoing HTTP/1 requests of instrumented processes, with bpf_msg_push_data — no bpf_probe_write_user.
  *
- *  - ks_prop_sockops (cgroup sock_ops, attached to the root cgroup) puts every client TCP socket that becomes
- *    ESTABLISHED into ks_sockhash (in softirq the process is unknown, so all of them; the check is in sk_msg);
+ *  - ks_prop_connect marks the sockets an instrumented process connect()s (SYN_SENT is set in its own context);
+ *    ks_prop_sockops (cgroup sock_ops, attached to the root cgroup) puts those among the client TCP sockets that
+ *    become ESTABLISHED into ks_sockhash (in softirq the process is unknown, hence the mark). Only those: a socket
+ *    can be in one sk_msg program's sockhash only, and sock_ops programs run in attach order, so an agent that
+ *    took every socket would keep another agent (or any other sockmap user) from the sockets of its processes;
  *  - ks_prop_msg (sk_msg verdict on ks_sockhash) runs in the writing thread for each message it sends. For
  *    processes in ks_pids it follows the request boundaries of the connection in TCP sequence numbers (per-socket
  *    ks_pstate.next_seq: where the next request starts; a message starts at the socket's write_seq) and, at each
@@ -18,7 +21,8 @@
  *    (counted as no_room);
  *  - a connection whose framing it cannot follow (not HTTP/1, a header block past KS_PHEAD_MAX, a chunked request
  *    body, a request start in a message it did not see) is given up: nothing more is injected on it (counted).
- * The ids: ks_tctx.h. Connections established before the agent started are not in the sockhash: never injected.
+ * The ids: ks_tctx.h. Connections established before the agent started, or before their process was instrumented,
+ * are not in the sockhash: never injected.
  */
 #ifndef LUMEN_KS_PROPAGATE_H
 #define LUMEN_KS_PROPAGATE_H
@@ -40,7 +44,8 @@ struct ks_pstate {
 	__u32 next_seq;
 	__u8 mode;
 	__u8 has_origin; /* origin_*: the request its thread served when it called connect() (ks_prop_connect) */
-	__u8 _pad[2];
+	__u8 claimed;    /* connect()ed by an instrumented process: ks_prop_sockops adds it to ks_sockhash */
+	__u8 _pad;
 	__u64 origin_sk;
 	__u32 origin_seq;
 	__u32 _pad2;
@@ -417,12 +422,13 @@ int BPF_PROG(ks_prop_connect, struct sock *sk, int oldstate, int newstate)
 {
 	if (newstate != 2 /* TCP_SYN_SENT */ || !ks_pid_wanted(lumen_tgid()))
 		return 0;
+	struct ks_pstate *st = bpf_sk_storage_get(&ks_pstate, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	st->claimed = 1;
 	__u32 tid = lumen_tid();
 	struct ks_tid_req *t = bpf_map_lookup_elem(&ks_tid_server, &tid);
 	if (!t)
-		return 0;
-	struct ks_pstate *st = bpf_sk_storage_get(&ks_pstate, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!st)
 		return 0;
 	st->origin_sk = t->sk;
 	st->origin_seq = t->seq;
@@ -436,6 +442,12 @@ int ks_prop_sockops(struct bpf_sock_ops *skops)
 	if (skops->op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB)
 		return 1;
 	if (skops->family != 2 /* AF_INET */ && skops->family != 10 /* AF_INET6 */)
+		return 1;
+	struct bpf_sock *sk = skops->sk;
+	if (!sk)
+		return 1;
+	struct ks_pstate *st = bpf_sk_storage_get(&ks_pstate, sk, 0, 0);
+	if (!st || !st->claimed)
 		return 1;
 	__u64 cookie = bpf_get_socket_cookie(skops);
 	bpf_sock_hash_update(skops, &ks_sockhash, &cookie, BPF_NOEXIST);
