@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Subject, filter, map, merge, type Observable } from 'rxjs';
 import { createDiscovery, registerDiscoverySection } from './discovery/index.js';
 import type { DiscoveryConfig } from './discovery/config.js';
@@ -254,19 +255,41 @@ class LumenAgent implements Agent {
 }
 
 /**
- * One Ctrl-C (or `timeout -s INT`) under `npm start` arrives twice within milliseconds: the terminal signals
- * the whole process group and npm forwards the signal to its child. Repeats this soon are the same request.
+ * One Ctrl-C (or `timeout -s INT`) under `npm start` arrives twice: the terminal signals the whole process group
+ * and npm forwards the signal to its child. Repeats this soon are the same request.
  */
 export const REPEATED_SIGNAL_MS = 500;
 
 /**
+ * Whether npm runs this process as its script (`npm start` exec()s the agent): npm then forwards to it every
+ * SIGINT/SIGTERM it gets, so a Ctrl-C arrives twice, npm's copy as late as npm is scheduled — on a loaded machine
+ * well after REPEATED_SIGNAL_MS. npm's process title is "npm <script>".
+ */
+function signalledThroughNpm(): boolean {
+  if (process.env['npm_lifecycle_event'] === undefined) return false;
+  try {
+    const argv0 = readFileSync(`/proc/${process.ppid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    return /(^|\/)npm(-cli\.js)?( |$)/.test(argv0);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * SIGINT/SIGTERM → graceful stop; a second signal while stopping (at least REPEATED_SIGNAL_MS after the
- * first) exits at once (128 + signal number). Returns a function removing the handlers.
+ * first) exits at once (128 + signal number). Under npm the first repeat is npm's copy of the first signal, however
+ * late it comes: the next one exits (so after `kill -INT <npm's pid>`, which arrives once, it takes two more).
+ * Returns a function removing the handlers.
  */
 export function installSignalHandlers(agent: Pick<Agent, 'stop'>, logger: Logger, onFirst?: (signal: NodeJS.Signals) => void): () => void {
   let received = 0;
+  let npmCopy = signalledThroughNpm();
   const handler = (signal: NodeJS.Signals) => {
     if (received !== 0) {
+      if (npmCopy) {
+        npmCopy = false;
+        return;
+      }
       if (Date.now() - received < REPEATED_SIGNAL_MS) return;
       logger.warn(`second ${signal}: exiting without finishing the shutdown`);
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15));

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnWatched, type CliRun } from './support/cli-process.js';
 import { ensureBuilt } from './support/built.js';
+import { REPEATED_SIGNAL_MS } from '../src/agent.js';
 
 before(() => ensureBuilt());
 
@@ -54,4 +55,23 @@ test('npm start: Ctrl-C (SIGINT to the whole process group: npm forwards it, the
   const agent = await agentOf(npm);
   process.kill(-npm.child.pid!, 'SIGINT');
   await assertStoppedCleanly(npm, agent, 'SIGINT');
+});
+
+test("npm start: npm's copy of a Ctrl-C that arrives late (npm scheduled late on a loaded machine) is not a second Ctrl-C; the next one is", { timeout: 60_000 }, async (t) => {
+  // The agent's signal handling under real npm, around a stop that takes a minute (test/programs/npm-signals).
+  const npm = spawnWatched('npm', ['start'], { cwd: new URL('programs/npm-signals/', import.meta.url).pathname, detached: true });
+  t.after(() => { try { process.kill(-npm.child.pid!, 'SIGKILL'); } catch { /* gone */ } });
+  await npm.waitFor((r) => r.stdout.includes('ready'), 30_000);
+  const [agent] = children(npm.child.pid!);
+  process.kill(agent!, 'SIGINT'); // the terminal's copy, straight to the agent
+  await npm.waitFor((r) => r.stdout.includes('signal 1'));
+  await new Promise((r) => setTimeout(r, 2 * REPEATED_SIGNAL_MS));
+  npm.child.kill('SIGINT'); // npm's copy, forwarded late
+  await npm.waitFor((r) => r.stdout.includes('signal 2'));
+  assert.doesNotMatch(npm.stderr, /exiting without finishing the shutdown/);
+  assert.equal(existsSync(`/proc/${agent}`), true, 'still stopping');
+  process.kill(-npm.child.pid!, 'SIGINT'); // a second Ctrl-C
+  assert.notEqual(await npm.exited, 0);
+  assert.match(npm.stderr, /second SIGINT: exiting without finishing the shutdown/);
+  assert.equal(npm.stdout.match(/^signal \d+$/gm)?.length, 2, 'the second Ctrl-C exited at its first copy');
 });
