@@ -18,7 +18,8 @@
  *    (host B) → Python (host A), 50 requests at a time: every request one trace of five spans, each server span the
  *    child of the client span that called it across hosts (header), each client span the child of the request its
  *    process serves (the kernel's thread context — Node's single loop thread included).
- * Ports (root namespace) 20630-20632; in the namespaces 20621-20625.
+ * Ports (root namespace) 20470-20472; in the namespaces 20621-20625. The discovery marker is this run's own: another
+ * run of this file on the host (another engineer's) must not be instrumented by this agent, nor its spans counted.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,13 +32,13 @@ import { startOtlpCollector, type OtlpCollector, type ReceivedSpan } from './sup
 import { cleanUp } from './support/cleanup.js';
 import { sleep, startProc, stopAllProcs, tempDir, type Proc } from '../receivers/kernel_socket/test/support.js';
 
-const OTLP_HTTP = 20630, OTLP_GRPC = 20631, METRICS = 20632, RECORDER = 20621, FRONT = 20622;
-const MARKER = 'lumen-propagation-e2e';
+const OTLP_HTTP = 20470, OTLP_GRPC = 20471, METRICS = 20472, RECORDER = 20621, FRONT = 20622;
 const PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs', 'propagation');
 const REQUESTS = 10_000, CONNS = 8, CHAIN = 20;
 const JAVA = 20623, NODE = 20624, PYTHON = 20625, LANG_REQUESTS = 300, LANG_CONCURRENCY = 50;
 const CHAIN_PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs', 'chain');
 const tag = process.pid % 100_000;
+const MARKER = `lumen-propagation-${tag}-e2e`;
 const NS_A = `lpa${tag}`, NS_B = `lpb${tag}`, IF_A = `lpva${tag}`, IF_B = `lpvb${tag}`;
 const IP_A = '10.199.88.1', IP_B = '10.199.88.2';
 const TRACEPARENT = /^traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-01\r\n/;
