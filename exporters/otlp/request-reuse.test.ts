@@ -1,16 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { ExportQueue } from './export-queue.js';
 import { httpTransport } from './transport-http.js';
+import { grpcTransport } from './transport-grpc.js';
+import { TraceRequestWriter } from './encode-traces-proto.js';
 import type { OtlpSettings } from './settings.js';
 import type { SendResult, Transport } from './transport.js';
 import { testContext } from '../../test/support/context.js';
+import { startOtlpCollector } from '../../test/support/otlp-collector.js';
+import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
 
 /*
  * Request buffers are reused (TraceRequestWriter.recycle, fed by ExportQueue's `done`): that is exact only if the
  * queue hands a body back after the transport stopped reading it, once, and the transport's send settles only then.
+ * Ports 20480-20481 (the gRPC test's collector).
  */
 
 test('the queue hands each body back once, only after its send settled: sent, rejected, retried then sent, dropped at stop', async () => {
@@ -94,5 +99,67 @@ test('http transport: a collector that answers before reading the body — send 
   } finally {
     transport.close();
     server.close();
+  }
+});
+
+test('grpc transport: a collector that stalls reading — each body, reused as soon as its send settled, arrives as encoded (identity and gzip)', async () => {
+  // The real collector (grpc-js server, real protos) behind a proxy that stops reading the client for 300 ms at the
+  // start of every connection: the first call waits for its connection, then its 3 MiB body for flow control.
+  const collector = await startOtlpCollector({ grpcPort: 20480, httpPort: 20481 });
+  let wire = 0; // bytes the client sent
+  const proxy = createServer((client) => {
+    const upstream = connect(20480, '127.0.0.1');
+    client.pause();
+    client.on('data', (d: Buffer) => { wire += d.length; });
+    setTimeout(() => client.pipe(upstream), 300);
+    upstream.pipe(client);
+    const end = () => { client.destroy(); upstream.destroy(); };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const service = sampleService('reuse', 1);
+  try {
+    let seq = 0;
+    const sent: string[] = [];
+    const wireBytes: number[] = [];
+    for (const gzip of [false, true]) {
+      wire = 0;
+      const settings = { protocol: 'grpc', tracesUrl: url, metricsUrl: url, headers: {}, insecure: true,
+        tls: { rejectUnauthorized: true }, timeoutMs: 20_000, gzip } as unknown as OtlpSettings;
+      const transport = grpcTransport(settings);
+      const writer = new TraceRequestWriter('h');
+      let first: ArrayBufferLike | undefined;
+      try {
+        for (let round = 0; round < 3; round++) {
+          for (let i = 0; i < 8_000; i++) { // ~3.3 MB: under the collector's 4 MiB limit
+            const span = sampleHttpSpan(service, { seq: ++seq }); // every request the same size
+            writer.add(span);
+            sent.push(span.trace.spanId);
+          }
+          const body = writer.finish();
+          if (round === 0) first = body.buffer;
+          else assert.ok(body.buffer === first, 'the writer reused the first request\'s buffer');
+          const r = await transport.send('traces', body);
+          assert.equal(r.ok, true, JSON.stringify(r));
+          writer.recycle(body); // the next request is written into these bytes at once
+        }
+        // (a transport that settled early would still have calls out: let them arrive before closing it)
+        for (const until = Date.now() + 20_000; collector.counts.requests < (gzip ? 6 : 3) && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        transport.close();
+      }
+      wireBytes.push(wire);
+    }
+    await collector.decoded();
+    const got = collector.spans().map((s) => s.spanId);
+    assert.equal(got.length, sent.length);
+    assert.ok(got.every((id, i) => id === sent[i]), 'the collector decoded exactly the spans of each request, in order');
+    // grpc-js compresses asynchronously (zlib reads our buffer on the thread pool): the case where it copies late.
+    assert.ok(wireBytes[1]! * 3 < wireBytes[0]!, `gzip compressed on the wire: ${wireBytes.join(' vs ')} bytes`);
+  } finally {
+    proxy.close();
+    await collector.stop();
   }
 });
