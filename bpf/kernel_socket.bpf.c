@@ -196,7 +196,7 @@ int BPF_PROG(ks_sock_walk, struct sock *sk, int ret, int flags)
 		return 0;
 	int egress = io->egress;
 	struct ks_conn *c = ks_sock_io_prepare(io, sk, ret, flags, egress, io->tgid);
-	if (c)
+	if (c && bench_cut != KS_CUT_NO_WALK)
 		ks_walk_all(io, c);
 	if (egress)
 		ks_tctx_write_done();

@@ -10,6 +10,10 @@
  *             aggregation path's probe time, and how many ring records were still written
  *   X-b       (stats-b, agg-b, idle-b+stats, probes-b) as X with the kernel_socket object of --object-b: an A/B of two
  *             builds in one run, alternating within each round
+ *   X@S=V     (stats@bench_cut=2, stats-b@lean_responses=1&capture_bytes=0) as X with those load-time settings: an A/B
+ *             of settings in one run. bench_cut (bpf/include/ks_conn.h) shows what each stage of a call costs:
+ *             1 = prepared (connection look-up, clock, segments) but not walked, 2 = no ring record, 3 = the record
+ *             reserved and discarded
  *   agent     the real `lumen run` (bench config of run.ts: traces to print_traces + metrics): probes + agent
  *   agent-metrics  the real `lumen run` with a metrics-only pipeline (kernel_socket → routes → prometheus): the
  *             kernel aggregates (kernel_aggregation: auto), no ring record per request; the run says how many
@@ -49,6 +53,12 @@ const { values: opt } = parseArgs({
 });
 const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
 const MODES = opt.modes!.split(',');
+/** `NAME=NUMBER&...` after a mode's `@`: load-time settings of its kernel_socket object. */
+const settingsOf = (spec: string | undefined): Record<string, number> => Object.fromEntries((spec ?? '').split('&').filter(Boolean).map((kv) => {
+  const [k, v] = kv.split('=');
+  if (!k || v === undefined || !/^\d+$/.test(v)) throw new Error(`mode setting ${kv}: expected NAME=NUMBER`);
+  return [k, Number(v)];
+}));
 const dir = mkdtempSync(join(tmpdir(), 'lumen-probe-cost-'));
 const PORT = Number(opt.port);
 const target = opt.target === 'node' ? await startNode(PORT + 1) : await startNginx(join(dir, 'nginx'), PORT);
@@ -99,13 +109,15 @@ try {
       let stop = async () => {};
       let stats = false;
       const before = new Set(allProgs().map((p) => p.id));
-      const ks = mode.replace(/\+stats$/, '').replace(/-b$/, '');
+      const [kind, spec] = mode.split('@') as [string, string | undefined];
+      const settings = settingsOf(spec);
+      const ks = kind.replace(/\+stats$/, '').replace(/-b$/, '');
       if (ks === 'idle' || ks === 'probes' || ks === 'stats' || ks === 'agg') {
-        const objPath = /-b(\+stats)?$/.test(mode) ? opt['object-b']! : bpfObjectPath('kernel_socket');
+        const objPath = /-b(\+stats)?$/.test(kind) ? opt['object-b']! : bpfObjectPath('kernel_socket');
         // agg: the kernel aggregation on (as for a metrics-only pipeline), bucket bounds left empty (one bucket)
         const agg = ks === 'agg';
         const obj = openObject(objPath, {
-          rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY, ...(agg ? { ks_aggregate: 1 } : {}) },
+          rodata: { self_tgid: process.pid, lumen_rb_wakeup_every: RING_WAKEUP_EVERY, ...(agg ? { ks_aggregate: 1 } : {}), ...settings },
           ...(agg ? { mapSizes: { ks_agg: 64, ks_agg_tmpl: 64 } } : {}),
         });
         let records = 0;
@@ -116,9 +128,9 @@ try {
           else for (const p of workerPids()) { const k = Buffer.alloc(4); k.writeUInt32LE(p); pids.update(k, Buffer.from([1])); } // an older object (--object-b)
         }
         for (const p of captureHooks(obj.programs)) obj.attach(p); // sk_msg/sock_ops: off by default
-        stats = ks === 'stats' || ks === 'agg' || mode.endsWith('+stats');
+        stats = ks === 'stats' || ks === 'agg' || kind.endsWith('+stats');
         stop = async () => {
-          if (agg) console.error(`  ${mode}: ${records} ring records`);
+          if (agg || spec) console.error(`  ${mode}: ${records} ring records`);
           sub.unsubscribe(); obj.close();
         };
       } else if (mode.startsWith('floor')) {

@@ -25,6 +25,14 @@ LUMEN_SETTING(__u32, lean_responses, 0);
 /* 1: a call of one or two segments is walked by direct steps with one connection look-up (ks_walk_all); 0: by the
  * bpf_loop walk alone, the reference lean.test.ts compares the direct walk with. */
 LUMEN_SETTING(__u32, walk_direct, 1);
+/* Benchmarks only (bench/overhead/probe-cost.ts --settings-b): where a socket call's work is cut short, so one run
+ * shows what each stage costs. 0: nothing cut (the verifier prunes the checks); 1: the call is prepared (connection
+ * look-up, clock, segments) but not walked; 2: a completed request frees its slot without a ring record; 3: its ring
+ * record is reserved and discarded, no byte written. */
+LUMEN_SETTING(__u32, bench_cut, 0);
+#define KS_CUT_NO_WALK 1
+#define KS_CUT_NO_RECORD 2
+#define KS_CUT_DISCARD 3
 
 #define KS_SCAN_MAX 1024  /* header bytes scanned per step */
 #define KS_MAX_SEGS 8     /* iovec segments per syscall followed byte-wise (power of two) */

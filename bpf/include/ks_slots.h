@@ -71,9 +71,15 @@ static __always_inline int ks_emit_as(struct ks_slot *s, __u32 reason, const int
 	s->r.req_len = rl;
 	s->r.resp_len = ql;
 	struct bpf_dynptr rec;
+	if (bench_cut == KS_CUT_NO_RECORD) {
+		s->r.start_ns = 0;
+		return 1;
+	}
 	if (bpf_ringbuf_reserve_dynptr(&ks_events, KS_RECORD_HEADER_SIZE + rl + ql, 0, &rec)) {
 		bpf_ringbuf_discard_dynptr(&rec, 0);
 		ks_count(KS_C_RINGBUF_DROPS);
+	} else if (bench_cut == KS_CUT_DISCARD) {
+		bpf_ringbuf_discard_dynptr(&rec, BPF_RB_NO_WAKEUP);
 	} else {
 		bpf_dynptr_write(&rec, 0, &s->r, KS_RECORD_HEADER_SIZE, 0);
 		if (rl)
