@@ -7,10 +7,12 @@ import protobuf from 'protobufjs';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { toReadableSpan, ResourceCache } from '../../src/model/otel/index.js';
 import type { Span } from '../../src/model/span.js';
-import { encodeTracesProtobuf, TraceRequestWriter, writeAttributeGeneral, writeTypedAttribute } from './encode-traces-proto.js';
+import { encodeTracesProtobuf, TraceRequestWriter } from './encode-traces-proto.js';
+import { writeAttributeGeneral, writeTypedAttribute } from './attribute-proto.js';
+import { writeTypedAttributes } from './typed-attributes.js';
 import { ProtoWriter } from './proto-writer.js';
 import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.js';
-import { TYPED_ATTRIBUTE_KEYS } from '../../src/model/span-attributes.js';
+import { TYPED_ATTRIBUTE_KEYS, visitTypedAttributes } from '../../src/model/span-attributes.js';
 
 const require = createRequire(import.meta.url);
 const root = new protobuf.Root();
@@ -145,4 +147,58 @@ test('typed attributes: the one-pass writer gives the general writer\'s bytes fo
     writeAttributeGeneral(general, k, v);
     assert.deepEqual(Buffer.from(fast.finish()), Buffer.from(general.finish()));
   }), { numRuns: 3000 });
+});
+
+test('typed attributes: copies of the last span\'s runs give the bytes of visiting every attribute, span after span', () => {
+  // Few values per field, so that consecutive spans often share all of them (the copies) and often differ in one.
+  const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
+  const arb = fc.record({
+    kind: pick('server', 'client', 'producer'),
+    method: pick('GET', 'POST'),
+    status: pick(200, 404, 0, 70000),
+    path: pick('/hello', '/a/ü', 'p'.repeat(600)),
+    scheme: pick('http', 'https'),
+    query: pick('', 'a=1'),
+    route: pick('', '/a/:id'),
+    version: pick(undefined, '1.1', '2'),
+    host: pick('', 'h:80', '[::1]:8443', 'é'),
+    hostAddress: pick('127.0.0.1', '::1'),
+    hostPort: pick(80, 8080),
+    peerAddress: pick('10.0.0.1', '10.0.0.2'),
+    peerPort: fc.integer({ min: 0, max: 65535 }),
+    requestBodySize: pick(0, 5, 2 ** 31, 2 ** 40),
+    responseBodySize: fc.nat(),
+    http: fc.boolean(),
+  }).map((o): Span => {
+    const s = sampleHttpSpan(services[0]!, { kind: o.kind as Span['kind'], status: o.status, path: o.path, route: o.route });
+    s.http = { ...s.http!, method: o.method, scheme: o.scheme as 'http', query: o.query, protocolVersion: o.version, host: o.host,
+      requestBodySize: o.requestBodySize, responseBodySize: o.responseBodySize };
+    s.connection = { hostAddress: o.hostAddress, hostPort: o.hostPort, peerAddress: o.peerAddress, peerPort: o.peerPort };
+    if (!o.http) delete s.http;
+    return s;
+  });
+  // A base span and variants of it that differ in one field each; the sequence picks among them (mostly repeats).
+  const FIELDS = ['kind', 'method', 'status', 'path', 'scheme', 'query', 'route', 'version', 'host', 'hostAddress', 'hostPort', 'peerAddress',
+    'peerPort', 'requestBodySize', 'responseBodySize', 'http'] as const;
+  const variant = fc.tuple(fc.constantFrom(...FIELDS), arb);
+  fc.assert(fc.property(arb, fc.array(variant, { maxLength: 4 }), fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), (base, variants, seq) => {
+    const pool = [base, ...variants.map(([field, other]) => {
+      const s = structuredClone(base);
+      if (field === 'http') {
+        if (other.http) s.http = structuredClone(other.http);
+        else delete s.http;
+      } else if (field === 'kind') s.kind = other.kind;
+      else if (field === 'hostAddress' || field === 'hostPort' || field === 'peerAddress' || field === 'peerPort') (s.connection as any)[field] = other.connection[field];
+      else if (s.http && other.http) (s.http as any)[field === 'version' ? 'protocolVersion' : field] = other.http[field === 'version' ? 'protocolVersion' : field];
+      return s;
+    })];
+    for (const i of seq) {
+      const span = pool[i % pool.length]!;
+      const memo = new ProtoWriter(4);
+      const exact = new ProtoWriter(4);
+      writeTypedAttributes(memo, span);
+      visitTypedAttributes(span, exact, writeTypedAttribute);
+      assert.deepEqual(Buffer.from(memo.finish()), Buffer.from(exact.finish()));
+    }
+  }), { numRuns: 500 });
 });

@@ -32,7 +32,11 @@ export const TYPED_ATTRIBUTE_KEYS: ReadonlySet<string> = new Set([
   'service.name', 'service.namespace',
 ]);
 
-/** The attributes of the span's typed fields, in spanAttributes() order, each passed to `visit(ctx, key, value)`. */
+/**
+ * The attributes of the span's typed fields, in spanAttributes() order, each passed to `visit(ctx, key, value)`.
+ * exporters/otlp/typed-attributes.ts copies the encoded attributes of an HTTP span with the same fields as the last
+ * one: a new input here must be added to its Memo.matches too.
+ */
 export function visitTypedAttributes<C>(span: Span, ctx: C, visit: (ctx: C, key: string, value: AttributeValue) => void): void {
   const c = span.connection;
   const h = span.http;
