@@ -21,6 +21,8 @@ import { prometheusExporterFactory } from '../../exporters/prometheus/index.js';
 import { otlpExporterFactory } from '../../exporters/otlp/index.js';
 import { createServer } from 'node:http';
 import { BENCH_TGID, ringBatches, type Target } from './records.js';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { AGENT_NODE_OPTIONS } from '../overhead/agent.js';
 
 /**
  * Agent CPU per HTTP span, without BPF: kernel_socket ring-buffer batches (real record bytes, records.ts) go through
@@ -34,7 +36,10 @@ import { BENCH_TGID, ringBatches, type Target } from './records.js';
  * warm-up. Scenarios: `receiver` (decode + span only), `traces`, `metrics` (one pipeline each), `bench` (both), `otlp`.
  *
  *   node --import tsx bench/pipeline/span-cost.ts [--spans 600000] [--batch 64] [--target nginx|node|mixed]
- *        [--runs 3] [--only bench] [--cpu-prof DIR]
+ *        [--runs 3] [--only bench] [--cpu-prof DIR] [--turn-batches 1] [--node-args '--min-semi-space-size=8']
+ * --turn-batches N: N ring batches per event-loop turn (the ring consumer hands JS every batch it read while JS was
+ * busy, up to 16 of 256 KiB ≈ 600 records each: `--batch 600 --turn-batches 16` is an agent lagging behind). Each
+ * child runs with the agent's node options (AGENT_NODE_OPTIONS) and reports its peak RSS and old-space size.
  */
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -53,6 +58,9 @@ interface Result {
   usPerSpan: number;
   /** Share of the CPU time spent in GC pauses (main-thread pause time / process CPU time). */
   gcShare: number;
+  /** The child's peak RSS (MiB) and the largest old-space use seen after a turn (MiB, sampled every 16 turns). */
+  peakRssMiB: number;
+  oldSpaceMiB: number;
 }
 
 const PROM_PORT = 19431;
@@ -126,9 +134,15 @@ service:
     feed = (b) => emit(b);
   }
   const turn = () => new Promise<void>((r) => setImmediate(r));
+  const perTurn = Number(opt('turn-batches', '1'));
+  let oldSpace = 0;
+  const sampleOldSpace = () => {
+    const old = getHeapSpaceStatistics().find((sp) => sp.space_name === 'old_space');
+    oldSpace = Math.max(oldSpace, (old?.space_used_size ?? 0) / 2 ** 20);
+  };
   for (let i = 0; i < warmBatches; i++) {
     feed(batches[i % batches.length]!);
-    await turn();
+    if ((i + 1) % perTurn === 0) await turn();
   }
   await turn();
   const profiler = await startProfiler();
@@ -139,7 +153,10 @@ service:
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < measuredBatches; i++) {
     feed(batches[i % batches.length]!);
-    await turn();
+    if ((i + 1) % perTurn === 0) {
+      await turn();
+      if ((i + 1) % (16 * perTurn) === 0) sampleOldSpace();
+    }
   }
   await turn();
   const cpu = process.cpuUsage(cpu0);
@@ -158,7 +175,8 @@ service:
     await engine.stop();
   }
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const result: Result = { scenario, spans: n, cpuSeconds, seconds, usPerSpan: (cpuSeconds * 1e6) / n, gcShare: gcMs / 1000 / cpuSeconds };
+  const result: Result = { scenario, spans: n, cpuSeconds, seconds, usPerSpan: (cpuSeconds * 1e6) / n, gcShare: gcMs / 1000 / cpuSeconds,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024, oldSpaceMiB: oldSpace };
   writeSync(3, `${JSON.stringify(result)}\n`);
 }
 
@@ -182,7 +200,7 @@ async function startProfiler(): Promise<((name: string) => Promise<void>) | unde
 
 function runChild(scenario: Scenario, pin: boolean): Promise<Result> {
   const prof = opt('cpu-prof', '');
-  const cmd = [...(pin ? ['taskset', '-c', '0'] : []), process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', scenario, ...args];
+  const cmd = [...(pin ? ['taskset', '-c', '0'] : []), process.execPath, ...AGENT_NODE_OPTIONS, ...opt('node-args', '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', scenario, ...args];
   const devnull = openSync('/dev/null', 'w');
   return new Promise((resolve, reject) => {
     const c = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', devnull, 'inherit', 'pipe'] });
@@ -208,13 +226,13 @@ async function main(): Promise<void> {
   }
   collector?.close();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  console.log(`agent CPU per span, kernel_socket records (${opt('target', 'nginx')}, ${opt('batch', '64')} per batch) → engine; ` +
+  console.log(`agent CPU per span, kernel_socket records (${opt('target', 'nginx')}, ${opt('batch', '64')} per batch, ${opt('turn-batches', '1')} batch(es) per turn) → engine; ` +
     `pinned: ${pin ? 'CPU 0' : 'no'}; ${runs} run(s), median; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('  scenario   spans      µs CPU/span   spans/CPU-s   GC %   all runs (µs/span)');
+  console.log('  scenario   spans      µs CPU/span   spans/CPU-s   GC %   peak RSS MiB   old space MiB   all runs (µs/span)');
   for (const s of scenarios) {
     const rs = by.get(s)!;
     const us = median(rs.map((r) => r.usPerSpan));
-    console.log(`  ${s.padEnd(9)} ${rs[0]!.spans.toLocaleString('en-US').padStart(9)}   ${us.toFixed(2).padStart(11)}   ${Math.round(1e6 / us).toLocaleString('en-US').padStart(11)}   ${(100 * median(rs.map((r) => r.gcShare))).toFixed(0).padStart(4)}   ${rs.map((r) => r.usPerSpan.toFixed(2)).join(' ')}`);
+    console.log(`  ${s.padEnd(9)} ${rs[0]!.spans.toLocaleString('en-US').padStart(9)}   ${us.toFixed(2).padStart(11)}   ${Math.round(1e6 / us).toLocaleString('en-US').padStart(11)}   ${(100 * median(rs.map((r) => r.gcShare))).toFixed(0).padStart(4)}   ${rs.map((r) => r.peakRssMiB.toFixed(0)).join('/').padStart(12)}   ${rs.map((r) => r.oldSpaceMiB.toFixed(0)).join('/').padStart(13)}   ${rs.map((r) => r.usPerSpan.toFixed(2)).join(' ')}`);
   }
 }
 
