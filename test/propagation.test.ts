@@ -30,6 +30,8 @@ import { fileURLToPath } from 'node:url';
 import { spawnLumen, type CliRun } from './support/cli-process.js';
 import { startOtlpCollector, type OtlpCollector, type ReceivedSpan } from './support/otlp-collector.js';
 import { cleanUp } from './support/cleanup.js';
+import { pipelinesYaml } from './support/pipelines-yaml.js';
+import { scrapeLines, sumSamples, waitForSum } from './support/prometheus-text.js';
 import { sleep, startProc, stopAllProcs, tempDir, type Proc } from '../receivers/kernel_socket/test/support.js';
 
 const OTLP_HTTP = 20470, OTLP_GRPC = 20471, METRICS = 20472, RECORDER = 20621, FRONT = 20622;
@@ -68,15 +70,6 @@ async function waitOutput(p: Proc, text: string, ms = 20_000): Promise<void> {
   while (!p.stdout().includes(text)) {
     if (Date.now() > until) throw new Error(`no "${text}" after ${ms} ms: ${p.stderr()}`);
     await sleep(50);
-  }
-}
-
-async function instrumented(): Promise<number> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${METRICS}/metrics`)).text();
-    return Number(/^lumen_discovery_instrumented_processes(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
-  } catch {
-    return 0;
   }
 }
 
@@ -168,27 +161,18 @@ test('context propagation: a trace crosses two network namespaces via the inject
 
   collector = await startOtlpCollector({ grpcPort: OTLP_GRPC, httpPort: OTLP_HTTP });
   const file = join(dir, 'pipelines.yaml');
-  writeFileSync(file, `
-discovery:
-  instrument: [{ cmd_args: "*${MARKER}*" }]
-receivers:
-  kernel_socket: { context_propagation: headers, max_pending_requests: 16384 }
-exporters:
-  otlp: { endpoint: "http://127.0.0.1:${OTLP_HTTP}", protocol: http/protobuf, batch: { timeout: 200ms } }
-  prometheus: { endpoint: "127.0.0.1:${METRICS}" }
-service:
-  telemetry: { metrics: { enabled: true } }
-  pipelines:
-    traces: { receivers: [kernel_socket], exporters: [otlp] }
-    metrics: { receivers: [kernel_socket], exporters: [prometheus] }
-`);
+  writeFileSync(file, pipelinesYaml({
+    instrument: `cmd_args: "*${MARKER}*"`,
+    receivers: { kernel_socket: 'context_propagation: headers, max_pending_requests: 16384' },
+    otlpHttp: OTLP_HTTP, prom: METRICS,
+    pipelines: {
+      traces: 'receivers: [kernel_socket], exporters: [otlp]',
+      metrics: 'receivers: [kernel_socket], exporters: [prometheus]',
+    },
+  }));
   lumen = spawnLumen(['run', '-c', file]);
   await lumen.waitFor((r) => r.stderr.includes('lumen started'), 60_000);
-  const until = Date.now() + 30_000;
-  while ((await instrumented()) < 6) {
-    if (Date.now() > until) throw new Error(`the six services were not instrumented: ${lumen.stderr.slice(-2000)}`);
-    await sleep(200);
-  }
+  await waitForSum(METRICS, 'lumen_discovery_instrumented_processes', 6, () => `the six services were not instrumented: ${lumen!.stderr.slice(-2000)}`);
 
   // The chain: curl (not instrumented) → front (host A) → recorder (host B).
   execFileSync('ip', ['netns', 'exec', NS_A, 'curl', '-sf', '-o', '/dev/null', `http://${IP_A}:${FRONT}/chain/[1-${CHAIN}]`]);
@@ -248,9 +232,9 @@ service:
   t.diagnostic(`${requests} requests on ${ports.length} connections, ${injected.size} headers injected, ${own} left alone; ${matched} injected ids equal a load client span's (${clientIds.size} client spans)`);
   assert.ok(matched >= injected.size * 0.99, `injected ids that are a client span's ids: ${matched}/${injected.size}`);
 
-  const metrics = await (await fetch(`http://127.0.0.1:${METRICS}/metrics`)).text();
-  const count = (result: string) => Number(new RegExp(`^lumen_kernel_socket_propagation_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
-  assert.ok(count('injected') >= injected.size + CHAIN, `lumen_kernel_socket_propagation_total{result="injected"} ${count('injected')}: ${metrics.split('\n').filter((l) => l.includes('propagation')).join(' | ')}`);
+  const metrics = await scrapeLines(METRICS);
+  const count = (result: string) => sumSamples(metrics, 'lumen_kernel_socket_propagation_total', `result="${result}"`);
+  assert.ok(count('injected') >= injected.size + CHAIN, `lumen_kernel_socket_propagation_total{result="injected"} ${count('injected')}: ${metrics.filter((l) => l.includes('propagation')).join(' | ')}`);
   assert.ok(count('already_present') >= own);
   t.diagnostic(`propagation counters: injected ${count('injected')}, already_present ${count('already_present')}, no_room ${count('no_room')}, push_failed ${count('push_failed')}`);
   lumen.child.kill('SIGTERM');

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnLumen, type CliRun } from './cli-process.js';
+import { scrapeSum } from './prometheus-text.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,11 +25,8 @@ export async function scrapeSeries(prom: number, port: number, kind = 'server'):
 }
 
 /** The sum of a counter's lines (those with `reason` when given). */
-export async function promCounter(prom: number, name: string, reason?: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${prom}/metrics`)).text();
-  return text.split('\n').filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && (!reason || l.includes(`reason="${reason}"`)))
-    .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}
+export const promCounter = (prom: number, name: string, reason?: string): Promise<number> =>
+  scrapeSum(prom, name, ...(reason ? [`reason="${reason}"`] : []));
 
 /** Requests counted in the duration histograms of these series. */
 export const seriesTotal = (m: Map<string, number>) =>

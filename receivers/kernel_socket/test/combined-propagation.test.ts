@@ -26,16 +26,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { connect } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnLumen, type CliRun } from '../../../test/support/cli-process.js';
+import type { CliRun } from '../../../test/support/cli-process.js';
 import { startOtlpCollector, type OtlpCollector, type ReceivedSpan } from '../../../test/support/otlp-collector.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
-import { createSampler } from '../../../processors/sampling/index.js';
 import type { SamplerName } from '../../../processors/sampling/config.js';
-import { sampleHttpSpan, sampleService } from '../../../test/support/sample-spans.js';
+import { sumSamples, waitForSum } from '../../../test/support/prometheus-text.js';
+import { chosenRequests, getSent, getSentWithoutHost, hostlessRequests, processorKeeps } from '../../../test/support/traced-requests.js';
+import { settledDelivery, startSampledPipelines } from '../../../test/support/sampled-pipelines.js';
 import { PROGRAMS, sleep, startProc, stopAllProcs, tempDir, type Proc } from './support.js';
 
 const FRONT = 20421, RECORDER = 20422, OTLP_HTTP = 20423, OTLP_GRPC = 20424, PROM = 20425;
@@ -61,66 +59,13 @@ async function startServers(): Promise<Proc[]> {
 }
 
 async function startAgent(sampler: SamplerName, budget?: number): Promise<void> {
-  const file = join(tempDir('combined-prop'), `${sampler}.yaml`);
-  writeFileSync(file, `
-discovery:
-  instrument: [{ open_ports: "${FRONT},${RECORDER}" }]
-receivers:
-  kernel_socket: { context_propagation: headers${budget ? `, kernel_aggregation_series: ${budget}` : ''} }
-processors:
-  routes: {}
-  sampling: { sampler: ${sampler}, ratio: ${RATIO} }
-exporters:
-  otlp: { endpoint: "http://127.0.0.1:${OTLP_HTTP}", protocol: http/protobuf, batch: { timeout: 200ms } }
-  prometheus: { endpoint: "127.0.0.1:${PROM}" }
-service:
-  telemetry: { metrics: { enabled: true } }
-  pipelines:
-    metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }
-    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [otlp] }
-`);
-  lumen = spawnLumen(['run', '-c', file]);
-  await lumen.waitFor((r) => r.stderr.includes('lumen started'), 60_000);
-}
-
-async function scrape(): Promise<string[]> {
-  return (await (await fetch(`http://127.0.0.1:${PROM}/metrics`)).text()).split('\n').filter((l) => l && !l.startsWith('#'));
-}
-const value = (l: string) => Number(l.slice(l.lastIndexOf(' ') + 1));
-function sum(lines: string[], name: string, ...labels: string[]): number {
-  return lines.filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && labels.every((x) => l.includes(x))).reduce((a, l) => a + value(l), 0);
-}
-
-interface Sent { path: string; traceId?: string; flags?: number }
-const traceparent = (r: Sent) => `00-${r.traceId}-${randomBytes(8).toString('hex')}-0${r.flags}`;
-
-function get(agent: http.Agent, r: Sent): Promise<void> {
-  const headers: Record<string, string> = r.traceId ? { traceparent: traceparent(r) } : {};
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: FRONT, path: r.path, agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-    }).on('error', reject);
+  lumen = await startSampledPipelines(tempDir('combined-prop'), {
+    ports: [FRONT, RECORDER], sampler, ratio: RATIO, otlpHttp: OTLP_HTTP, prom: PROM,
+    kernelSocket: `context_propagation: headers${budget ? `, kernel_aggregation_series: ${budget}` : ''}`,
   });
 }
 
-/** HTTP/1.0 without Host: the kernel aggregation leaves it to a ring record ("unfit"); its call has a Host. */
-function getNoHost(r: Sent): Promise<void> {
-  const tp = r.traceId ? `traceparent: ${traceparent(r)}\r\n` : '';
-  return new Promise((resolve, reject) => {
-    const s = connect(FRONT, '127.0.0.1', () => s.write(`GET ${r.path} HTTP/1.0\r\n${tp}\r\n`));
-    s.on('data', () => {});
-    s.on('end', () => { s.destroy(); resolve(); });
-    s.on('error', reject);
-  });
-}
-
-/** The processor's own decision for a request with this traceparent (a root: no flags). */
-function ruleKeeps(sampler: SamplerName, traceId: string, flags?: number): boolean {
-  const s = sampleHttpSpan(sampleService('x', 1));
-  s.trace = { traceId, spanId: '00f067aa0ba902b7', parentSpanId: flags === undefined ? '' : 'b7ad6b7169203331', flags: flags ?? 0 };
-  return createSampler(sampler, RATIO)(s);
-}
+const ruleKeeps = (sampler: SamplerName, traceId: string, flags?: number) => processorKeeps(sampler, RATIO, traceId, flags);
 
 for (const [sampler, run, budget] of [['traceidratio', 'pratio'], ['parentbased_traceidratio', 'pparent'], ['parentbased_traceidratio', 'pfull', 1]] as const) {
   test(`${sampler}${budget ? ' (series budget full)' : ''} with context propagation: injected flags = the kernel's decision, every request counted once, exactly the kept traces`, async () => {
@@ -140,38 +85,17 @@ for (const [sampler, run, budget] of [['traceidratio', 'pratio'], ['parentbased_
 async function check(sampler: SamplerName, run: string, budgetFull: boolean): Promise<void> {
   assert.match(lumen!.stderr, /sampling="?in the kernel: (parent-based, roots )?ratio 0\.3, beside the kernel aggregation for metrics/);
   assert.match(lumen!.stderr, /kernel_aggregation="?on \(ids collapsed\)/);
-  const until = Date.now() + 30_000;
-  while (sum(await scrape(), 'lumen_discovery_instrumented_processes') < 2) {
-    if (Date.now() > until) throw new Error(`front and recorder were not instrumented: ${lumen!.stderr.slice(-2000)}`);
-    await sleep(100);
-  }
-  const sent: Sent[] = [];
-  for (let i = 0; i < PER_KIND; i++) {
-    sent.push({ path: `/${run}/items/${3 * i}`, traceId: randomBytes(16).toString('hex'), flags: 1 });
-    sent.push({ path: `/${run}/items/${3 * i + 1}`, traceId: randomBytes(16).toString('hex'), flags: 0 });
-    sent.push({ path: `/${run}/items/${3 * i + 2}` });
-  }
-  const fallback: Sent[] = Array.from({ length: F }, (_, i) => ({ path: `/${run}/old/${i}`, traceId: randomBytes(16).toString('hex'), flags: i % 2 }));
+  await waitForSum(PROM, 'lumen_discovery_instrumented_processes', 2, () => `front and recorder were not instrumented: ${lumen!.stderr.slice(-2000)}`);
+  const sent = chosenRequests(run, PER_KIND);
+  const fallback = hostlessRequests(run, F);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  for (const r of sent) await get(agent, r);
+  for (const r of sent) await getSent(agent, FRONT, r);
   agent.destroy();
-  for (const r of fallback) await getNoHost(r);
+  for (const r of fallback) await getSentWithoutHost(FRONT, r);
 
   const mine = (s: ReceivedSpan) => new RegExp(`^/${run}/(items|old)/`).test(String(s.attributes['url.path'] ?? ''));
-  let lines: string[] = [], spans: ReceivedSpan[] = [], last = -1, stable = 0;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    await sleep(400);
-    lines = await scrape();
-    await collector.decoded();
-    spans = collector.spans().filter(mine);
-    const counted = sum(lines, 'http_server_request_duration_seconds_count', `http_route="/${run}/items/*"`);
-    stable = spans.length === last ? stable + 1 : 0;
-    if ((counted >= 2 * N && stable >= 2) || Date.now() > deadline) break;
-    last = spans.length;
-  }
-  await sleep(1200); // one more kernel read: nothing late may change the counts
-  lines = await scrape();
+  const { lines, spans } = await settledDelivery(PROM, collector, mine,
+    (l) => sumSamples(l, 'http_server_request_duration_seconds_count', `http_route="/${run}/items/*"`) >= 2 * N);
 
   // Metrics: every request counted once, on each side, whatever the sampling.
   for (const [name, port, what] of [
@@ -180,8 +104,8 @@ async function check(sampler: SamplerName, run: string, budgetFull: boolean): Pr
     ['http_server_request_duration_seconds_count', RECORDER, "the recorder's requests"],
   ] as const) {
     const series = lines.filter((l) => l.startsWith(`${name}{`) && l.includes(`server_port="${port}"`));
-    assert.equal(sum(series, name, `http_route="/${run}/items/*"`), N, `${what}: ${series.join('\n')}`);
-    assert.equal(sum(series, name, `http_route="/${run}/old/*"`), F, `${what} (fallbacks): ${series.join('\n')}`);
+    assert.equal(sumSamples(series, name, `http_route="/${run}/items/*"`), N, `${what}: ${series.join('\n')}`);
+    assert.equal(sumSamples(series, name, `http_route="/${run}/old/*"`), F, `${what} (fallbacks): ${series.join('\n')}`);
   }
 
   // What the recorder received: the kernel's traceparent in every call, its flags the decision the spans show.
@@ -200,14 +124,14 @@ async function check(sampler: SamplerName, run: string, budgetFull: boolean): Pr
   }
 
   // Counters.
-  const aggregated = sum(lines, 'lumen_kernel_socket_aggregated_requests_total');
-  const kept = sum(lines, 'lumen_kernel_socket_sampling_total', 'result="kept"');
-  const dropped = sum(lines, 'lumen_kernel_socket_sampling_total', 'result="dropped"');
-  const records = sum(lines, 'lumen_kernel_socket_bpf_records_total');
+  const aggregated = sumSamples(lines, 'lumen_kernel_socket_aggregated_requests_total');
+  const kept = sumSamples(lines, 'lumen_kernel_socket_sampling_total', 'result="kept"');
+  const dropped = sumSamples(lines, 'lumen_kernel_socket_sampling_total', 'result="dropped"');
+  const records = sumSamples(lines, 'lumen_kernel_socket_bpf_records_total');
   assert.equal(kept + dropped, 3 * (N + F), `kept ${kept} + dropped ${dropped}`);
   if (budgetFull) {
-    const full = sum(lines, 'lumen_kernel_socket_aggregation_fallback_total', 'reason="budget_full"');
-    const unfit = sum(lines, 'lumen_kernel_socket_aggregation_fallback_total', 'reason="unfit"');
+    const full = sumSamples(lines, 'lumen_kernel_socket_aggregation_fallback_total', 'reason="budget_full"');
+    const unfit = sumSamples(lines, 'lumen_kernel_socket_aggregation_fallback_total', 'reason="unfit"');
     assert.equal(aggregated + full + unfit, 3 * (N + F), 'every request aggregated or left to the ring');
     assert.ok(full >= N, `${full} requests past the budget`);
     assert.ok(records > kept, 'dropped requests sent for the metrics');

@@ -17,17 +17,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { connect } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawnLumen, type CliRun } from '../../../test/support/cli-process.js';
+import type { CliRun } from '../../../test/support/cli-process.js';
 import { startOtlpCollector, type OtlpCollector, type ReceivedSpan } from '../../../test/support/otlp-collector.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
-import { createSampler } from '../../../processors/sampling/index.js';
 import type { SamplerName } from '../../../processors/sampling/config.js';
-import { sampleHttpSpan, sampleService } from '../../../test/support/sample-spans.js';
-import { sleep, startProc, stopAllProcs, tempDir, waitForPort } from './support.js';
+import { sampleValue, sumSamples, waitForSum } from '../../../test/support/prometheus-text.js';
+import { chosenRequests, getSent, getSentWithoutHost, hostlessRequests, processorKeeps } from '../../../test/support/traced-requests.js';
+import { settledDelivery, startSampledPipelines } from '../../../test/support/sampled-pipelines.js';
+import { startProc, stopAllProcs, tempDir, waitForPort } from './support.js';
 
 const SERVER = 20450, OTLP_HTTP = 20451, OTLP_GRPC = 20452, PROM = 20453;
 const PER_KIND = 100, N = 3 * PER_KIND, F = 12, RATIO = 0.3;
@@ -47,66 +44,10 @@ before(async () => {
 after(() => cleanUp(async () => { lumen?.child.kill('SIGKILL'); }, stopAllProcs, () => collector?.stop()));
 
 async function startAgent(sampler: SamplerName): Promise<void> {
-  const file = join(tempDir('combined'), `${sampler}.yaml`);
-  writeFileSync(file, `
-discovery:
-  instrument: [{ open_ports: "${SERVER}" }]
-receivers:
-  kernel_socket: {}
-processors:
-  routes: {}
-  sampling: { sampler: ${sampler}, ratio: ${RATIO} }
-exporters:
-  otlp: { endpoint: "http://127.0.0.1:${OTLP_HTTP}", protocol: http/protobuf, batch: { timeout: 200ms } }
-  prometheus: { endpoint: "127.0.0.1:${PROM}" }
-service:
-  telemetry: { metrics: { enabled: true } }
-  pipelines:
-    metrics: { receivers: [kernel_socket], processors: [routes], exporters: [prometheus] }
-    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [otlp] }
-`);
-  lumen = spawnLumen(['run', '-c', file]);
-  await lumen.waitFor((r) => r.stderr.includes('lumen started'), 60_000);
+  lumen = await startSampledPipelines(tempDir('combined'), { ports: [SERVER], sampler, ratio: RATIO, otlpHttp: OTLP_HTTP, prom: PROM });
 }
 
-async function scrape(): Promise<string[]> {
-  return (await (await fetch(`http://127.0.0.1:${PROM}/metrics`)).text()).split('\n').filter((l) => l && !l.startsWith('#'));
-}
-const value = (l: string) => Number(l.slice(l.lastIndexOf(' ') + 1));
-function sum(lines: string[], name: string, ...labels: string[]): number {
-  return lines.filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && labels.every((x) => l.includes(x))).reduce((a, l) => a + value(l), 0);
-}
-
-interface Sent { path: string; traceId?: string; flags?: number }
-
-function get(agent: http.Agent, r: Sent): Promise<void> {
-  const headers: Record<string, string> = {};
-  if (r.traceId) headers.traceparent = `00-${r.traceId}-${randomBytes(8).toString('hex')}-0${r.flags}`;
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: SERVER, path: r.path, agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-    }).on('error', reject);
-  });
-}
-
-/** HTTP/1.0 without Host: the kernel aggregation leaves it to a ring record ("unfit"). */
-function getNoHost(r: Sent): Promise<void> {
-  const tp = r.traceId ? `traceparent: 00-${r.traceId}-${randomBytes(8).toString('hex')}-0${r.flags}\r\n` : '';
-  return new Promise((resolve, reject) => {
-    const s = connect(SERVER, '127.0.0.1', () => s.write(`GET ${r.path} HTTP/1.0\r\n${tp}\r\n`));
-    s.on('data', () => {});
-    s.on('end', () => { s.destroy(); resolve(); });
-    s.on('error', reject);
-  });
-}
-
-/** The processor's own decision for a request with this traceparent (a root: no traceId). */
-function ruleKeeps(sampler: SamplerName, traceId: string, flags?: number): boolean {
-  const s = sampleHttpSpan(sampleService('x', 1));
-  s.trace = { traceId, spanId: '00f067aa0ba902b7', parentSpanId: flags === undefined ? '' : 'b7ad6b7169203331', flags: flags ?? 0 };
-  return createSampler(sampler, RATIO)(s);
-}
+const ruleKeeps = (sampler: SamplerName, traceId: string, flags?: number) => processorKeeps(sampler, RATIO, traceId, flags);
 
 for (const sampler of ['traceidratio', 'parentbased_traceidratio'] as const) {
   test(`${sampler}: kernel aggregation and kernel sampling together: metrics of every request once, exactly the sampled spans`, async () => {
@@ -124,51 +65,30 @@ for (const sampler of ['traceidratio', 'parentbased_traceidratio'] as const) {
 async function check(sampler: SamplerName, run: string): Promise<void> {
   assert.match(lumen!.stderr, /sampling="?in the kernel: (parent-based, roots )?ratio 0\.3, beside the kernel aggregation for metrics/);
   assert.match(lumen!.stderr, /kernel_aggregation="?on \(ids collapsed\)/);
-  const until = Date.now() + 30_000;
-  while (sum(await scrape(), 'lumen_discovery_instrumented_processes') < 1) {
-    if (Date.now() > until) throw new Error(`the server was not instrumented: ${lumen!.stderr.slice(-2000)}`);
-    await sleep(100);
-  }
-  const sent: Sent[] = [];
-  for (let i = 0; i < PER_KIND; i++) {
-    sent.push({ path: `/${run}/items/${3 * i}`, traceId: randomBytes(16).toString('hex'), flags: 1 });
-    sent.push({ path: `/${run}/items/${3 * i + 1}`, traceId: randomBytes(16).toString('hex'), flags: 0 });
-    sent.push({ path: `/${run}/items/${3 * i + 2}` });
-  }
-  const fallback: Sent[] = Array.from({ length: F }, (_, i) => ({ path: `/${run}/old/${i}`, traceId: randomBytes(16).toString('hex'), flags: i % 2 }));
+  await waitForSum(PROM, 'lumen_discovery_instrumented_processes', 1, () => `the server was not instrumented: ${lumen!.stderr.slice(-2000)}`);
+  const sent = chosenRequests(run, PER_KIND);
+  const fallback = hostlessRequests(run, F);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
-  await Promise.all([...sent.map((r) => get(agent, r)), ...fallback.map(getNoHost)]);
+  await Promise.all([...sent.map((r) => getSent(agent, SERVER, r)), ...fallback.map((r) => getSentWithoutHost(SERVER, r))]);
   agent.destroy();
 
   const route = (r: string) => [`http_route="${r}"`, `server_port="${SERVER}"`];
-  let lines: string[] = [], spans: ReceivedSpan[] = [], last = -1, stable = 0;
   const mine = (s: ReceivedSpan) => new RegExp(`^/${run}/(items|old)/`).test(String(s.attributes['url.path'] ?? ''));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    await sleep(400);
-    lines = await scrape();
-    await collector.decoded();
-    spans = collector.spans().filter(mine);
-    const counted = sum(lines, 'http_server_request_duration_seconds_count', ...route(`/${run}/items/*`));
-    stable = spans.length === last ? stable + 1 : 0;
-    if ((counted >= N && stable >= 2) || Date.now() > deadline) break;
-    last = spans.length;
-  }
-  await sleep(1200); // one more kernel read: nothing late may change the counts
-  lines = await scrape();
+  const { lines, spans } = await settledDelivery(PROM, collector, mine,
+    (l) => sumSamples(l, 'http_server_request_duration_seconds_count', ...route(`/${run}/items/*`)) >= N);
 
   // Metrics: every request once.
   const series = lines.filter((l) => l.startsWith('http_server_request_duration_seconds_count{') && l.includes(`server_port="${SERVER}"`));
   const items = series.filter((l) => l.includes(`http_route="/${run}/items/*"`));
   assert.equal(items.length, 1, series.join('\n'));
-  assert.equal(value(items[0]!), N, 'one route series counting every request once (sampled ones not again)');
-  assert.equal(sum(lines, 'http_server_request_duration_seconds_count', ...route(`/${run}/old/*`)), F, `fallback requests counted from their records: ${series.join('\n')}`);
+  assert.equal(sampleValue(items[0]!), N, 'one route series counting every request once (sampled ones not again)');
+  assert.equal(sumSamples(lines, 'http_server_request_duration_seconds_count', ...route(`/${run}/old/*`)), F, `fallback requests counted from their records: ${series.join('\n')}`);
 
   // Counters.
-  const aggregated = sum(lines, 'lumen_kernel_socket_aggregated_requests_total');
-  const kept = sum(lines, 'lumen_kernel_socket_sampling_total', 'result="kept"');
-  const dropped = sum(lines, 'lumen_kernel_socket_sampling_total', 'result="dropped"');
-  const records = sum(lines, 'lumen_kernel_socket_bpf_records_total');
+  const aggregated = sumSamples(lines, 'lumen_kernel_socket_aggregated_requests_total');
+  const kept = sumSamples(lines, 'lumen_kernel_socket_sampling_total', 'result="kept"');
+  const dropped = sumSamples(lines, 'lumen_kernel_socket_sampling_total', 'result="dropped"');
+  const records = sumSamples(lines, 'lumen_kernel_socket_bpf_records_total');
   assert.equal(aggregated, N, 'every request with Host aggregated');
   assert.equal(kept + dropped, N + F, `kept ${kept} + dropped ${dropped}`);
   const fallbackDropped = fallback.filter((r) => !ruleKeeps(sampler, r.traceId!, r.flags)).length;

@@ -26,9 +26,10 @@ import { join } from 'node:path';
 import { spawnLumen, type CliRun } from '../../../test/support/cli-process.js';
 import { startOtlpCollector, type OtlpCollector, type ReceivedSpan } from '../../../test/support/otlp-collector.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
-import { createSampler } from '../../../processors/sampling/index.js';
 import type { SamplerName } from '../../../processors/sampling/config.js';
-import { sampleHttpSpan, sampleService } from '../../../test/support/sample-spans.js';
+import { pipelinesYaml } from '../../../test/support/pipelines-yaml.js';
+import { scrapeSum, waitForSum } from '../../../test/support/prometheus-text.js';
+import { processorKeeps as keeps, type Sent as ChosenSent } from '../../../test/support/traced-requests.js';
 import { PROGRAMS, sleep, startProc, startServer, stopAllProcs, tempDir, type Proc } from './support.js';
 
 const SERVER = 20401, OTLP_HTTP = 20402, OTLP_GRPC = 20403, METRICS = 20404, FRONT = 20405, RECORDER = 20406;
@@ -52,7 +53,7 @@ after(() => cleanUp(async () => { lumen?.child.kill('SIGKILL'); }, stopAllProcs,
 
 /** odd: a traceparent user space reads but the kernel leaves to it (trailing spaces, version 01 with a fifth
  *  field, the header twice — user space takes the last) */
-interface Sent { path: string; traceId?: string; flags?: number; odd?: 'spaces' | 'v01' | 'twice' }
+interface Sent extends ChosenSent { odd?: 'spaces' | 'v01' | 'twice' }
 const ODD = 10;
 const ODD_IDS = Array.from({ length: 3 * ODD }, () => randomBytes(16).toString('hex'));
 
@@ -94,41 +95,27 @@ async function send(all: Sent[], port: number, sockets: number): Promise<void> {
   agent.destroy();
 }
 
-async function metric(name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${METRICS}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels) && !l.startsWith('#'));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
-
 async function runAgent(name: string, sampler: SamplerName, kernel: boolean, propagate = false, odd = false): Promise<{ sent: Sent[]; spans: ReceivedSpan[]; kept: number; dropped: number; records: number }> {
   const port = propagate ? FRONT : SERVER;
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `
-discovery:
-  instrument: [{ open_ports: "${port}" }]
-receivers:
-  kernel_socket: { kernel_sampling: ${kernel}, context_propagation: ${propagate ? 'headers' : 'disabled'} }
-  replay: { path: "${join(dir, 'empty.jsonl')}" }
-processors:
-  sampling: { sampler: ${sampler}, ratio: ${RATIO} }
-exporters:
-  otlp: { endpoint: "http://127.0.0.1:${OTLP_HTTP}", protocol: http/protobuf, batch: { timeout: 200ms } }
-  prometheus: { endpoint: "127.0.0.1:${METRICS}" }
-service:
-  telemetry: { metrics: { enabled: true } }
-  pipelines:
-    traces: { receivers: [kernel_socket], processors: [sampling], exporters: [otlp] }
-    metrics: { receivers: [replay], exporters: [prometheus] }
-`);
+  writeFileSync(file, pipelinesYaml({
+    instrument: `open_ports: "${port}"`,
+    receivers: {
+      kernel_socket: `kernel_sampling: ${kernel}, context_propagation: ${propagate ? 'headers' : 'disabled'}`,
+      replay: `path: "${join(dir, 'empty.jsonl')}"`,
+    },
+    processors: { sampling: `sampler: ${sampler}, ratio: ${RATIO}` },
+    otlpHttp: OTLP_HTTP, prom: METRICS,
+    pipelines: {
+      traces: 'receivers: [kernel_socket], processors: [sampling], exporters: [otlp]',
+      metrics: 'receivers: [replay], exporters: [prometheus]',
+    },
+  }));
   lumen = spawnLumen(['run', '-c', file]);
   try {
     await lumen.waitFor((r) => r.stderr.includes('lumen started'), 60_000);
     assert.match(lumen.stderr, kernel ? /sampling="?in the kernel/ : /sampling="?in user space \(kernel_sampling: false\)/);
-    const until = Date.now() + 30_000;
-    while ((await metric('lumen_discovery_instrumented_processes')) < 1) {
-      if (Date.now() > until) throw new Error(`the server was not instrumented: ${lumen.stderr.slice(-2000)}`);
-      await sleep(100);
-    }
+    await waitForSum(METRICS, 'lumen_discovery_instrumented_processes', 1, () => `the server was not instrumented: ${lumen!.stderr.slice(-2000)}`);
     const sent = requests(name, odd);
     const n = sent.length;
     await send(sent, port, propagate ? 1 : 6);
@@ -138,9 +125,9 @@ service:
     const deadline = Date.now() + 30_000;
     for (;;) {
       await sleep(400);
-      kept = await metric('lumen_kernel_socket_sampling_total', 'result="kept"');
-      dropped = await metric('lumen_kernel_socket_sampling_total', 'result="dropped"');
-      records = await metric('lumen_kernel_socket_bpf_records_total');
+      kept = await scrapeSum(METRICS, 'lumen_kernel_socket_sampling_total', 'result="kept"');
+      dropped = await scrapeSum(METRICS, 'lumen_kernel_socket_sampling_total', 'result="dropped"');
+      records = await scrapeSum(METRICS, 'lumen_kernel_socket_bpf_records_total');
       await collector.decoded();
       spans = collector.spans().filter(mine);
       const total = (kernel ? kept + dropped : records) / (propagate ? 2 : 1);
@@ -157,11 +144,7 @@ service:
 }
 
 /** The processor's own decision for a request with this traceparent (its span: that trace id, a parent, these flags). */
-function processorKeeps(sampler: SamplerName, traceId: string, flags: number): boolean {
-  const s = sampleHttpSpan(sampleService('x', 1));
-  s.trace = { traceId, spanId: '00f067aa0ba902b7', parentSpanId: 'b7ad6b7169203331', flags };
-  return createSampler(sampler, RATIO)(s);
-}
+const processorKeeps = (sampler: SamplerName, traceId: string, flags: number) => keeps(sampler, RATIO, traceId, flags);
 
 function keyOf(s: ReceivedSpan): string {
   return s.traceId;
