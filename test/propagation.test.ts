@@ -177,8 +177,12 @@ test('context propagation: a trace crosses two network namespaces via the inject
   // The chain: curl (not instrumented) → front (host A) → recorder (host B).
   execFileSync('ip', ['netns', 'exec', NS_A, 'curl', '-sf', '-o', '/dev/null', `http://${IP_A}:${FRONT}/chain/[1-${CHAIN}]`]);
   // The three-language chain across both hosts (curl not instrumented: Java's server spans are the roots).
-  execFileSync('ip', ['netns', 'exec', NS_A, 'curl', '-sf', '--parallel', '--parallel-max', String(LANG_CONCURRENCY),
-    `http://${IP_A}:${JAVA}/req/[1-${LANG_REQUESTS}]`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Each answer's body (a 502's is the Java client's exception), then its status and URL.
+  const answers = execFileSync('ip', ['netns', 'exec', NS_A, 'curl', '-s', '-w', '\\n%{http_code} %{url}\\n', '--parallel', '--parallel-max', String(LANG_CONCURRENCY),
+    `http://${IP_A}:${JAVA}/req/[1-${LANG_REQUESTS}]`], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const statuses = answers.split('\n').filter((l) => /^\d{3} http/.test(l));
+  assert.equal(statuses.length, LANG_REQUESTS, answers.slice(-3000));
+  assert.deepEqual(statuses.filter((l) => !l.startsWith('200 ')), [], `three-language requests that failed:\n${answers.split('\n').filter((l) => l && !l.startsWith('python ') && !l.startsWith('200 ')).slice(0, 40).join('\n')}`);
   // The byte-for-byte load.
   load.child.stdin!.end('go\n');
   assert.equal(await load.exited(), 0, load.stderr());
