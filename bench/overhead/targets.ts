@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { writeNginxConf } from '../../test/support/nginx-conf.js';
+import { waitForPort } from '../../test/support/wait-for-port.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -9,20 +10,6 @@ export interface Target {
   readonly name: string;
   readonly url: string;
   readonly child: ChildProcess;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** nginx (one worker, access log off, keep-alive) serving a 12-byte file. */
@@ -33,23 +20,7 @@ export async function startNginx(dir: string, port: number): Promise<Target> {
   mkdirSync(join(dir, 'www'), { recursive: true });
   mkdirSync(join(dir, 'logs'), { recursive: true });
   writeFileSync(join(dir, 'www', 'small.txt'), 'hello world\n');
-  writeFileSync(join(dir, 'nginx.conf'), `
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path ${dir}/tmp_body;
-  proxy_temp_path ${dir}/tmp_proxy;
-  fastcgi_temp_path ${dir}/tmp_fcgi;
-  uwsgi_temp_path ${dir}/tmp_uwsgi;
-  scgi_temp_path ${dir}/tmp_scgi;
-  server { listen 127.0.0.1:${port}; root ${dir}/www; }
-}
-`);
+  writeNginxConf(dir, { connections: 1024, http: 'keepalive_requests 1000000;', server: `listen 127.0.0.1:${port}; root ${dir}/www;` });
   const child = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
   await waitForPort(port);
   return { name: 'nginx small file', url: `http://127.0.0.1:${port}/small.txt`, child };

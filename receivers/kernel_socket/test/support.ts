@@ -8,7 +8,6 @@ import { before, after } from 'node:test';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +22,8 @@ import { kernelSocketReceiverFactory, type KernelSocketConfig } from '../index.j
 import { ownBpfIds } from '../../../test/bpf/support/kernel.js';
 import { cleanUp } from '../../../test/support/cleanup.js';
 import { configFromYaml } from '../../../src/config/component-config.js';
+import { waitForPort } from '../../../test/support/wait-for-port.js';
+import { writeNginxConf } from '../../../test/support/nginx-conf.js';
 
 /** Receiver options as pipelines.yaml writes them (durations as "1s", ports as "80,443"), validated and decoded like the agent does. */
 export type KernelSocketYaml = { [K in keyof KernelSocketConfig]?: unknown };
@@ -87,21 +88,9 @@ export async function stopAllProcs(): Promise<void> {
   dirs.clear();
 }
 
-export async function waitForPort(port: number, timeoutMs = 30_000, host = '127.0.0.1'): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, host);
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { waitForPort, writeNginxConf };
 
 /** Builds a Go program once per source content (go 1.19), cached under the temp dir. */
 export function buildGo(name: 'goserver' | 'goclient'): string {
@@ -120,29 +109,6 @@ export function buildGo(name: 'goserver' | 'goclient'): string {
 
 // ---------------------------------------------------------------- servers
 
-/**
- * Writes `dir`/nginx.conf for a small test nginx: one worker, errors only, every temp path inside `dir`; `server`
- * is the body of its one server block. Returns the file's path.
- */
-export function writeNginxConf(dir: string, opts: { connections: number; server: string }): string {
-  const file = join(dir, 'nginx.conf');
-  writeFileSync(file, `
-worker_processes 1;
-daemon off;
-master_process on;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections ${opts.connections}; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/b; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
-  server {
-${opts.server}
-  }
-}
-`);
-  return file;
-}
 
 export type ServerKind = 'node' | 'go' | 'java' | 'python' | 'nginx';
 
@@ -192,31 +158,13 @@ export async function startServer(kind: ServerKind, port: number): Promise<Serve
       mkdirSync(join(dir, 'logs'));
       for (const [n, c] of Object.entries(STATIC_FILES)) writeFileSync(join(dir, 'www', n), c);
       files = STATIC_FILES;
-      writeFileSync(join(dir, 'nginx.conf'), `
-worker_processes 2;
-daemon off;
-master_process on;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-env OTEL_SERVICE_NAME;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 100000;
-  client_body_temp_path ${dir}/tmp_body;
-  proxy_temp_path ${dir}/tmp_proxy;
-  fastcgi_temp_path ${dir}/tmp_fcgi;
-  uwsgi_temp_path ${dir}/tmp_uwsgi;
-  scgi_temp_path ${dir}/tmp_scgi;
-  server {
-    listen 127.0.0.1:${port};
+      writeNginxConf(dir, {
+        workers: 2, connections: 1024, main: 'env OTEL_SERVICE_NAME;', http: 'sendfile on; keepalive_requests 100000;',
+        server: `    listen 127.0.0.1:${port};
     root ${dir}/www;
     location /status/404 { return 404; }
-    location /status/500 { return 500 "boom"; }
-  }
-}
-`);
+    location /status/500 { return 500 "boom"; }`,
+      });
       proc = startProc('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { env });
       break;
     }
