@@ -199,7 +199,8 @@ test('spanLinesUtf8 = UTF-8 of spanText() lines for any span (property: kinds, p
     start: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 63n }), fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n })),
     duration: fc.oneof(fc.bigInt({ min: -(10n ** 10n), max: 10n ** 13n }), fc.bigInt({ min: 0n, max: 2_000_000n })),
     status: fc.oneof(fc.integer({ min: 0, max: 999 }), fc.constantFrom(-1, 2 ** 53, 1.5)),
-    size: fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }), fc.constantFrom(-5, 0.25)),
+    // The byte writer's number widths change at each power of ten and its arithmetic at 2^31: the edges drawn often.
+    size: fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }), fc.constantFrom(-5, 0.25, -0, NaN, 9, 10, 99, 100, 99_999, 100_000, 999_999_999, 1e9, 2 ** 31 - 1, 2 ** 31)),
     port: fc.integer({ min: 0, max: 65535 }),
     method: text, path: text, address: fc.oneof(fc.ipV4(), fc.ipV6(), text), svc: text,
     attr: fc.oneof(text, fc.integer()),

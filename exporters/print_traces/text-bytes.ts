@@ -104,6 +104,13 @@ function fraction(o: LineWriter, value: number, unit: number, digits: number): v
   o.digits(rest, digits);
 }
 
+/** The decimal digits of a non-negative integer. */
+function widthOf(n: number): number {
+  let width = 1;
+  for (let v = n; v >= 10; v = Math.floor(v / 10)) width++;
+  return width;
+}
+
 /** A growable byte buffer for text lines (spanLinesUtf8 writes from its start: reusable once its bytes are written out). */
 export class LineWriter {
   buf: Buffer;
@@ -144,9 +151,10 @@ export class LineWriter {
 
   /** String(n): digits for a non-negative safe integer, the string otherwise. */
   num(n: number): void {
+    if (n >= 0 && n < 10 && (n | 0) === n) return this.byte(48 + n); // sizes of 0, one-digit values
     if (!(n >= 0 && Number.isSafeInteger(n))) return this.str(String(n));
-    let width = 1;
-    for (let v = n; v >= 10; v = Math.floor(v / 10)) width++;
+    // Ports, statuses, sizes, durations: the width by comparisons, not a division per digit.
+    const width = n < 1e5 ? (n < 100 ? 2 : n < 1000 ? 3 : n < 1e4 ? 4 : 5) : n < 1e9 ? (n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : 9) : widthOf(n);
     this.digits(n, width);
   }
 
@@ -159,6 +167,16 @@ export class LineWriter {
   digits(n: number, width: number): void {
     this.ensure(width);
     const b = this.buf;
+    if (n <= 0x7fffffff) {
+      // Int32 arithmetic (nanoseconds of a second, ports, statuses): no floating-point division per digit.
+      for (let i = this.pos + width - 1; i >= this.pos; i--) {
+        const q = (n / 10) | 0;
+        b[i] = 48 + (n - q * 10);
+        n = q;
+      }
+      this.pos += width;
+      return;
+    }
     for (let i = this.pos + width - 1; i >= this.pos; i--) {
       const q = Math.floor(n / 10);
       b[i] = 48 + (n - q * 10);
