@@ -22,6 +22,8 @@
  *   floor0..2 bpf/bench_floor.bpf.c instead of kernel_socket: the least a per-request probe can do on the same
  *             tracepoints — 0: pid check and timestamp; 1: + connection lookup and a 64-byte read of the buffer;
  *             2: + one ring-buffer record per call (drained by a counting consumer). What no design can go below.
+ * --headers browser: each request carries a browser's header lines (~450-byte head, Host first) instead of wrk's
+ * Host-only head: what the header scans and the kernel aggregation's template walk meet in real traffic.
  * Per mode also the serving processes' own CPU per request (utime+stime): with the server saturated, req/s follows
  * 1 / (its CPU per request), and that figure moves less with other load on the machine ("CPU ratio" = baseline
  * µs / mode µs). For `stats`, each program's run time is
@@ -48,10 +50,26 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '2' },
     modes: { type: 'string', default: 'none,idle,floor0,floor1,floor2,probes,stats,agent,agent-metrics' },
     port: { type: 'string', default: '19693' }, // the target's; the agent's Prometheus port is port + 2
+    headers: { type: 'string', default: 'wrk' }, // wrk: wrk's own request (Host only); browser: a browser's ~400-byte head
     'object-b': { type: 'string' }, // another kernel_socket.bpf.o: modes ending in `-b` (stats-b, idle-b, idle-b+stats) load it (A/B in one run)
   },
 });
-const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds) };
+const dir = mkdtempSync(join(tmpdir(), 'lumen-probe-cost-'));
+const PORT = Number(opt.port);
+/** `--headers browser`: every request carries the header lines a browser sends (Host first, as browsers and curl
+ * put it), the head the kernel aggregation's template walk and the header scans see in real traffic. */
+const browserScript = (): string => {
+  const head = ['GET /small.txt HTTP/1.1', `Host: 127.0.0.1:${PORT}`, 'Connection: keep-alive',
+    'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
+    'Accept-Encoding: gzip, deflate, br, zstd', 'Accept-Language: en-US,en;q=0.9', 'Sec-Fetch-Dest: document',
+    'Sec-Fetch-Mode: navigate', 'Upgrade-Insecure-Requests: 1', '', ''].join('\r\n');
+  const path = join(dir, 'browser.lua');
+  writeFileSync(path, `local req = ${JSON.stringify(head)}\nrequest = function() return req end\n`);
+  return path;
+};
+if (opt.headers !== 'wrk' && opt.headers !== 'browser') throw new Error(`--headers ${opt.headers}: expected wrk or browser`);
+const LOAD = { threads: 2, connections: 50, seconds: Number(opt.seconds), ...(opt.headers === 'browser' ? { script: browserScript() } : {}) };
 const MODES = opt.modes!.split(',');
 /** `NAME=NUMBER&...` after a mode's `@`: load-time settings of its kernel_socket object. */
 const settingsOf = (spec: string | undefined): Record<string, number> => Object.fromEntries((spec ?? '').split('&').filter(Boolean).map((kv) => {
@@ -59,8 +77,6 @@ const settingsOf = (spec: string | undefined): Record<string, number> => Object.
   if (!k || v === undefined || !/^\d+$/.test(v)) throw new Error(`mode setting ${kv}: expected NAME=NUMBER`);
   return [k, Number(v)];
 }));
-const dir = mkdtempSync(join(tmpdir(), 'lumen-probe-cost-'));
-const PORT = Number(opt.port);
 const target = opt.target === 'node' ? await startNode(PORT + 1) : await startNginx(join(dir, 'nginx'), PORT);
 /** The processes serving the requests: nginx's workers (children of its master), or the Node server. */
 const workerPids = (): number[] => opt.target === 'node'

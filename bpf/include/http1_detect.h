@@ -256,11 +256,17 @@ static __always_inline int h1_scan_byte(struct h1_scan *s, __u8 c)
 	return 0;
 }
 
-/* Does a little-endian word of 8 bytes contain '\n'? (the classic has-zero-byte test on w ^ 0x0a..) */
+/* Does a word of 8 bytes contain byte b? (the classic has-zero-byte test on w ^ b..: exact for "any") */
+static __always_inline int h1_word_has_byte(__u64 w, __u8 b)
+{
+	__u64 t = w ^ (b * 0x0101010101010101ULL);
+	return ((t - 0x0101010101010101ULL) & ~t & 0x8080808080808080ULL) != 0;
+}
+
+/* Does a little-endian word of 8 bytes contain '\n'? */
 static __always_inline int h1_word_has_lf(__u64 w)
 {
-	__u64 t = w ^ 0x0a0a0a0a0a0a0a0aULL;
-	return ((t - 0x0101010101010101ULL) & ~t & 0x8080808080808080ULL) != 0;
+	return h1_word_has_byte(w, '\n');
 }
 
 /*
