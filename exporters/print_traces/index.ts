@@ -3,7 +3,7 @@ import { flowToJson } from '../../src/model/flow-json.js';
 import { spanToJsonLine } from '../../src/model/span-json.js';
 import type { ComponentContext, Exporter, ExporterFactory } from '../../src/component/index.js';
 import { defaultPrintTracesConfig, printTracesSchema, type PrintTracesConfig } from './config.js';
-import { flowText, spanText } from './text.js';
+import { flowText } from './text.js';
 import { LineWriter, spanLinesUtf8 } from './text-bytes.js';
 import { stdoutClosed, stdoutSink, type ByteLineSink, type LineSink } from '../common/stdout-sink.js';
 
@@ -63,8 +63,9 @@ export function createPrintTraces(config: PrintTracesConfig, ctx: ComponentConte
 
 /** The lines of a batch, each ending in "\n" ('' for kinds this exporter does not print). */
 export function render(batch: Batch, json: boolean): string {
+  if (batch.kind === 'spans' && !json) return batch.items.length ? spanLinesUtf8(batch.items).toString('utf8') : '';
   let out = '';
-  if (batch.kind === 'spans') for (const s of batch.items) out += `${json ? spanToJsonLine(s) : spanText(s)}\n`;
+  if (batch.kind === 'spans') for (const s of batch.items) out += `${spanToJsonLine(s)}\n`;
   else if (batch.kind === 'flows') for (const f of batch.items) out += `${json ? JSON.stringify(flowToJson(f)) : flowText(f)}\n`;
   return out;
 }

@@ -2,9 +2,12 @@ import type { Span } from '../../src/model/span.js';
 import { formatTimeSlow, goDuration, HEX2, method, path, secondOf, secondPrefix, spanType, status, svc, token } from './text.js';
 
 /**
- * The text lines of spans ("\n"-terminated) as UTF-8 bytes, written piece by piece straight into one buffer: the
- * same bytes as the UTF-8 of spanText() + "\n" per span (print-traces.test.ts compares them), without building the
- * line. Numbers (nanoseconds, durations, ports, status, size) become digits in the buffer instead of strings, the
+ * The text lines of spans ("\n"-terminated) as UTF-8 bytes, written piece by piece straight into one buffer — the one
+ * writer of the span line, Beyla's print_traces layout (DESIGN.md §4):
+ * `<start> (<total>[<processing>]) <Type> <status> <method> <path> [<client>:<port>]->[<server>:<port>] size:<n>B svc=[<name> <lang>] traceparent=[00-<trace>-<span>[<parent>]-<flags>]`
+ * Times are UTC. Client and server are in request direction: for a server span the peer is the client.
+ * print-traces.test.ts checks it against that layout written as a template string, for any span. The line is never
+ * built as a string: numbers (nanoseconds, durations, ports, status, size) become digits in the buffer instead of strings, the
  * duration is written once and copied, and ASCII strings are copied by a loop — the line string (a tree of ~30
  * parts V8 flattens to encode it) was most of print_traces' cost under load.
  */

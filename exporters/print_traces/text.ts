@@ -12,23 +12,6 @@ export function spanType(s: Span): string {
   return TYPE[s.protocol] + KIND_SUFFIX[s.kind];
 }
 
-/**
- * One span in Beyla's print_traces layout (DESIGN.md §4):
- * `<start> (<total>[<processing>]) <Type> <status> <method> <path> [<client>:<port>]->[<server>:<port>] size:<n>B svc=[<name> <lang>] traceparent=[00-<trace>-<span>[<parent>]-<flags>]`
- * Times are UTC. Client and server are in request direction: for a server span the peer is the client.
- */
-export function spanText(s: Span): string {
-  const c = s.connection;
-  const server = s.kind === 'server' || s.kind === 'consumer';
-  const from = server ? `${c.peerAddress}:${c.peerPort}` : `${c.hostAddress}:${c.hostPort}`;
-  const to = server ? `${c.hostAddress}:${c.hostPort}` : `${c.peerAddress}:${c.peerPort}`;
-  const duration = goDuration(s.endUnixNano - s.startUnixNano);
-  const t = s.trace;
-  return `${formatTime(s.startUnixNano)} (${duration}[${duration}]) ${spanType(s)} ${status(s)} ${token(method(s))} ${token(path(s))} ` +
-    `[${from}]->[${to}] size:${s.http?.requestBodySize ?? 0}B svc=[${svc(s.service)}] ` +
-    `traceparent=[00-${t.traceId}-${t.spanId}[${t.parentSpanId || '0000000000000000'}]-${HEX2[t.flags & 0xff]}]`;
-}
-
 /** "00".."ff" */
 export const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
