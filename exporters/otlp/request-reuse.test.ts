@@ -15,7 +15,6 @@ import { sampleHttpSpan, sampleService } from '../../test/support/sample-spans.j
 /*
  * Request buffers are reused (TraceRequestWriter.recycle, fed by ExportQueue's `done`): that is exact only if the
  * queue hands a body back after the transport stopped reading it, once, and the transport's send settles only then.
- * Ports 20480-20481 (the gRPC test's collector).
  */
 
 test('the queue hands each body back once, only after its send settled: sent, rejected, retried then sent, dropped at stop', async () => {
@@ -105,10 +104,10 @@ test('http transport: a collector that answers before reading the body — send 
 test('grpc transport: a collector that stalls reading — each body, reused as soon as its send settled, arrives as encoded (identity and gzip)', async () => {
   // The real collector (grpc-js server, real protos) behind a proxy that stops reading the client for 300 ms at the
   // start of every connection: the first call waits for its connection, then its 3 MiB body for flow control.
-  const collector = await startOtlpCollector({ grpcPort: 20480, httpPort: 20481 });
+  const collector = await startOtlpCollector({ grpcPort: 0, httpPort: 0 }); // free ports: engineers run this file at once
   let wire = 0; // bytes the client sent
   const proxy = createServer((client) => {
-    const upstream = connect(20480, '127.0.0.1');
+    const upstream = connect(collector.grpcPort, '127.0.0.1');
     client.pause();
     client.on('data', (d: Buffer) => { wire += d.length; });
     setTimeout(() => client.pipe(upstream), 300);

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -154,6 +155,7 @@ export function attrs(list: any[] | undefined): Attrs {
 const hex = (b64: string | undefined) => (b64 ? Buffer.from(b64, 'base64').toString('hex') : '');
 
 export interface CollectorOptions {
+  /** 0: a free port, chosen at the first start() and kept across restarts (see grpcPort/httpPort). */
   grpcPort: number;
   httpPort: number;
   /** false: decode and count only (benchmarks), keeping no request. Default true. */
@@ -177,14 +179,21 @@ export class OtlpCollector {
   private backlog: Promise<void> = Promise.resolve();
   private grpc: GrpcServer | undefined;
 
-  constructor(readonly options: CollectorOptions) {}
+  /** The ports listened on (options' ports, or those the system chose for 0). */
+  grpcPort: number;
+  httpPort: number;
+
+  constructor(readonly options: CollectorOptions) {
+    this.grpcPort = options.grpcPort;
+    this.httpPort = options.httpPort;
+  }
 
   get httpUrl(): string {
-    return `http://127.0.0.1:${this.options.httpPort}`;
+    return `http://127.0.0.1:${this.httpPort}`;
   }
 
   get grpcUrl(): string {
-    return `http://127.0.0.1:${this.options.grpcPort}`;
+    return `http://127.0.0.1:${this.grpcPort}`;
   }
 
   async start(): Promise<void> {
@@ -293,7 +302,7 @@ export class OtlpCollector {
     this.http = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.httpPort, '127.0.0.1', () => resolve());
+      server.listen(this.httpPort, '127.0.0.1', () => { this.httpPort = (server.address() as AddressInfo).port; resolve(); });
     });
   }
 
@@ -324,7 +333,11 @@ export class OtlpCollector {
     }
     this.grpc = server;
     return new Promise((resolve, reject) => {
-      server.bindAsync(`127.0.0.1:${this.options.grpcPort}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+      server.bindAsync(`127.0.0.1:${this.grpcPort}`, ServerCredentials.createInsecure(), (err, port) => {
+        if (err) return reject(err);
+        this.grpcPort = port;
+        resolve();
+      });
     });
   }
 }
