@@ -7,6 +7,7 @@ import { memoryExporterFactory, pushReceiverFactory, tagProcessorFactory } from 
 import { sampleHttpSpan, sampleService } from './support/sample-spans.js';
 import type { AnyFactory } from '../src/component/contract.js';
 import { Engine } from '../src/engine/engine.js';
+import { FLUSH_AT_ITEMS } from '../src/engine/queue.js';
 import { FactoryRegistry } from '../src/component/registry.js';
 import { InternalMetrics } from '../src/telemetry/internal-metrics.js';
 import { createMemoryLogger } from '../src/telemetry/memory-logger.js';
@@ -58,6 +59,33 @@ test('fan-out: pipelines whose processors only write names and routes share conn
   assert.equal(new Set(full.spans.map((s) => s.connection)).size, 4);
   assert.equal(new Set(full.spans.map((s) => s.trace)).size, 4);
   assert.deepEqual(full.spans.map((s) => s.attributes['tag'] ?? '').sort(), ['', '', '', 'v:traces']);
+});
+
+test('fan-out: a batch large enough to be delivered at once (FLUSH_AT_ITEMS) is copied for every pipeline before any processes it', async () => {
+  const push = pushReceiverFactory();
+  const mem = memoryExporterFactory();
+  const { engine } = await engineFor(
+    [
+      'receivers: { push: }',
+      'processors: { routes: , routes/b: { unmatched: wildcard } }',
+      'exporters: { memory: , memory/raw: }',
+      'service:',
+      '  pipelines:',
+      '    traces: { receivers: [push], processors: [routes], exporters: [memory] }',
+      '    metrics: { receivers: [push], processors: [routes/b], exporters: [memory] }',
+      '    traces/raw: { receivers: [push], exporters: [memory/raw] }',
+    ].join('\n'),
+    [push.factory, mem.factory, routesProcessorFactory],
+  );
+  await engine.start();
+  const n = FLUSH_AT_ITEMS + 10;
+  push.instances.get('push')!.subject.next(spanBatch(Array.from({ length: n }, () => sampleHttpSpan(sampleService('shop', 1), { path: '/users/123', route: '' }))));
+  const delivered = mem.instances.get('memory')!.batches.length + mem.instances.get('memory/raw')!.batches.length;
+  await engine.stop();
+  assert.equal(delivered, 3, 'delivered within the push (the flush path ran)');
+  const routes = (id: string) => new Set(mem.instances.get(id)!.batches.flatMap((e) => (e.batch as SpanBatch).items.map((s) => `${s.name}|${s.http!.route}`)));
+  assert.deepEqual([...routes('memory')].sort(), ['GET /**|/**', 'GET /users/*|/users/*']);
+  assert.deepEqual([...routes('memory/raw')], ['|'], 'the pipeline without processors sees the spans as received');
 });
 
 test('fan-out: aggregate spans only to metrics pipelines, spans already counted in the kernel only to traces pipelines', async () => {

@@ -35,6 +35,9 @@ export function fanOut(batch: Batch, routes: readonly Route[], receiver: string)
   const anyMutating = routes.some((r) => r.pipeline.accepts(batch.kind) && r.mutating);
   const copy = routes.every((r) => !r.pipeline.accepts(batch.kind) || r.nameAndRouteOnly) ? cloneSpanNameAndRoute : cloneSpan;
   const bySignal = batch.kind === 'spans' && batch.items.some(kernelAggregationSpan);
+  // Every pipeline's batch is made before any is pushed: a push may process its batch at once (a queue past
+  // FLUSH_AT_ITEMS), and its processors mutate the original spans and drop items from the original array.
+  const outs: { pipeline: Pipeline; batch: Batch }[] = [];
   for (const r of routes) {
     if (!r.pipeline.accepts(batch.kind)) continue;
     let out: Batch;
@@ -53,8 +56,9 @@ export function fanOut(batch: Batch, routes: readonly Route[], receiver: string)
       out = spansFor(out as SpanBatch, r.pipeline.signal);
       if (!out.items.length) continue;
     }
-    r.pipeline.push(out, receiver);
+    outs.push({ pipeline: r.pipeline, batch: out });
   }
+  for (const o of outs) o.pipeline.push(o.batch, receiver);
 }
 
 /** A batch of the same span objects in a new items array (processors may remove items in place). */
