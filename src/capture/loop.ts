@@ -130,12 +130,14 @@ export class CaptureLoop {
   /** One ring-buffer batch → one span batch on `output` (what the ring consumer calls). */
   receive(batch: Buffer): void {
     const spans: Span[] = [];
+    let record: KsRecord | undefined; // one per batch, refilled: protocols read a record only while mapping it
     forEachRecord(batch, (view, off, len) => {
-      const rec = decodeRecord(view, batch, off, len);
+      const rec = decodeRecord(view, batch, off, len, undefined, record);
       if (!rec) {
         this.c.malformed.add();
         return;
       }
+      record = rec;
       this.toSpan(rec, spans);
     });
     this.emit(spans);

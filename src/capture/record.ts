@@ -33,61 +33,82 @@ export const KS_F_RESP_OPEN = 128;
  * Decodes the record at `off` (`len` bytes). `respAt` is where the response capture starts: right after the
  * request bytes in ring records (undefined), at KS_HEADER_SIZE + KS_CAPTURE_MAX in a ks_slots value.
  * Returns undefined for a record whose lengths do not fit (never produced by the probe; counted by the caller).
+ * `into`: a record to refill instead of a new one (the ring loop's, one per batch: a KsRecord was ~250 of the
+ * ~1,300 bytes allocated per span, bench/pipeline/span-alloc.ts); the record it was is gone then.
  */
-export function decodeRecord(view: DataView, bytes: Buffer, off: number, len: number, respAt?: number): KsRecord | undefined {
+export function decodeRecord(view: DataView, bytes: Buffer, off: number, len: number, respAt?: number, into?: KsRecord): KsRecord | undefined {
   if (len < KS_HEADER_SIZE) return undefined;
   const reqLen = view.getUint16(off + KS_OFF.reqLen, true);
   const respLen = view.getUint16(off + KS_OFF.respLen, true);
   const reqStart = off + KS_HEADER_SIZE;
   const respStart = respAt === undefined ? reqStart + reqLen : off + respAt;
   if (reqStart + reqLen > off + len || respStart + respLen > off + len) return undefined;
+  if (into !== undefined) {
+    into.refill(view, bytes, off, reqStart, reqLen, respStart, respLen);
+    return into;
+  }
   return new KsRecord(view, bytes, off, reqStart, reqLen, respStart, respLen);
 }
 
 /**
  * A decoded record (made by decodeRecord). The numbers every span needs are read at once; the rest (the four
  * timestamps, which recordToSpan reads as 32-bit halves, and the captures, which the HTTP parser reads in place)
- * are read from the record bytes when asked for, saving BigInts and Buffer views per record.
+ * are read from the record bytes when asked for, saving BigInts and Buffer views per record. Fields are not
+ * readonly only so that one object can be refilled (decodeRecord's `into`): nothing else writes them.
  */
 export class KsRecord {
-  readonly reqBytes: number;
-  readonly respBytes: number;
-  readonly reqHeadLen: number;
-  readonly respHeadLen: number;
-  readonly tgid: number;
-  readonly fd: number;
-  readonly seq: number;
-  readonly lport: number;
-  readonly rport: number;
-  readonly family: number;
-  readonly status: number;
-  readonly role: number;
+  reqBytes = 0;
+  respBytes = 0;
+  reqHeadLen = 0;
+  respHeadLen = 0;
+  tgid = 0;
+  fd = 0;
+  seq = 0;
+  lport = 0;
+  rport = 0;
+  family = 0;
+  status = 0;
+  role = 0;
   /** KS_REASON_* without the aggregated and sampled-out bits. */
-  readonly reason: number;
+  reason = 0;
   /** Also counted in a kernel series (KS_REASON_AGGREGATED): the span must not reach metrics pipelines. */
-  readonly aggregated: boolean;
+  aggregated = false;
   /** Not sampled by the kernel (KS_REASON_SAMPLED_OUT): the span's flags are 00. */
-  readonly sampledOut: boolean;
-  readonly method: number;
-  readonly flags: number;
+  sampledOut = false;
+  method = 0;
+  flags = 0;
   /** KS_PROTO_*: 0 HTTP/1, else the wire protocol (src/capture/wire.ts). */
-  readonly proto: number;
+  proto = 0;
   /** Offsets into `bytes` of the two addresses (16 bytes each; IPv4 in the first 4). */
-  readonly laddrAt: number;
-  readonly raddrAt: number;
+  laddrAt = 0;
+  raddrAt = 0;
+  /** The record's bytes as a DataView, the record at `off` (fields at KS_OFF, to read without a BigInt). */
+  view: DataView;
+  bytes: Buffer;
+  off = 0;
+  /** The request capture is bytes[reqAt, reqAt + reqLen). */
+  reqAt = 0;
+  reqLen = 0;
+  private respStart = 0;
+  private respLen = 0;
   #response: Buffer | undefined;
 
-  constructor(
-    /** The record's bytes as a DataView, the record at `off` (fields at KS_OFF, to read without a BigInt). */
-    readonly view: DataView,
-    readonly bytes: Buffer,
-    readonly off: number,
-    /** The request capture is bytes[reqAt, reqAt + reqLen). */
-    readonly reqAt: number,
-    readonly reqLen: number,
-    private readonly respStart: number,
-    private readonly respLen: number,
-  ) {
+  constructor(view: DataView, bytes: Buffer, off: number, reqAt: number, reqLen: number, respStart: number, respLen: number) {
+    this.view = view;
+    this.bytes = bytes;
+    this.refill(view, bytes, off, reqAt, reqLen, respStart, respLen);
+  }
+
+  /** Makes this the record at `off` (decodeRecord's `into`). */
+  refill(view: DataView, bytes: Buffer, off: number, reqAt: number, reqLen: number, respStart: number, respLen: number): void {
+    this.view = view;
+    this.bytes = bytes;
+    this.off = off;
+    this.reqAt = reqAt;
+    this.reqLen = reqLen;
+    this.respStart = respStart;
+    this.respLen = respLen;
+    this.#response = undefined;
     this.reqBytes = u64(view, off + KS_OFF.reqBytes);
     this.respBytes = u64(view, off + KS_OFF.respBytes);
     this.reqHeadLen = view.getUint32(off + KS_OFF.reqHead, true);
