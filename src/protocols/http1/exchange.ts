@@ -2,7 +2,7 @@ import type { ConnectionTuple, Span } from '../../model/span.js';
 import type { Service } from '../../model/service.js';
 import { newSpanId, newTraceId } from './ids.js';
 import { redactQuery as defaultRedact } from './redact.js';
-import { parseRequestHead, type Http1Reject, type RequestHead } from './request.js';
+import { newHead, parseRequestHead, type Http1Reject, type RequestHead } from './request.js';
 import { parseResponseHead, type ResponseHead } from './response.js';
 import { parseTraceparent } from './traceparent.js';
 
@@ -47,7 +47,7 @@ export interface Http1SpanOptions {
  * Returns why not when the request bytes are not an HTTP/1 request (no span must be made then).
  */
 export function http1Span(x: Http1Exchange, options: Http1SpanOptions = {}): Span | Http1Reject {
-  const req = parseRequestHead(x.request, x.requestStart ?? 0, x.requestEnd ?? x.request.length);
+  const req = parseRequestHead(x.request, x.requestStart ?? 0, x.requestEnd ?? x.request.length, HEAD);
   if (typeof req === 'string') return req;
   // The capturer's status and head length make parsing the response unnecessary (the common, fast case).
   const known = x.status !== undefined && (x.status === 0 || (x.responseHeadLength ?? 0) > 0);
@@ -82,6 +82,9 @@ export function http1Span(x: Http1Exchange, options: Http1SpanOptions = {}): Spa
     attributes: {},
   };
 }
+
+/** The request head http1Span parses into, refilled per call (it copies the fields it keeps into the span). */
+const HEAD = newHead('');
 
 /** The final response's head: skips 1xx interim responses when the capture holds them. */
 function finalResponse(bytes: Uint8Array): ResponseHead | undefined {

@@ -235,3 +235,27 @@ test('credentials never survive parsing: Host userinfo, CONNECT userinfo, secret
   assert.equal(span.http!.query, 'access_key=REDACTED&oauth_token=REDACTED&code=REDACTED&user%5Bpassword%5D=REDACTED&client-secret=REDACTED&private-token=REDACTED&aws_secret_access_key=REDACTED&secret_key=REDACTED&otp=REDACTED&page=2');
   assert.equal(redactQuery('accessToken=x&q=y'), 'accessToken=REDACTED&q=y', 'camelCase names too');
 });
+
+test('property: a head refilled request after request (http1Span\'s) equals a fresh parse of each', () => {
+  const header = fc.constantFrom('Host: a.example:8080', 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    'tracestate: k=v', 'Content-Length: 12', 'Transfer-Encoding: chunked', 'X-Other: 1');
+  const request = fc.record({
+    method: fc.constantFrom('GET', 'POST', 'CONNECT', 'PURGE'),
+    target: fc.constantFrom('/a', '/a?b=1#f', 'http://h/p?q', '*', 'h:443'),
+    version: fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0'),
+    headers: fc.array(header, { maxLength: 4 }),
+    cut: fc.nat(),
+  }).map((r) => {
+    const text = `${r.method} ${r.target} ${r.version}\r\n${r.headers.map((h) => `${h}\r\n`).join('')}\r\n`;
+    return Buffer.from(text.slice(0, Math.max(4, text.length - (r.cut % 12))), 'latin1');
+  });
+  fc.assert(fc.property(fc.array(request, { minLength: 1, maxLength: 12 }), (requests) => {
+    const into = parseRequestHead(Buffer.from('GET /x HTTP/1.1\r\nHost: old\r\n\r\n'));
+    assert.ok(typeof into !== 'string');
+    for (const b of requests) {
+      const refilled = parseRequestHead(b, 0, b.length, into);
+      const fresh = parseRequestHead(b);
+      assert.deepEqual(typeof refilled === 'string' ? refilled : { ...refilled }, fresh);
+    }
+  }), { numRuns: 500 });
+});

@@ -27,9 +27,10 @@ const MAX_METHOD = 24;
 
 /**
  * Parses the head of an HTTP/1.x request from a prefix of its bytes (a capture may stop anywhere).
- * Returns the head, or why the bytes are not an HTTP/1 request.
+ * Returns the head, or why the bytes are not an HTTP/1 request. `into`: a head to refill instead of a new one (every
+ * field is set again; http1Span's, which copies what it keeps: an object fewer per span).
  */
-export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.length): RequestHead | Http1Reject {
+export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.length, into?: RequestHead): RequestHead | Http1Reject {
   const b = asBuffer(bytes);
   let i = start;
   const mlimit = Math.min(end, start + MAX_METHOD + 1);
@@ -50,7 +51,7 @@ export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.lengt
     else if (q < 0 && hash < 0) h = (h * 31 + c) | 0;
   }
   if (te === ts) return te >= end ? 'not_http' : 'bad_request_line';
-  const head = newHead(method);
+  const head = into === undefined ? newHead(method) : refillHead(into, method);
   if (b[ts] === 47 /* '/' */) {
     // origin-form, the common case: split without intermediate strings
     const pe = q >= 0 ? q : hash >= 0 ? hash : te;
@@ -76,11 +77,21 @@ export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.lengt
 }
 
 /** A RequestHead with every field present (one object shape for all heads). */
-function newHead(method: string): RequestHead {
+export function newHead(method: string): RequestHead {
   return {
     host: '', traceparent: '', tracestate: '', contentLength: -1, chunked: false, headLength: 0,
     method, target: '', path: '', query: '', version: '', truncated: true,
   };
+}
+
+function refillHead(h: RequestHead, method: string): RequestHead {
+  h.host = h.traceparent = h.tracestate = h.target = h.path = h.query = h.version = '';
+  h.contentLength = -1;
+  h.chunked = false;
+  h.headLength = 0;
+  h.method = method;
+  h.truncated = true;
+  return h;
 }
 
 /** The method string: the interned constant for well-known methods (no allocation), else a new string. */
