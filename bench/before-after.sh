@@ -22,6 +22,9 @@ for i in 1 2; do
   run "otlp-before-$i" "$A" node --import tsx bench/agent-cost/run.ts --seconds 8 --pipelines otlp,default --no-startup --cli "$B/bin/lumen.js" $OLD_NODE
   run "otlp-after-$i" "$A" node --import tsx bench/agent-cost/run.ts --seconds 8 --pipelines otlp,default --no-startup
 done
+# A starved agent (SCHED_IDLE beside a saturating load): the RSS of a lagging agent (session 6's queue flush).
+run starved-before "$A" node --import tsx bench/agent-cost/run.ts --seconds 8 --pipelines default,default --no-startup --agent-wrap "chrt --idle 0" --cli "$B/bin/lumen.js" $OLD_NODE
+run starved-after "$A" node --import tsx bench/agent-cost/run.ts --seconds 8 --pipelines default,default --no-startup --agent-wrap "chrt --idle 0"
 run sampling "$A" node --import tsx bench/agent-cost/sampling.ts --seconds 6 --rounds 2 --modes none,user,kernel,both-user,both-kernel
 run probe-cost2 "$A" node --import tsx bench/overhead/probe-cost.ts --port 20650 --rounds 2 --seconds 6 --modes none,floor1,agent,agent-metrics
 echo "== done $(date -u +%T): $Q" | tee -a "$Q/log.txt"
