@@ -20,24 +20,29 @@ async function engineFor(yaml: string, factories: AnyFactory[]) {
   return { engine };
 }
 
+/**
+ * Two routed pipelines (traces through `routes`, metrics through `routes/b`, both to `memory`) and a raw traces
+ * pipeline to `memory/raw`, all from the `push` receiver; `processors` adds to the processors map, `pipeline` a line.
+ */
+function routedAndRawYaml(processors = '', pipeline = ''): string {
+  return [
+    'receivers: { push: }',
+    `processors: { routes: , routes/b: { unmatched: wildcard }${processors} }`,
+    'exporters: { memory: , memory/raw: }',
+    'service:',
+    '  pipelines:',
+    '    traces: { receivers: [push], processors: [routes], exporters: [memory] }',
+    '    metrics: { receivers: [push], processors: [routes/b], exporters: [memory] }',
+    '    traces/raw: { receivers: [push], exporters: [memory/raw] }',
+    pipeline,
+  ].join('\n');
+}
+
 test('fan-out: pipelines whose processors only write names and routes share connection, trace and attributes', async () => {
   const setup = async (extra: string) => {
     const push = pushReceiverFactory();
     const mem = memoryExporterFactory();
-    const { engine } = await engineFor(
-      [
-        'receivers: { push: }',
-        'processors: { routes: , routes/b: { unmatched: wildcard }, tag: }',
-        'exporters: { memory: , memory/raw: }',
-        'service:',
-        '  pipelines:',
-        '    traces: { receivers: [push], processors: [routes], exporters: [memory] }',
-        '    metrics: { receivers: [push], processors: [routes/b], exporters: [memory] }',
-        '    traces/raw: { receivers: [push], exporters: [memory/raw] }',
-        extra,
-      ].join('\n'),
-      [push.factory, mem.factory, routesProcessorFactory, tagProcessorFactory().factory],
-    );
+    const { engine } = await engineFor(routedAndRawYaml(', tag: ', extra), [push.factory, mem.factory, routesProcessorFactory, tagProcessorFactory().factory]);
     await engine.start();
     const original = spanBatch([sampleHttpSpan(sampleService('shop', 1), { path: '/users/123', route: '' })]);
     push.instances.get('push')!.subject.next(original);
@@ -64,19 +69,7 @@ test('fan-out: pipelines whose processors only write names and routes share conn
 test('fan-out: a batch large enough to be delivered at once (FLUSH_AT_ITEMS) is copied for every pipeline before any processes it', async () => {
   const push = pushReceiverFactory();
   const mem = memoryExporterFactory();
-  const { engine } = await engineFor(
-    [
-      'receivers: { push: }',
-      'processors: { routes: , routes/b: { unmatched: wildcard } }',
-      'exporters: { memory: , memory/raw: }',
-      'service:',
-      '  pipelines:',
-      '    traces: { receivers: [push], processors: [routes], exporters: [memory] }',
-      '    metrics: { receivers: [push], processors: [routes/b], exporters: [memory] }',
-      '    traces/raw: { receivers: [push], exporters: [memory/raw] }',
-    ].join('\n'),
-    [push.factory, mem.factory, routesProcessorFactory],
-  );
+  const { engine } = await engineFor(routedAndRawYaml(), [push.factory, mem.factory, routesProcessorFactory]);
   await engine.start();
   const n = FLUSH_AT_ITEMS + 10;
   push.instances.get('push')!.subject.next(spanBatch(Array.from({ length: n }, () => sampleHttpSpan(sampleService('shop', 1), { path: '/users/123', route: '' }))));
