@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { otlpToSink, Sink } from '../compare-sdk/sink-process.js';
 import { stopProcess } from '../overhead/targets.js';
-import { AGENT_NODE_OPTIONS, AgentProcess } from '../overhead/agent.js';
+import { AGENT_NODE_OPTIONS, AgentProcess, statCpuSeconds } from '../overhead/agent.js';
 import { loadAverage, log } from '../overhead/stats.js';
 import { wrk } from '../overhead/wrk.js';
 import { summaryTable } from './profile-summary.js';
@@ -188,7 +188,7 @@ function threadCpu(pid: number): Map<string, number> {
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const key = tid === String(pid) ? 'main' : `${name}:${tid}`;
-      out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+      out.set(key, (out.get(key) ?? 0) + statCpuSeconds(f));
     } catch { /* the thread ended */ }
   }
   return out;

@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopProcess } from '../overhead/targets.js';
-import { AgentProcess, processCpuSeconds, processRunqueueSeconds, reapedChildrenCpuSeconds } from '../overhead/agent.js';
+import { AgentProcess, processCpuSeconds, processRunqueueSeconds, procStatFields, reapedChildrenCpuSeconds } from '../overhead/agent.js';
 import { loadAverage, log, median } from '../overhead/stats.js';
 import { machineCpu, machineDelta } from '../overhead/machine-cpu.js';
 import { paceScript, wrk, type WrkResult } from '../overhead/wrk.js';
@@ -161,8 +161,7 @@ function sampleLowPriority(pid: number): () => number {
   let all = 0;
   const timer = setInterval(() => {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const f = procStatFields(`/proc/${pid}/task/${pid}/stat`);
       all++;
       if (f[38] === '5' || Number(f[16]) > 0) low++; // fields 41 (policy) and 19 (nice), counted from field 3
     } catch { /* the agent stopped */ }

@@ -5,11 +5,20 @@ import { join } from 'node:path';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86-64
 
+/** The fields of a /proc stat file from field 3 on (after the command name, which may hold spaces): f[0] is field 3. */
+export function procStatFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime (fields 14 and 15) of procStatFields' fields, in seconds. */
+export function statCpuSeconds(f: readonly string[]): number {
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
 /** utime + stime of a process (all its threads), in seconds, from /proc/PID/stat. */
 export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 (utime, stime)
+  return statCpuSeconds(procStatFields(`/proc/${pid}/stat`));
 }
 
 /**
@@ -17,8 +26,7 @@ export function processCpuSeconds(pid: number): number {
  * run in which no other child exits, the delta is wrk's own CPU.
  */
 export function reapedChildrenCpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const f = procStatFields('/proc/self/stat');
   return (Number(f[13]) + Number(f[14])) / CLK_TCK; // fields 16 and 17
 }
 

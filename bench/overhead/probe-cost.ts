@@ -39,7 +39,7 @@ import { bpfObjectPath, forEachRecord, openObject } from '../../src/bpf/index.js
 import { RING_WAKEUP_EVERY } from '../../src/capture/machine.js';
 import { captureHooks } from '../../receivers/kernel_socket/programs.js';
 import { PidBitmap } from '../../src/discovery/pid-bitmap.js';
-import { AgentProcess } from './agent.js';
+import { AgentProcess, processCpuSeconds } from './agent.js';
 import { startNginx, startNode, stopTarget } from './targets.js';
 import { wrk } from './wrk.js';
 
@@ -85,11 +85,7 @@ const workerPids = (): number[] => opt.target === 'node'
 
 /** utime + stime of the serving processes, in seconds: their own CPU per request moves less with the machine's
  * other load than throughput does. */
-const serverCpu = (): number => workerPids().reduce((t, p) => {
-  const f = readFileSync(`/proc/${p}/stat`, 'latin1');
-  const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return t + (Number(x[11]) + Number(x[12])) / 100;
-}, 0);
+const serverCpu = (): number => workerPids().reduce((t, p) => t + processCpuSeconds(p), 0);
 
 interface ProgStat { id: number; name: string; run_cnt: number; run_time_ns: number }
 const allProgs = (): ProgStat[] => JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j']).toString()) as ProgStat[];

@@ -7,7 +7,7 @@
  * SSL_read's plaintext exists only when it returns); the real agent with tls_uprobe; with kernel_socket; with
  * both. Per mode: req/s, the ratio to no probes, and nginx's own CPU µs per request.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,8 @@ import type { BpfLink } from '../../src/bpf/types.js';
 import { cleanupAll, makeCerts, sleep, startNginxTls } from '../../receivers/tls_uprobe/test/servers.js';
 import { findTlsFunctions } from '../../receivers/tls_uprobe/functions.js';
 import { probePlan } from '../../receivers/tls_uprobe/plan.js';
-import { AgentProcess } from './agent.js';
+import { AgentProcess, processCpuSeconds } from './agent.js';
+import { median } from './stats.js';
 import { wrk } from './wrk.js';
 
 const { values: opt } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, rounds: { type: 'string', default: '2' } } });
@@ -28,8 +29,7 @@ const AGENT_RECEIVERS: Record<string, string[]> = {
   'agent tls_uprobe': ['tls_uprobe'], 'agent kernel_socket': ['kernel_socket'], 'agent both': ['kernel_socket', 'tls_uprobe'],
 };
 const plan = probePlan(await findTlsFunctions(LIBSSL, true));
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const i = s.length >> 1; return s.length % 2 ? s[i]! : (s[i - 1]! + s[i]!) / 2; };
-const cpu = (pids: number[]) => pids.reduce((t, p) => { const f = readFileSync(`/proc/${p}/stat`, 'latin1'); const x = f.slice(f.lastIndexOf(')') + 2).split(' '); return t + (Number(x[11]) + Number(x[12])) / 100; }, 0);
+const cpu = (pids: number[]) => pids.reduce((t, p) => t + processCpuSeconds(p), 0);
 
 const dir = mkdtempSync(join(tmpdir(), 'lumen-tls-floor-'));
 const nginx = await startNginxTls(PORT, makeCerts(), 1, 'hello world\n');
